@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The one test command: lint, type-check, then every test file on node's own
+// runner. Suites that need PostgreSQL or NATS probe for them first; when one is
+// missing they are skipped and named here, except under CI=true, where a
+// missing service fails the run instead.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const args = process.argv.slice(2);
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+const ci = process.env.CI === "true";
+
+function run(cmd, cmdArgs, env = process.env) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env });
+  return r.status ?? 1;
+}
+
+function probe(host, port, timeout_ms = 1000) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeout_ms, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith(".test.ts")) out.push(path);
+  }
+  return out.sort();
+}
+
+if (only !== "unit") {
+  if (run("npx", ["biome", "check", "."]) !== 0) process.exit(1);
+  if (run("npx", ["tsc", "--noEmit"]) !== 0) process.exit(1);
+}
+
+const services = {
+  postgres: await probe("127.0.0.1", Number(process.env.BOURSE_PG_PORT ?? 5432)),
+  nats: await probe("127.0.0.1", Number(process.env.BOURSE_NATS_PORT ?? 4222)),
+};
+const missing = Object.entries(services)
+  .filter(([, up]) => !up)
+  .map(([name]) => name);
+
+let files = findTests(join(root, "test"));
+if (only === "unit") files = files.filter((f) => f.includes(`${join("test", "unit")}`));
+
+const env = {
+  ...process.env,
+  BOURSE_TEST_POSTGRES: services.postgres ? "1" : "0",
+  BOURSE_TEST_NATS: services.nats ? "1" : "0",
+};
+for (const name of missing) {
+  console.log(
+    `# services: ${name} is not reachable; suites that need it are skipped${ci ? " (CI=true: this run will fail)" : ""}`,
+  );
+}
+console.log(`# running ${files.length} test files`);
+const status = run(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", ...files.map((f) => relative(root, f))],
+  env,
+);
+if (missing.length > 0) {
+  console.log(`# skipped suites needing: ${missing.join(", ")}`);
+  if (ci) {
+    console.log("# CI=true and a required service is missing: failing");
+    process.exit(1);
+  }
+}
+process.exit(status);

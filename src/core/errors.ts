@@ -1,0 +1,128 @@
+// The single registry of stable error codes. A code never changes meaning once
+// shipped; `id` is the compact form used on the wire and in the database, `code`
+// is what clients see, `http` is the status the gateway answers with.
+
+export interface ErrorSpec {
+  readonly id: number;
+  readonly code: string;
+  readonly http: number;
+  readonly message: string;
+}
+
+function spec(id: number, code: string, http: number, message: string): ErrorSpec {
+  return Object.freeze({ id, code, http, message });
+}
+
+/** Reasons the core (UBSCore or the matching engine) refuses a command. */
+export const Reject = {
+  INSUFFICIENT_BALANCE: spec(1, "INSUFFICIENT_BALANCE", 422, "insufficient available balance"),
+  UNKNOWN_SYMBOL: spec(2, "UNKNOWN_SYMBOL", 400, "unknown symbol"),
+  UNKNOWN_ASSET: spec(3, "UNKNOWN_ASSET", 400, "unknown asset"),
+  BAD_PRECISION: spec(4, "BAD_PRECISION", 400, "more decimal places than allowed"),
+  BELOW_MIN_NOTIONAL: spec(5, "BELOW_MIN_NOTIONAL", 422, "order value below the minimum notional"),
+  DUPLICATE_CLIENT_ORDER_ID: spec(
+    6,
+    "DUPLICATE_CLIENT_ORDER_ID",
+    409,
+    "client order id already used by an open order",
+  ),
+  POST_ONLY_WOULD_TAKE: spec(
+    7,
+    "POST_ONLY_WOULD_TAKE",
+    422,
+    "post-only order would match immediately",
+  ),
+  UNKNOWN_ORDER: spec(8, "UNKNOWN_ORDER", 404, "no such open order"),
+  NOT_YOUR_ORDER: spec(9, "NOT_YOUR_ORDER", 403, "order belongs to another user"),
+  ORDER_ALREADY_DONE: spec(10, "ORDER_ALREADY_DONE", 409, "order is already filled or cancelled"),
+  DUPLICATE_REQUEST_ID: spec(
+    11,
+    "DUPLICATE_REQUEST_ID",
+    409,
+    "request_id was already used with different parameters",
+  ),
+  INVALID_AMOUNT: spec(12, "INVALID_AMOUNT", 400, "amount must be a positive decimal"),
+  AMOUNT_OVERFLOW: spec(13, "AMOUNT_OVERFLOW", 422, "amount exceeds the configured limits"),
+  PRICE_OUT_OF_RANGE: spec(14, "PRICE_OUT_OF_RANGE", 400, "price outside the symbol's limits"),
+  QUANTITY_OUT_OF_RANGE: spec(
+    15,
+    "QUANTITY_OUT_OF_RANGE",
+    400,
+    "quantity outside the symbol's limits",
+  ),
+  NO_LIQUIDITY: spec(16, "NO_LIQUIDITY", 422, "no opposite liquidity to price a market order"),
+  INVALID_ORDER: spec(17, "INVALID_ORDER", 400, "invalid combination of order parameters"),
+  TOO_MANY_OPEN_ORDERS: spec(18, "TOO_MANY_OPEN_ORDERS", 422, "too many open orders"),
+  UNKNOWN_USER: spec(19, "UNKNOWN_USER", 400, "user id outside the allowed range"),
+  /** Not a refusal of the command: why an order expired (self-trade prevention). */
+  SELF_TRADE_PREVENTED: spec(20, "SELF_TRADE_PREVENTED", 422, "expired by self-trade prevention"),
+  /** Not a refusal: an IOC, FOK or market order could not (fully) execute. */
+  NOT_FILLED: spec(21, "NOT_FILLED", 422, "not (fully) executable at the order's price"),
+  /** A cancel requested by the user. */
+  USER_CANCELLED: spec(22, "USER_CANCELLED", 200, "cancelled by the user"),
+} as const;
+
+/** Errors raised at the edges (HTTP, auth, transports). */
+export const ApiError = {
+  VALIDATION: spec(100, "VALIDATION", 400, "request failed validation"),
+  BAD_JSON: spec(101, "BAD_JSON", 400, "body is not valid JSON"),
+  UNSUPPORTED_MEDIA_TYPE: spec(102, "UNSUPPORTED_MEDIA_TYPE", 400, "body must be application/json"),
+  AUTH_MISSING: spec(110, "AUTH_MISSING", 401, "missing authentication headers"),
+  AUTH_BAD_KEY: spec(111, "AUTH_BAD_KEY", 401, "unknown API key"),
+  AUTH_BAD_SIGNATURE: spec(112, "AUTH_BAD_SIGNATURE", 401, "signature does not match"),
+  AUTH_STALE_TIMESTAMP: spec(
+    113,
+    "AUTH_STALE_TIMESTAMP",
+    401,
+    "timestamp outside the receive window",
+  ),
+  FORBIDDEN: spec(114, "FORBIDDEN", 403, "this key may not call this route"),
+  NOT_FOUND: spec(120, "NOT_FOUND", 404, "route not found"),
+  RATE_LIMITED: spec(130, "RATE_LIMITED", 429, "too many requests"),
+  UNAVAILABLE: spec(140, "UNAVAILABLE", 503, "service unavailable"),
+  TIMEOUT: spec(141, "TIMEOUT", 503, "no answer in time; the request may still be applied"),
+  INTERNAL: spec(150, "INTERNAL", 500, "internal error"),
+} as const;
+
+export type RejectCode = keyof typeof Reject;
+
+const byId = new Map<number, ErrorSpec>();
+for (const e of [...Object.values(Reject), ...Object.values(ApiError)]) {
+  if (byId.has(e.id)) throw new Error(`duplicate error id ${e.id}`);
+  byId.set(e.id, e);
+}
+
+export function errorById(id: number): ErrorSpec {
+  const e = byId.get(id);
+  if (e === undefined) throw new Error(`unknown error id ${id}`);
+  return e;
+}
+
+export const allErrors: readonly ErrorSpec[] = [...byId.values()];
+
+/** An error that carries a registry entry; thrown at the edges, never inside the core's hot path. */
+export class BourseError extends Error {
+  readonly spec: ErrorSpec;
+  readonly detail: string | undefined;
+  constructor(spec: ErrorSpec, detail?: string, options?: ErrorOptions) {
+    super(detail === undefined ? spec.message : `${spec.message}: ${detail}`, options);
+    this.name = "BourseError";
+    this.spec = spec;
+    this.detail = detail;
+  }
+  get code(): string {
+    return this.spec.code;
+  }
+}
+
+/** A broken invariant: the process must stop rather than continue with corrupt state. */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvariantError";
+  }
+}
+
+export function assert(cond: boolean, message: string): asserts cond {
+  if (!cond) throw new InvariantError(message);
+}
