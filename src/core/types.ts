@@ -187,3 +187,29 @@ export interface CoreOutput {
   events: BalanceEvent[];
   completions: Completion[];
 }
+
+/** What caused a BalanceOutput: a command, or the engine output UBSCore applied. */
+export const Cause = { Command: 1, EngineOutput: 2 } as const;
+export type Cause = (typeof Cause)[keyof typeof Cause];
+
+/**
+ * balance.events: UBSCore's answer to one of its inputs, hash-chained. For a
+ * command it carries the echo, the outcome and the balance events it caused; for
+ * an applied engine output it names that output (symbol, output_seq) and carries
+ * the stamped balance events of its deltas.
+ */
+export interface BalanceOutput {
+  output_seq: number;
+  prev_hash: bigint;
+  hash: bigint;
+  cause: Cause;
+  /** The command echo when cause is Command; null otherwise. */
+  command: Command | null;
+  /** The engine output applied when cause is EngineOutput; 0 otherwise. */
+  engine_symbol_id: number;
+  engine_output_seq: number;
+  order_id: number;
+  reject: number;
+  duplicate: boolean;
+  events: BalanceEvent[];
+}
