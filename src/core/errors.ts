@@ -60,6 +60,12 @@ export const Reject = {
   NOT_FILLED: spec(21, "NOT_FILLED", 422, "not (fully) executable at the order's price"),
   /** A cancel requested by the user. */
   USER_CANCELLED: spec(22, "USER_CANCELLED", 200, "cancelled by the user"),
+  INVALID_REQUEST_ID: spec(
+    23,
+    "INVALID_REQUEST_ID",
+    400,
+    "request_id must be 1..64 printable characters",
+  ),
 } as const;
 
 /** Errors raised at the edges (HTTP, auth, transports). */

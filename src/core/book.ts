@@ -1,0 +1,232 @@
+// One side of one symbol's order book. Price levels are FIFO doubly linked
+// lists (intrusive: the order is the node), so removing any order is O(1). The
+// best level comes from a binary heap of levels; a level that empties stays in
+// the heap until it surfaces (or a compaction), which keeps cancel O(1) and
+// insert of a new price O(log levels). No operation walks the orders of a level
+// except matching, which consumes them.
+
+import type { OrderType, Side, TimeInForce } from "./enums.ts";
+import { assert } from "./errors.ts";
+
+export class RestingOrder {
+  prev: RestingOrder | null = null;
+  next: RestingOrder | null = null;
+  level: Level | null = null;
+
+  constructor(
+    readonly order_id: number,
+    readonly user_id: number,
+    readonly side: Side,
+    readonly order_type: OrderType,
+    readonly tif: TimeInForce,
+    readonly price_ticks: number,
+    readonly qty_lots: number,
+    public remaining_lots: number,
+    public filled_lots: number,
+    public filled_quote_units: number,
+    /** What is still frozen for this order in UBSCore; released when it completes. */
+    public frozen_units: number,
+    readonly cid: string,
+    readonly ts_ms: number,
+  ) {}
+}
+
+export class Level {
+  head: RestingOrder | null = null;
+  tail: RestingOrder | null = null;
+  count = 0;
+  total_lots = 0;
+  /** Position in the heap array; maintained by the heap. */
+  heap_index = -1;
+
+  constructor(readonly price_ticks: number) {}
+}
+
+/** Bids order by higher price first, asks by lower. */
+export class BookSide {
+  private readonly levels = new Map<number, Level>();
+  private readonly heap: Level[] = [];
+  private empty_levels = 0;
+  order_count = 0;
+
+  constructor(readonly is_bid: boolean) {}
+
+  private before(a: Level, b: Level): boolean {
+    return this.is_bid ? a.price_ticks > b.price_ticks : a.price_ticks < b.price_ticks;
+  }
+
+  /** The best non-empty level, or null. Discards empty levels that reached the top. */
+  best(): Level | null {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0] as Level;
+      if (top.count > 0) return top;
+      this.popTop();
+      this.levels.delete(top.price_ticks);
+      this.empty_levels--;
+    }
+    return null;
+  }
+
+  bestPrice(): number {
+    const l = this.best();
+    return l === null ? 0 : l.price_ticks;
+  }
+
+  /** Append at the tail of its price level (time priority). */
+  insert(o: RestingOrder): void {
+    let level = this.levels.get(o.price_ticks);
+    if (level === undefined) {
+      level = new Level(o.price_ticks);
+      this.levels.set(o.price_ticks, level);
+      this.push(level);
+    } else if (level.count === 0) {
+      this.empty_levels--;
+    }
+    o.level = level;
+    o.prev = level.tail;
+    o.next = null;
+    if (level.tail === null) level.head = o;
+    else level.tail.next = o;
+    level.tail = o;
+    level.count++;
+    level.total_lots += o.remaining_lots;
+    this.order_count++;
+  }
+
+  /** Unlink an order from its level in O(1). */
+  remove(o: RestingOrder): void {
+    const level = o.level;
+    assert(level !== null, `order ${o.order_id} is not on the book`);
+    if (o.prev === null) level.head = o.next;
+    else o.prev.next = o.next;
+    if (o.next === null) level.tail = o.prev;
+    else o.next.prev = o.prev;
+    o.prev = null;
+    o.next = null;
+    o.level = null;
+    level.count--;
+    level.total_lots -= o.remaining_lots;
+    this.order_count--;
+    if (level.count === 0) {
+      this.empty_levels++;
+      // Empty levels wait in the heap; rebuild once they outnumber live ones so
+      // memory stays proportional to live levels.
+      if (this.empty_levels > 64 && this.empty_levels * 2 > this.heap.length) this.compact();
+    }
+  }
+
+  /** A fill reduced a resting order's remaining quantity. */
+  reduce(o: RestingOrder, lots: number): void {
+    o.remaining_lots -= lots;
+    (o.level as Level).total_lots -= lots;
+  }
+
+  levelCount(): number {
+    return this.heap.length - this.empty_levels;
+  }
+
+  /** Live levels, best first, up to `limit`. For queries, not the hot path. */
+  depth(limit: number): { price_ticks: number; qty_lots: number; orders: number }[] {
+    const live: Level[] = [];
+    for (const l of this.levels.values()) if (l.count > 0) live.push(l);
+    live.sort((a, b) =>
+      this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
+    );
+    return live
+      .slice(0, limit)
+      .map((l) => ({ price_ticks: l.price_ticks, qty_lots: l.total_lots, orders: l.count }));
+  }
+
+  /** Live levels a taker limited at `limit_ticks` could reach, best first (for FOK checks). */
+  crossingLevels(limit_ticks: number, taker_buys: boolean): Level[] {
+    const out: Level[] = [];
+    for (const l of this.heap) {
+      if (
+        l.count > 0 &&
+        (taker_buys ? l.price_ticks <= limit_ticks : l.price_ticks >= limit_ticks)
+      ) {
+        out.push(l);
+      }
+    }
+    out.sort((a, b) =>
+      this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
+    );
+    return out;
+  }
+
+  /** Orders in priority order (best level first, FIFO within), for snapshots. */
+  *ordersInPriority(): Generator<RestingOrder> {
+    const live: Level[] = [];
+    for (const l of this.levels.values()) if (l.count > 0) live.push(l);
+    live.sort((a, b) =>
+      this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
+    );
+    for (const l of live) for (let o = l.head; o !== null; o = o.next) yield o;
+  }
+
+  private compact(): void {
+    const heap = this.heap;
+    let n = 0;
+    for (const l of heap) {
+      if (l.count > 0) heap[n++] = l;
+      else this.levels.delete(l.price_ticks);
+    }
+    heap.length = n;
+    this.empty_levels = 0;
+    for (let i = 0; i < n; i++) (heap[i] as Level).heap_index = i;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private push(l: Level): void {
+    const heap = this.heap;
+    l.heap_index = heap.length;
+    heap.push(l);
+    this.siftUp(l.heap_index);
+  }
+
+  private popTop(): void {
+    const heap = this.heap;
+    const last = heap.pop() as Level;
+    if (heap.length > 0) {
+      heap[0] = last;
+      last.heap_index = 0;
+      this.siftDown(0);
+    }
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.heap;
+    const item = heap[i] as Level;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent] as Level;
+      if (!this.before(item, p)) break;
+      heap[i] = p;
+      p.heap_index = i;
+      i = parent;
+    }
+    heap[i] = item;
+    item.heap_index = i;
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const item = heap[i] as Level;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.before(heap[r] as Level, heap[l] as Level)) c = r;
+      const child = heap[c] as Level;
+      if (!this.before(child, item)) break;
+      heap[i] = child;
+      child.heap_index = i;
+      i = c;
+    }
+    heap[i] = item;
+    item.heap_index = i;
+  }
+}

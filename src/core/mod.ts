@@ -1,0 +1,101 @@
+// Public surface of the shared domain and engine core.
+
+export { BookSide, Level, RestingOrder } from "./book.ts";
+export { Reader, Writer } from "./codec.ts";
+export {
+  type AssetConfig,
+  type AssetSpec,
+  type BourseConfig,
+  ConfigError,
+  compile,
+  DEFAULT_CONFIG,
+  type LimitsConfig,
+  loadSpec,
+  type Spec,
+  type SymbolConfig,
+  type SymbolSpec,
+} from "./config.ts";
+export { FEE_USER_ID, tradeIdOf } from "./constants.ts";
+export { Core } from "./core.ts";
+export {
+  BalanceKind,
+  balanceKindName,
+  CommandKind,
+  commandKindName,
+  isTerminal,
+  OrderStatus,
+  OrderType,
+  orderTypeName,
+  parseEnum,
+  Side,
+  STP_DEFAULT,
+  Stp,
+  sideName,
+  statusName,
+  stpName,
+  TimeInForce,
+  tifName,
+} from "./enums.ts";
+export {
+  ApiError,
+  allErrors,
+  assert,
+  BourseError,
+  type ErrorSpec,
+  errorById,
+  InvariantError,
+  Reject,
+  type RejectCode,
+} from "./errors.ts";
+export { GENESIS_HASH, hash64, hashHex, parseHashHex } from "./hash.ts";
+export {
+  assetOf,
+  cancelCommand,
+  type OrderInput,
+  placeCommand,
+  priceTicks,
+  qtyLots,
+  symbolOf,
+  type TransferInput,
+  transferCommand,
+} from "./input.ts";
+export { MatchingEngine, type MatchingOptions, SymbolBook } from "./matching.ts";
+export {
+  addChecked,
+  decimalsOf,
+  formatUnits,
+  MAX_UNITS,
+  mulChecked,
+  mulPpmFloor,
+  parseUnits,
+  pow10,
+} from "./money.ts";
+export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
+export type * from "./types.ts";
+export { Cause } from "./types.ts";
+export {
+  type Account,
+  type OpenOrder,
+  type TransferRecord,
+  UbsCore,
+  type UbsOptions,
+  type UbsStep,
+} from "./ubscore.ts";
+export {
+  decodeCommand,
+  decodeMatchInput,
+  encodeCommand,
+  encodeMatchInput,
+  readBalanceOutput,
+  readCommand,
+  readCoreOutput,
+  readEngineOutput,
+  readMatchInput,
+  verifySealed,
+  WIRE_VERSION,
+  writeBalanceOutput,
+  writeCommand,
+  writeCoreOutput,
+  writeEngineOutput,
+  writeMatchInput,
+} from "./wire.ts";

@@ -1,0 +1,256 @@
+// Canonical serialisation of the whole core state: the snapshot format and the
+// input of the state hash. Canonical means independent of history: maps are
+// written in sorted key order and books in priority order, so two cores that
+// reached the same state by different paths (live, or restored and replayed)
+// serialise to the same bytes.
+
+import { RestingOrder } from "./book.ts";
+import type { Reader, Writer } from "./codec.ts";
+import type { Spec } from "./config.ts";
+import { InvariantError } from "./errors.ts";
+import { MatchingEngine, type MatchingOptions, type SymbolBook } from "./matching.ts";
+import type { BalanceEvent } from "./types.ts";
+import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
+
+const UBS_MAGIC = 0x55425331; // "UBS1"
+const ME_MAGIC = 0x4d454e31; // "MEN1"
+
+function sortedNumeric<V>(m: Map<number, V>): [number, V][] {
+  return [...m.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+function writeEvent(w: Writer, e: BalanceEvent): void {
+  w.int(e.user_id);
+  w.u16(e.asset_id);
+  w.int(e.seq);
+  w.u8(e.kind);
+  w.int(e.delta_avail);
+  w.int(e.delta_frozen);
+  w.int(e.avail);
+  w.int(e.frozen);
+  w.int(e.ref_id);
+  w.str(e.ref);
+}
+
+function readEvent(r: Reader): BalanceEvent {
+  return {
+    user_id: r.int(),
+    asset_id: r.u16(),
+    seq: r.int(),
+    kind: r.u8() as BalanceEvent["kind"],
+    delta_avail: r.int(),
+    delta_frozen: r.int(),
+    avail: r.int(),
+    frozen: r.int(),
+    ref_id: r.int(),
+    ref: r.str(),
+  };
+}
+
+export function writeUbsState(w: Writer, u: UbsCore): void {
+  const slots = u.supply.length;
+  w.u32(UBS_MAGIC);
+  w.int(u.next_order_id);
+  w.int(u.input_seq);
+  w.int(u.output_seq);
+  w.u64(u.prev_hash);
+  w.u16(slots);
+  for (let i = 0; i < slots; i++) w.int(u.supply[i] as number);
+  const symbols = u.spec.symbols.map((s) => s.id).sort((a, b) => a - b);
+  w.u16(symbols.length);
+  for (const id of symbols) {
+    w.u16(id);
+    w.int(u.best_bid[id] as number);
+    w.int(u.best_ask[id] as number);
+  }
+  const accounts = sortedNumeric(u.accounts);
+  w.u32(accounts.length);
+  for (const [user_id, a] of accounts) {
+    w.int(user_id);
+    for (let i = 0; i < slots; i++) {
+      w.int(a.avail[i] as number);
+      w.int(a.frozen[i] as number);
+      w.int(a.seq[i] as number);
+    }
+  }
+  const orders = sortedNumeric(u.orders);
+  w.u32(orders.length);
+  for (const [order_id, o] of orders) {
+    w.int(order_id);
+    w.int(o.user_id);
+    w.u16(o.symbol_id);
+    w.str(o.cid);
+  }
+  const transfers = [...u.transfers.entries()].sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  );
+  w.u32(transfers.length);
+  for (const [request_id, t] of transfers) {
+    w.str(request_id);
+    w.u8(t.kind);
+    w.int(t.user_id);
+    w.u16(t.asset_id);
+    w.int(t.amount_units);
+    w.int(t.ts_ms);
+    w.u16(t.reject);
+    w.bool(t.event !== null);
+    if (t.event !== null) writeEvent(w, t.event);
+  }
+  // The completed-order memory is written oldest first, which is all a restore needs.
+  const ring = u.completed_ring;
+  w.u32(ring.length);
+  for (let i = 0; i < ring.length; i++) {
+    const order_id = ring[(u.completed_head + i) % ring.length] as number;
+    w.int(order_id);
+    w.int(u.completed.get(order_id) as number);
+  }
+}
+
+export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): UbsCore {
+  if (r.u32() !== UBS_MAGIC) throw new InvariantError("snapshot: UBSCore section missing");
+  const u = new UbsCore(spec, options);
+  u.next_order_id = r.int();
+  u.input_seq = r.int();
+  u.output_seq = r.int();
+  u.prev_hash = r.u64();
+  const slots = r.u16();
+  if (slots !== u.supply.length) throw new InvariantError("snapshot: asset configuration differs");
+  for (let i = 0; i < slots; i++) u.supply[i] = r.int();
+  const nsym = r.u16();
+  for (let i = 0; i < nsym; i++) {
+    const id = r.u16();
+    u.best_bid[id] = r.int();
+    u.best_ask[id] = r.int();
+  }
+  const naccounts = r.u32();
+  for (let i = 0; i < naccounts; i++) {
+    const a = u.account(r.int());
+    for (let j = 0; j < slots; j++) {
+      a.avail[j] = r.int();
+      a.frozen[j] = r.int();
+      a.seq[j] = r.int();
+    }
+  }
+  const norders = r.u32();
+  for (let i = 0; i < norders; i++) {
+    const order_id = r.int();
+    const o = { user_id: r.int(), symbol_id: r.u16(), cid: r.str() };
+    u.orders.set(order_id, o);
+    const a = u.account(o.user_id);
+    a.open_orders++;
+    if (o.cid !== "") a.cids.set(o.cid, order_id);
+  }
+  const ntransfers = r.u32();
+  for (let i = 0; i < ntransfers; i++) {
+    const request_id = r.str();
+    const t: TransferRecord = {
+      kind: r.u8() as TransferRecord["kind"],
+      user_id: r.int(),
+      asset_id: r.u16(),
+      amount_units: r.int(),
+      ts_ms: r.int(),
+      reject: r.u16(),
+      event: r.bool() ? readEvent(r) : null,
+    };
+    u.transfers.set(request_id, t);
+  }
+  const ncompleted = r.u32();
+  for (let i = 0; i < ncompleted; i++) {
+    const order_id = r.int();
+    u.completed_ring.push(order_id);
+    u.completed.set(order_id, r.int());
+  }
+  u.completed_head = 0;
+  return u;
+}
+
+function writeOrder(w: Writer, o: RestingOrder): void {
+  w.int(o.order_id);
+  w.int(o.user_id);
+  w.u8(o.side);
+  w.u8(o.order_type);
+  w.u8(o.tif);
+  w.int(o.price_ticks);
+  w.int(o.qty_lots);
+  w.int(o.remaining_lots);
+  w.int(o.filled_lots);
+  w.int(o.filled_quote_units);
+  w.int(o.frozen_units);
+  w.str(o.cid);
+  w.int(o.ts_ms);
+}
+
+function readOrder(r: Reader): RestingOrder {
+  return new RestingOrder(
+    r.int(),
+    r.int(),
+    r.u8() as RestingOrder["side"],
+    r.u8() as RestingOrder["order_type"],
+    r.u8() as RestingOrder["tif"],
+    r.int(),
+    r.int(),
+    r.int(),
+    r.int(),
+    r.int(),
+    r.int(),
+    r.str(),
+    r.int(),
+  );
+}
+
+function writeBook(w: Writer, b: SymbolBook): void {
+  w.u16(b.spec.id);
+  w.int(b.trade_seq);
+  w.int(b.output_seq);
+  w.u64(b.prev_hash);
+  for (const side of [b.bids, b.asks]) {
+    w.u32(side.order_count);
+    for (const o of side.ordersInPriority()) writeOrder(w, o);
+  }
+}
+
+export function writeEngineState(w: Writer, me: MatchingEngine): void {
+  w.u32(ME_MAGIC);
+  const books = me.books.filter((b): b is SymbolBook => b !== undefined);
+  w.u16(books.length);
+  for (const b of books) writeBook(w, b);
+}
+
+export function readEngineState(
+  r: Reader,
+  spec: Spec,
+  options: MatchingOptions = {},
+): MatchingEngine {
+  if (r.u32() !== ME_MAGIC) throw new InvariantError("snapshot: matching engine section missing");
+  const nbooks = r.u16();
+  const ids: number[] = [];
+  const start = r.pos;
+  // First pass learns which symbols the snapshot owns so the engine is built for them.
+  for (let i = 0; i < nbooks; i++) {
+    ids.push(r.u16());
+    r.int();
+    r.int();
+    r.u64();
+    for (let side = 0; side < 2; side++) {
+      const n = r.u32();
+      for (let j = 0; j < n; j++) readOrder(r);
+    }
+  }
+  r.pos = start;
+  const me = new MatchingEngine(spec, { ...options, symbols: ids });
+  for (let i = 0; i < nbooks; i++) {
+    const b = me.books[r.u16()] as SymbolBook;
+    b.trade_seq = r.int();
+    b.output_seq = r.int();
+    b.prev_hash = r.u64();
+    for (const side of [b.bids, b.asks]) {
+      const n = r.u32();
+      for (let j = 0; j < n; j++) {
+        const o = readOrder(r);
+        side.insert(o);
+        b.orders.set(o.order_id, o);
+      }
+    }
+  }
+  return me;
+}

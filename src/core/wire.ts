@@ -1,0 +1,455 @@
+// Encoders and decoders of the core's wire types (types.ts) over the canonical
+// layout (codec.ts). Each top-level message starts with a format version byte.
+// The hash of a chained message covers every byte before its trailing hash.
+
+import { type Reader, Writer } from "./codec.ts";
+import { CommandKind } from "./enums.ts";
+import { InvariantError } from "./errors.ts";
+import { hash64 } from "./hash.ts";
+import type {
+  BalanceDelta,
+  BalanceEvent,
+  BalanceOutput,
+  Command,
+  Completion,
+  CoreOutput,
+  EngineOutput,
+  MatchInput,
+  OrderUpdate,
+  Trade,
+} from "./types.ts";
+
+export const WIRE_VERSION = 1;
+
+export function writeCommand(w: Writer, c: Command): void {
+  w.u8(c.kind);
+  switch (c.kind) {
+    case CommandKind.Deposit:
+    case CommandKind.Withdraw:
+      w.str(c.request_id);
+      w.int(c.user_id);
+      w.u16(c.asset_id);
+      w.int(c.amount_units);
+      w.int(c.ts_ms);
+      return;
+    case CommandKind.Place:
+      w.int(c.user_id);
+      w.u16(c.symbol_id);
+      w.u8(c.side);
+      w.u8(c.order_type);
+      w.u8(c.tif);
+      w.bool(c.post_only);
+      w.u8(c.stp);
+      w.int(c.price_ticks);
+      w.int(c.qty_lots);
+      w.int(c.quote_units);
+      w.str(c.cid);
+      w.int(c.ts_ms);
+      return;
+    case CommandKind.Cancel:
+      w.int(c.user_id);
+      w.int(c.order_id);
+      w.str(c.cid);
+      w.int(c.ts_ms);
+      return;
+  }
+}
+
+export function readCommand(r: Reader): Command {
+  const kind = r.u8();
+  switch (kind) {
+    case CommandKind.Deposit:
+    case CommandKind.Withdraw:
+      return {
+        kind,
+        request_id: r.str(),
+        user_id: r.int(),
+        asset_id: r.u16(),
+        amount_units: r.int(),
+        ts_ms: r.int(),
+      };
+    case CommandKind.Place:
+      return {
+        kind,
+        user_id: r.int(),
+        symbol_id: r.u16(),
+        side: r.u8() as 1 | 2,
+        order_type: r.u8() as 1 | 2,
+        tif: r.u8() as 1 | 2 | 3,
+        post_only: r.bool(),
+        stp: r.u8() as 1 | 2 | 3,
+        price_ticks: r.int(),
+        qty_lots: r.int(),
+        quote_units: r.int(),
+        cid: r.str(),
+        ts_ms: r.int(),
+      };
+    case CommandKind.Cancel:
+      return { kind, user_id: r.int(), order_id: r.int(), cid: r.str(), ts_ms: r.int() };
+    default:
+      throw new InvariantError(`decode: unknown command kind ${kind}`);
+  }
+}
+
+export function writeMatchInput(w: Writer, m: MatchInput): void {
+  w.u8(m.kind);
+  w.int(m.ubs_seq);
+  w.int(m.order_id);
+  w.int(m.user_id);
+  w.u16(m.symbol_id);
+  if (m.kind === 1) {
+    w.u8(m.side);
+    w.u8(m.order_type);
+    w.u8(m.tif);
+    w.bool(m.post_only);
+    w.u8(m.stp);
+    w.int(m.price_ticks);
+    w.int(m.qty_lots);
+    w.int(m.quote_units);
+    w.int(m.frozen_units);
+    w.str(m.cid);
+  }
+  w.int(m.ts_ms);
+}
+
+export function readMatchInput(r: Reader): MatchInput {
+  const kind = r.u8();
+  const ubs_seq = r.int();
+  const order_id = r.int();
+  const user_id = r.int();
+  const symbol_id = r.u16();
+  if (kind === 1) {
+    return {
+      kind,
+      ubs_seq,
+      order_id,
+      user_id,
+      symbol_id,
+      side: r.u8() as 1 | 2,
+      order_type: r.u8() as 1 | 2,
+      tif: r.u8() as 1 | 2 | 3,
+      post_only: r.bool(),
+      stp: r.u8() as 1 | 2 | 3,
+      price_ticks: r.int(),
+      qty_lots: r.int(),
+      quote_units: r.int(),
+      frozen_units: r.int(),
+      cid: r.str(),
+      ts_ms: r.int(),
+    };
+  }
+  if (kind !== 2) throw new InvariantError(`decode: unknown match input kind ${kind}`);
+  return { kind, ubs_seq, order_id, user_id, symbol_id, ts_ms: r.int() };
+}
+
+function writeUpdates(w: Writer, list: OrderUpdate[]): void {
+  w.u32(list.length);
+  for (const u of list) {
+    w.int(u.order_id);
+    w.int(u.user_id);
+    w.u8(u.status);
+    w.int(u.filled_lots);
+    w.int(u.remaining_lots);
+    w.int(u.filled_quote_units);
+    w.u16(u.reason);
+  }
+}
+
+function readUpdates(r: Reader): OrderUpdate[] {
+  const n = r.u32();
+  const out: OrderUpdate[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      order_id: r.int(),
+      user_id: r.int(),
+      status: r.u8() as OrderUpdate["status"],
+      filled_lots: r.int(),
+      remaining_lots: r.int(),
+      filled_quote_units: r.int(),
+      reason: r.u16(),
+    };
+  }
+  return out;
+}
+
+function writeTrades(w: Writer, list: Trade[]): void {
+  w.u32(list.length);
+  for (const t of list) {
+    w.int(t.trade_id);
+    w.u16(t.symbol_id);
+    w.int(t.price_ticks);
+    w.int(t.qty_lots);
+    w.int(t.quote_units);
+    w.int(t.maker_order_id);
+    w.int(t.taker_order_id);
+    w.int(t.maker_user_id);
+    w.int(t.taker_user_id);
+    w.u8(t.taker_side);
+    w.int(t.buyer_fee_units);
+    w.int(t.seller_fee_units);
+  }
+}
+
+function readTrades(r: Reader): Trade[] {
+  const n = r.u32();
+  const out: Trade[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      trade_id: r.int(),
+      symbol_id: r.u16(),
+      price_ticks: r.int(),
+      qty_lots: r.int(),
+      quote_units: r.int(),
+      maker_order_id: r.int(),
+      taker_order_id: r.int(),
+      maker_user_id: r.int(),
+      taker_user_id: r.int(),
+      taker_side: r.u8() as 1 | 2,
+      buyer_fee_units: r.int(),
+      seller_fee_units: r.int(),
+    };
+  }
+  return out;
+}
+
+function writeDeltas(w: Writer, list: BalanceDelta[]): void {
+  w.u32(list.length);
+  for (const d of list) {
+    w.int(d.user_id);
+    w.u16(d.asset_id);
+    w.u8(d.kind);
+    w.int(d.delta_avail);
+    w.int(d.delta_frozen);
+    w.int(d.ref_id);
+  }
+}
+
+function readDeltas(r: Reader): BalanceDelta[] {
+  const n = r.u32();
+  const out: BalanceDelta[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      user_id: r.int(),
+      asset_id: r.u16(),
+      kind: r.u8() as BalanceDelta["kind"],
+      delta_avail: r.int(),
+      delta_frozen: r.int(),
+      ref_id: r.int(),
+    };
+  }
+  return out;
+}
+
+function writeCompletions(w: Writer, list: Completion[]): void {
+  w.u32(list.length);
+  for (const c of list) {
+    w.int(c.order_id);
+    w.int(c.user_id);
+    w.u8(c.status);
+    w.u16(c.reason);
+  }
+}
+
+function readCompletions(r: Reader): Completion[] {
+  const n = r.u32();
+  const out: Completion[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      order_id: r.int(),
+      user_id: r.int(),
+      status: r.u8() as Completion["status"],
+      reason: r.u16(),
+    };
+  }
+  return out;
+}
+
+function writeEvents(w: Writer, list: BalanceEvent[]): void {
+  w.u32(list.length);
+  for (const e of list) {
+    w.int(e.user_id);
+    w.u16(e.asset_id);
+    w.int(e.seq);
+    w.u8(e.kind);
+    w.int(e.delta_avail);
+    w.int(e.delta_frozen);
+    w.int(e.avail);
+    w.int(e.frozen);
+    w.int(e.ref_id);
+    w.str(e.ref);
+  }
+}
+
+function readEvents(r: Reader): BalanceEvent[] {
+  const n = r.u32();
+  const out: BalanceEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      user_id: r.int(),
+      asset_id: r.u16(),
+      seq: r.int(),
+      kind: r.u8() as BalanceEvent["kind"],
+      delta_avail: r.int(),
+      delta_frozen: r.int(),
+      avail: r.int(),
+      frozen: r.int(),
+      ref_id: r.int(),
+      ref: r.str(),
+    };
+  }
+  return out;
+}
+
+function version(r: Reader, what: string): void {
+  const v = r.u8();
+  if (v !== WIRE_VERSION) throw new InvariantError(`decode ${what}: unsupported version ${v}`);
+}
+
+/** Encode everything but the hash, hash it, append the hash; returns the hash. */
+function seal(w: Writer, start: number): bigint {
+  const hash = hash64(w.view(start));
+  w.u64(hash);
+  return hash;
+}
+
+export function writeEngineOutput(w: Writer, o: EngineOutput): bigint {
+  const start = w.pos;
+  w.u8(WIRE_VERSION);
+  w.u16(o.symbol_id);
+  w.int(o.output_seq);
+  w.u64(o.prev_hash);
+  writeMatchInput(w, o.input);
+  writeUpdates(w, o.updates);
+  writeTrades(w, o.trades);
+  writeDeltas(w, o.deltas);
+  writeCompletions(w, o.completions);
+  w.int(o.best_bid_ticks);
+  w.int(o.best_ask_ticks);
+  w.u16(o.reject);
+  return seal(w, start);
+}
+
+export function readEngineOutput(r: Reader): EngineOutput {
+  version(r, "EngineOutput");
+  return {
+    symbol_id: r.u16(),
+    output_seq: r.int(),
+    prev_hash: r.u64(),
+    input: readMatchInput(r),
+    updates: readUpdates(r),
+    trades: readTrades(r),
+    deltas: readDeltas(r),
+    completions: readCompletions(r),
+    best_bid_ticks: r.int(),
+    best_ask_ticks: r.int(),
+    reject: r.u16(),
+    hash: r.u64(),
+  };
+}
+
+export function writeBalanceOutput(w: Writer, o: BalanceOutput): bigint {
+  const start = w.pos;
+  w.u8(WIRE_VERSION);
+  w.int(o.output_seq);
+  w.u64(o.prev_hash);
+  w.u8(o.cause);
+  w.bool(o.command !== null);
+  if (o.command !== null) writeCommand(w, o.command);
+  w.u16(o.engine_symbol_id);
+  w.int(o.engine_output_seq);
+  w.int(o.order_id);
+  w.u16(o.reject);
+  w.bool(o.duplicate);
+  writeEvents(w, o.events);
+  return seal(w, start);
+}
+
+export function readBalanceOutput(r: Reader): BalanceOutput {
+  version(r, "BalanceOutput");
+  const output_seq = r.int();
+  const prev_hash = r.u64();
+  const cause = r.u8() as BalanceOutput["cause"];
+  const command = r.bool() ? readCommand(r) : null;
+  return {
+    output_seq,
+    prev_hash,
+    cause,
+    command,
+    engine_symbol_id: r.u16(),
+    engine_output_seq: r.int(),
+    order_id: r.int(),
+    reject: r.u16(),
+    duplicate: r.bool(),
+    events: readEvents(r),
+    hash: r.u64(),
+  };
+}
+
+export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
+  const start = w.pos;
+  w.u8(WIRE_VERSION);
+  w.int(o.output_seq);
+  w.u64(o.prev_hash);
+  writeCommand(w, o.input);
+  w.int(o.order_id);
+  w.u16(o.reject);
+  w.bool(o.duplicate);
+  writeUpdates(w, o.updates);
+  writeTrades(w, o.trades);
+  writeEvents(w, o.events);
+  writeCompletions(w, o.completions);
+  return seal(w, start);
+}
+
+export function readCoreOutput(r: Reader): CoreOutput {
+  version(r, "CoreOutput");
+  return {
+    output_seq: r.int(),
+    prev_hash: r.u64(),
+    input: readCommand(r),
+    order_id: r.int(),
+    reject: r.u16(),
+    duplicate: r.bool(),
+    updates: readUpdates(r),
+    trades: readTrades(r),
+    events: readEvents(r),
+    completions: readCompletions(r),
+    hash: r.u64(),
+  };
+}
+
+/** Recompute the hash of an encoded chained message (all bytes but the last 8). */
+export function verifySealed(bytes: Uint8Array): boolean {
+  if (bytes.length < 9) return false;
+  const body = bytes.subarray(0, bytes.length - 8);
+  const stored = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readBigUInt64LE(
+    bytes.length - 8,
+  );
+  return hash64(body) === stored;
+}
+
+export function encodeCommand(c: Command): Buffer {
+  const w = new Writer(128);
+  w.u8(WIRE_VERSION);
+  writeCommand(w, c);
+  return w.copy();
+}
+
+export function decodeCommand(r: Reader): Command {
+  version(r, "Command");
+  return readCommand(r);
+}
+
+export function encodeMatchInput(m: MatchInput): Buffer {
+  const w = new Writer(128);
+  w.u8(WIRE_VERSION);
+  writeMatchInput(w, m);
+  return w.copy();
+}
+
+export function decodeMatchInput(r: Reader): MatchInput {
+  version(r, "MatchInput");
+  return readMatchInput(r);
+}
+
+export { Writer };
