@@ -1,0 +1,156 @@
+// A service's structured log: pino formats each line as JSON in the calling
+// thread and hands it to the service's LogWriter, which owns the file.
+//
+// Line shape: {"level":"info","time":<ms epoch>,"service":"ubscore",
+// "event":"DEPOSIT_CONSUMED","event_id":...,<ids>,"msg":...}. `time` is
+// milliseconds since the epoch, the cheapest form to produce; `jq` turns it into
+// a date with `.time/1000|todate`.
+
+import type { Logger } from "pino";
+import { pino } from "pino";
+import { LogWriter } from "./log-writer.ts";
+import type { EventLevel } from "./sampler.ts";
+import { isSampled, markerPolicy, PPM_ALL } from "./sampler.ts";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export const LOG_LEVELS: readonly LogLevel[] = [
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+];
+
+export interface LoggerOptions {
+  readonly service: string;
+  readonly dir: string;
+  readonly level: LogLevel;
+  readonly retention_days: number;
+  /** Share of sampled event lines kept, per million; 1_000_000 keeps all. */
+  readonly sample_ppm?: number;
+  readonly clock?: () => number;
+  readonly buffer_bytes_max?: number;
+  readonly on_error?: (err: Error) => void;
+}
+
+export interface ServiceLogger {
+  readonly service: string;
+  /** The pino logger, for free-form lines and child loggers. */
+  readonly logger: Logger;
+  /** The file writer; null when logging is off. */
+  readonly writer: LogWriter | null;
+  readonly sample_ppm: number;
+  readonly enabled: boolean;
+  /** Opens the file now; rejects when the folder is not writable. */
+  open(): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Identifiers a business-event line may carry; all become top-level JSON fields. */
+export interface EventFields {
+  readonly event_id: string;
+  readonly user_id?: number | string | bigint;
+  readonly asset?: string;
+  readonly symbol?: string;
+  readonly order_id?: number | string | bigint;
+  readonly trade_id?: number | string | bigint;
+  readonly request_id?: string;
+  readonly trace_id?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface EventOptions {
+  /** Id that decides sampling; defaults to order_id, then event_id. */
+  readonly sampleKey?: string | number | bigint;
+  /** Overrides the level implied by the marker. */
+  readonly level?: EventLevel;
+  readonly msg?: string;
+}
+
+function checkPpm(sample_ppm: number): number {
+  if (!Number.isInteger(sample_ppm) || sample_ppm < 0 || sample_ppm > PPM_ALL) {
+    throw new Error(`logger: sample_ppm must be an integer in 0..${PPM_ALL}`);
+  }
+  return sample_ppm;
+}
+
+export function createLogger(opts: LoggerOptions): ServiceLogger {
+  if (!LOG_LEVELS.includes(opts.level)) {
+    throw new Error(`logger: level must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const sample_ppm = checkPpm(opts.sample_ppm ?? PPM_ALL);
+  const clock = opts.clock ?? Date.now;
+  const writer = new LogWriter({
+    service: opts.service,
+    dir: opts.dir,
+    retention_days: opts.retention_days,
+    clock,
+    ...(opts.buffer_bytes_max === undefined ? {} : { buffer_bytes_max: opts.buffer_bytes_max }),
+    ...(opts.on_error === undefined ? {} : { on_error: opts.on_error }),
+  });
+  const logger = pino(
+    {
+      level: opts.level,
+      base: { service: opts.service },
+      messageKey: "msg",
+      timestamp: () => `,"time":${clock()}`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    writer,
+  );
+  return {
+    service: opts.service,
+    logger,
+    writer,
+    sample_ppm,
+    enabled: opts.level !== "silent",
+    open: () => writer.open(),
+    flush: () => writer.flush(),
+    close: () => writer.close(),
+  };
+}
+
+/** Logging off: every call returns at the first check and nothing is formatted. */
+export function nullLogger(service = "none"): ServiceLogger {
+  return {
+    service,
+    logger: pino({ enabled: false }),
+    writer: null,
+    sample_ppm: 0,
+    enabled: false,
+    open: () => Promise.resolve(),
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Writes one business-event line with `event` and the given ids as top-level
+ * fields. Markers of deposits, withdrawals, refusals and failures are always
+ * written; others are kept for the ids the sampler selects. Returns whether a
+ * line was produced.
+ */
+export function logEvent(
+  log: ServiceLogger,
+  event: string,
+  fields: EventFields,
+  opts?: EventOptions,
+): boolean {
+  if (!log.enabled) return false;
+  const policy = markerPolicy(event);
+  const level = opts?.level ?? policy.level;
+  if (!log.logger.isLevelEnabled(level)) return false;
+  // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
+  if (!policy.always && level === "info" && log.sample_ppm < PPM_ALL) {
+    const key = opts?.sampleKey ?? fields.order_id ?? fields.event_id;
+    if (!isSampled(key, log.sample_ppm)) return false;
+  }
+  const line = { event, ...fields };
+  if (opts?.msg === undefined) log.logger[level](line);
+  else log.logger[level](line, opts.msg);
+  return true;
+}

@@ -1,0 +1,116 @@
+// The metrics of one service, in a registry of its own: the four services of
+// an embedded process and the tests each get separate series, and every series
+// carries a `service` label so merged output stays distinguishable.
+
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { CounterCell, GaugeCell } from "./metric-cells.ts";
+import { CounterVec, GaugeVec, HistogramVec } from "./metric-cells.ts";
+
+/** 5 µs to 1 s: the core stages take microseconds, settlement's database writes milliseconds. */
+export const STAGE_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+  0.05, 0.1, 0.25, 0.5, 1,
+]);
+
+export interface MetricsOptions {
+  /** Adds prom-client's process and Node.js metrics (CPU, memory, event-loop lag, GC). */
+  readonly process_metrics?: boolean;
+}
+
+/** Anything that counts lost log lines, such as a LogWriter. */
+export interface DropSource {
+  readonly dropped: number;
+}
+
+export interface ServiceMetrics {
+  readonly service: string;
+  readonly registry: Registry;
+  readonly deposits_total: CounterCell;
+  readonly withdrawals_total: CounterCell;
+  /** outcome: accepted | rejected | filled | cancelled | expired; reason: a Reject code or "none". */
+  readonly orders_total: CounterVec<"outcome" | "reason">;
+  readonly trades_total: CounterCell;
+  readonly rejections_total: CounterVec<"reason">;
+  readonly errors_total: CounterVec<"kind">;
+  readonly stage_latency_seconds: HistogramVec<"stage">;
+  /** Messages a consumer is behind the head of the event log. */
+  readonly event_log_lag_messages: GaugeVec<"consumer">;
+  /** Seconds from an engine output being produced to settlement committing it. */
+  readonly settlement_lag_seconds: GaugeCell;
+  readonly log_lines_dropped_total: CounterCell;
+  /** Makes log_lines_dropped_total follow the source's count, read at each scrape. */
+  watchDrops(source: DropSource): void;
+}
+
+export function createMetrics(service: string, opts: MetricsOptions = {}): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  if (opts.process_metrics === true) collectDefaultMetrics({ register: registry });
+
+  const sources: { source: DropSource; seen: number }[] = [];
+  const dropped = new CounterVec<never>(
+    "bourse_log_lines_dropped_total",
+    "Log lines lost because the log writer fell behind or the file system failed",
+    [],
+    () => {
+      // Reading the writers' own counts at scrape time keeps the drop path free of metric work.
+      for (const entry of sources) {
+        const now = entry.source.dropped;
+        if (now > entry.seen) dropped.labels({}).inc(now - entry.seen);
+        entry.seen = now;
+      }
+    },
+  ).register(registry);
+
+  const counter = (name: string, help: string): CounterCell =>
+    new CounterVec<never>(name, help, []).register(registry).labels({});
+
+  return {
+    service,
+    registry,
+    deposits_total: counter("bourse_deposits_total", "Deposits credited"),
+    withdrawals_total: counter("bourse_withdrawals_total", "Withdrawals debited"),
+    orders_total: new CounterVec("bourse_orders_total", "Orders by outcome and reason", [
+      "outcome",
+      "reason",
+    ] as const).register(registry),
+    trades_total: counter("bourse_trades_total", "Trades executed"),
+    rejections_total: new CounterVec(
+      "bourse_rejections_total",
+      "Commands refused, by reason code",
+      ["reason"] as const,
+    ).register(registry),
+    errors_total: new CounterVec("bourse_errors_total", "Internal errors, by kind", [
+      "kind",
+    ] as const).register(registry),
+    stage_latency_seconds: new HistogramVec(
+      "bourse_stage_latency_seconds",
+      "Time spent in one processing stage",
+      ["stage"] as const,
+      STAGE_BUCKETS_SECONDS,
+    ).register(registry),
+    event_log_lag_messages: new GaugeVec(
+      "bourse_event_log_lag_messages",
+      "Messages between a consumer's position and the head of its event-log stream",
+      ["consumer"] as const,
+    ).register(registry),
+    settlement_lag_seconds: new GaugeVec<never>(
+      "bourse_settlement_lag_seconds",
+      "Seconds between an engine output and its commit by settlement",
+      [],
+    )
+      .register(registry)
+      .labels({}),
+    log_lines_dropped_total: dropped.labels({}),
+    watchDrops(source) {
+      sources.push({ source, seen: 0 });
+    },
+  };
+}
+
+/** Process-wide metrics without a service label, for the one endpoint of an embedded process. */
+export function createProcessMetrics(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

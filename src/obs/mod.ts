@@ -1,0 +1,42 @@
+// The observability library's public surface: structured logs, metrics and
+// traces for every service. Nothing outside src/obs imports its other files.
+
+export type { AdminServer, AdminServerOptions } from "./admin-server.ts";
+export { startAdminServer } from "./admin-server.ts";
+export type { MetricsSource } from "./exposition.ts";
+export { mergeRegistries, renderRegistries } from "./exposition.ts";
+export type { LogWriterOptions } from "./log-writer.ts";
+export { DEFAULT_BUFFER_BYTES_MAX, LogWriter } from "./log-writer.ts";
+export type {
+  EventFields,
+  EventOptions,
+  LoggerOptions,
+  LogLevel,
+  ServiceLogger,
+} from "./logger.ts";
+export { createLogger, LOG_LEVELS, logEvent, nullLogger } from "./logger.ts";
+export type { LabelSet } from "./metric-cells.ts";
+export {
+  CounterCell,
+  CounterVec,
+  GaugeCell,
+  GaugeVec,
+  HistogramCell,
+  HistogramVec,
+} from "./metric-cells.ts";
+export type { DropSource, MetricsOptions, ServiceMetrics } from "./metrics.ts";
+export { createMetrics, createProcessMetrics, STAGE_BUCKETS_SECONDS } from "./metrics.ts";
+export type { ObsFlags, ObsOptions } from "./options.ts";
+export { OBS_DEFAULTS, OBS_ENV, OBS_FLAGS, resolveObsOptions } from "./options.ts";
+export { removeExpired, SERVICE_NAME_RE } from "./retention.ts";
+export type { EventLevel, MarkerPolicy } from "./sampler.ts";
+export { isSampled, markerPolicy, PPM_ALL, sampleHash } from "./sampler.ts";
+export type { ServiceObs, ServiceObsExtras } from "./service-obs.ts";
+export { createServiceObs } from "./service-obs.ts";
+export type { MessageHeaders, TraceExporterKind, Tracing, TracingOptions } from "./tracing.ts";
+export {
+  DEFAULT_OTLP_URL,
+  initTracing,
+  TRACE_EXPORTERS,
+  traceIdOf,
+} from "./tracing.ts";

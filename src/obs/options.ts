@@ -1,0 +1,118 @@
+// Observability settings shared by every service: defaults, environment
+// variables and command-line flags resolve here, once, into checked values.
+// Precedence: flag, then environment, then default.
+
+import { ConfigError } from "../core/config.ts";
+import { DEFAULT_BUFFER_BYTES_MAX } from "./log-writer.ts";
+import type { LogLevel } from "./logger.ts";
+import { LOG_LEVELS } from "./logger.ts";
+import { PPM_ALL } from "./sampler.ts";
+import { DEFAULT_OTLP_URL } from "./tracing.ts";
+
+export interface ObsOptions {
+  readonly log_dir: string;
+  readonly log_level: LogLevel;
+  readonly log_retention_days: number;
+  readonly log_sample_ppm: number;
+  readonly log_buffer_bytes_max: number;
+  /** "memory" exists for tests only and is not accepted here. */
+  readonly otel_exporter: "none" | "otlp";
+  readonly otel_url: string;
+}
+
+export const OBS_DEFAULTS: ObsOptions = Object.freeze({
+  log_dir: "logs",
+  log_level: "info",
+  log_retention_days: 7,
+  log_sample_ppm: PPM_ALL,
+  log_buffer_bytes_max: DEFAULT_BUFFER_BYTES_MAX,
+  otel_exporter: "none",
+  otel_url: DEFAULT_OTLP_URL,
+});
+
+/** Environment variable of each setting; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT also sets otel_url. */
+export const OBS_ENV: Readonly<Record<keyof ObsOptions, string>> = Object.freeze({
+  log_dir: "BOURSE_LOG_DIR",
+  log_level: "BOURSE_LOG_LEVEL",
+  log_retention_days: "BOURSE_LOG_RETENTION_DAYS",
+  log_sample_ppm: "BOURSE_LOG_SAMPLE_PPM",
+  log_buffer_bytes_max: "BOURSE_LOG_BUFFER_BYTES_MAX",
+  otel_exporter: "BOURSE_OTEL_EXPORTER",
+  otel_url: "BOURSE_OTEL_URL",
+});
+
+/** Command-line flag of each setting, as the CLI should declare it. */
+export const OBS_FLAGS: Readonly<Record<keyof ObsOptions, string>> = Object.freeze({
+  log_dir: "--log-dir",
+  log_level: "--log-level",
+  log_retention_days: "--log-retention-days",
+  log_sample_ppm: "--log-sample-ppm",
+  log_buffer_bytes_max: "--log-buffer-bytes-max",
+  otel_exporter: "--otel-exporter",
+  otel_url: "--otel-url",
+});
+
+export type ObsFlags = { readonly [K in keyof ObsOptions]?: string | number | undefined };
+
+function integer(what: string, raw: string | number, min: number, max: number): number {
+  const n = typeof raw === "number" ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(
+      `${what} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+export function resolveObsOptions(
+  flags: ObsFlags = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ObsOptions {
+  const pick = (key: keyof ObsOptions): string | number | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return flag;
+    const fromEnv = env[OBS_ENV[key]];
+    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+  };
+  const name = (key: keyof ObsOptions): string => `${OBS_FLAGS[key]} (${OBS_ENV[key]})`;
+
+  const log_dir = String(pick("log_dir") ?? OBS_DEFAULTS.log_dir);
+  if (log_dir === "") throw new ConfigError(`${name("log_dir")} must not be empty`);
+
+  const level = String(pick("log_level") ?? OBS_DEFAULTS.log_level);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`${name("log_level")} must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+
+  const exporter = String(pick("otel_exporter") ?? OBS_DEFAULTS.otel_exporter);
+  if (exporter !== "none" && exporter !== "otlp") {
+    throw new ConfigError(`${name("otel_exporter")} must be none or otlp`);
+  }
+
+  const url = String(
+    pick("otel_url") ?? env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? OBS_DEFAULTS.otel_url,
+  );
+  if (!URL.canParse(url)) throw new ConfigError(`${name("otel_url")} is not a URL: ${url}`);
+
+  const retention = pick("log_retention_days");
+  const ppm = pick("log_sample_ppm");
+  const buffer = pick("log_buffer_bytes_max");
+  return {
+    log_dir,
+    log_level: level as LogLevel,
+    log_retention_days:
+      retention === undefined
+        ? OBS_DEFAULTS.log_retention_days
+        : integer(name("log_retention_days"), retention, 0, 36_500),
+    log_sample_ppm:
+      ppm === undefined
+        ? OBS_DEFAULTS.log_sample_ppm
+        : integer(name("log_sample_ppm"), ppm, 0, PPM_ALL),
+    log_buffer_bytes_max:
+      buffer === undefined
+        ? OBS_DEFAULTS.log_buffer_bytes_max
+        : integer(name("log_buffer_bytes_max"), buffer, 4096, 2 ** 31),
+    otel_exporter: exporter,
+    otel_url: url,
+  };
+}

@@ -1,0 +1,72 @@
+// Everything one service needs to be observable, built from the resolved
+// options and wired together: the writer's drop count feeds the metric, and
+// closing exports the last spans before the last log lines are written.
+
+import type { ServiceLogger } from "./logger.ts";
+import { createLogger, nullLogger } from "./logger.ts";
+import type { ServiceMetrics } from "./metrics.ts";
+import { createMetrics } from "./metrics.ts";
+import type { ObsOptions } from "./options.ts";
+import type { TraceExporterKind, Tracing } from "./tracing.ts";
+import { initTracing } from "./tracing.ts";
+
+export interface ServiceObs {
+  readonly service: string;
+  readonly log: ServiceLogger;
+  readonly metrics: ServiceMetrics;
+  readonly tracing: Tracing;
+  /** Flushes spans, then log lines; for a graceful shutdown. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ServiceObsExtras {
+  readonly clock?: () => number;
+  /** prom-client's process metrics in this service's registry (distributed mode). */
+  readonly process_metrics?: boolean;
+  /** Replaces options.otel_exporter; tests pass "memory". */
+  readonly trace_exporter?: TraceExporterKind;
+}
+
+export function createServiceObs(
+  service: string,
+  options: ObsOptions,
+  extras: ServiceObsExtras = {},
+): ServiceObs {
+  const log =
+    options.log_level === "silent"
+      ? nullLogger(service)
+      : createLogger({
+          service,
+          dir: options.log_dir,
+          level: options.log_level,
+          retention_days: options.log_retention_days,
+          sample_ppm: options.log_sample_ppm,
+          buffer_bytes_max: options.log_buffer_bytes_max,
+          ...(extras.clock === undefined ? {} : { clock: extras.clock }),
+        });
+  const metrics = createMetrics(service, { process_metrics: extras.process_metrics === true });
+  if (log.writer !== null) metrics.watchDrops(log.writer);
+  const tracing = initTracing({
+    service,
+    exporter: extras.trace_exporter ?? options.otel_exporter,
+    otlp_url: options.otel_url,
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    service,
+    log,
+    metrics,
+    tracing,
+    close() {
+      closing ??= (async () => {
+        try {
+          await tracing.shutdown();
+        } catch (err) {
+          log.logger.error({ event: "TRACE_EXPORT_FAILED", err }, "spans lost at shutdown");
+        }
+        await log.close();
+      })();
+      return closing;
+    },
+  };
+}
