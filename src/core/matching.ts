@@ -168,6 +168,11 @@ export class MatchingEngine {
           lots = taker.remaining_lots;
         }
         this.fill(book, opp, taker, maker, price, lots, per_lot * lots, by_quote, out);
+        if (maker.remaining_lots > 0) {
+          // The maker outlived the taker: its quantity, or its budget at this price, is used up.
+          if (by_quote) budget_spent = true;
+          break outer;
+        }
         if (!by_quote && taker.remaining_lots === 0) break outer;
         maker = next;
       }

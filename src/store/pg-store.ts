@@ -1,0 +1,173 @@
+// The PostgreSQL store. Each batch is one transaction on one connection:
+// lock the batch's streams, read their positions, write every table with one
+// array statement, check the ledger's continuity, write the positions.
+
+import { accountKey, checkAccountStarts } from "./balance-plan.ts";
+import {
+  type DbRow,
+  num,
+  positionMap,
+  toLedger,
+  toMarketTrade,
+  toOrder,
+  toOrderEvent,
+  toTrade,
+  toTransfer,
+} from "./mappers.ts";
+import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from "./migrations.ts";
+import type { PgConnector, PgSession } from "./pg-connector.ts";
+import { columnsOf, pgWrite, widthOf } from "./pg-sql.ts";
+import { planBatch, type Step } from "./plan.ts";
+import {
+  activeOrdersQuery,
+  ledgerQuery,
+  marketTradesQuery,
+  orderEventsQuery,
+  orderHistoryQuery,
+  POSITIONS_SQL,
+  type Query,
+  transferQuery,
+  userTradesQuery,
+} from "./queries.ts";
+import { checkBatch, unapplied } from "./streams.ts";
+import type { SettlementStore, StoreOptions, SymbolAssets } from "./types.ts";
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`schema must match ${SCHEMA_NAME.source}, got ${JSON.stringify(schema)}`);
+  }
+  return schema;
+}
+
+const LAST_SEQS_SQL = `SELECT a.user_id, a.asset_id,
+    (SELECT l.seq FROM balance_ledger l
+      WHERE l.user_id = a.user_id AND l.asset_id = a.asset_id
+      ORDER BY l.seq DESC LIMIT 1) AS seq
+  FROM unnest($1::bigint[], $2::integer[]) AS a(user_id, asset_id)`;
+
+async function exec(s: PgSession, step: Step): Promise<void> {
+  if (step.rows.length === 0) return;
+  await s.query(pgWrite(step.spec), columnsOf(step.rows, widthOf(step.spec)));
+}
+
+async function inTransaction<T>(s: PgSession, fn: () => Promise<T>): Promise<T> {
+  await s.query("BEGIN");
+  try {
+    const out = await fn();
+    await s.query("COMMIT");
+    return out;
+  } catch (err) {
+    // A failed ROLLBACK means a broken connection; the connector discards
+    // it, and the caller needs the error that started it all.
+    await s.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * A store over any connector; `schema` must be the schema the connector's
+ * connections resolve unqualified names in (their search_path).
+ */
+export function createPgStore(
+  conn: PgConnector,
+  opts: StoreOptions & { schema: string },
+): SettlementStore {
+  const schema = checkSchemaName(opts.schema);
+  const symbols = new Map<number, SymbolAssets>(opts.symbols.map((s) => [s.id, s]));
+  const all = async (q: Query): Promise<DbRow[]> => (await conn.query(q.text, q.params)).rows;
+  // Advisory locks are per database; the schema in the key keeps stores in
+  // different schemas from waiting on each other.
+  const lockKey = (name: string): string => `bourse/${schema}/${name}`;
+
+  return {
+    async migrate() {
+      await conn.session((s) =>
+        inTransaction(s, async () => {
+          await s.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey("migrate")]);
+          await s.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+          await s.query(`SET LOCAL search_path TO ${schema}`);
+          await s.query(MIGRATIONS_TABLE);
+          const done = new Set(
+            (await s.query("SELECT version FROM schema_migrations")).rows.map((r) =>
+              num(r.version),
+            ),
+          );
+          for (const m of MIGRATIONS) {
+            if (done.has(m.version)) continue;
+            for (const sql of m.statements(POSTGRES)) await s.query(sql);
+            await s.query(
+              "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)",
+              [m.version, Date.now()],
+            );
+          }
+        }),
+      );
+    },
+
+    async loadPositions() {
+      return positionMap(await all({ text: POSITIONS_SQL, params: [] }));
+    },
+
+    async apply(batch) {
+      const streams = checkBatch(batch);
+      return conn.session((s) =>
+        inTransaction(s, async () => {
+          // Writers of the same stream queue here; the positions read after
+          // the lock are the ones the previous writer committed.
+          await s.query("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k", [
+            streams.map(lockKey),
+          ]);
+          const stored = positionMap(
+            (await s.query(`${POSITIONS_SQL} WHERE stream = ANY($1::text[])`, [streams])).rows,
+          );
+          const todo = unapplied(batch, stored);
+          const plan = planBatch(todo.engine, todo.balance, todo.positions, symbols);
+          for (const step of plan.steps) await exec(s, step);
+          if (plan.starts.length > 0) {
+            const found = await s.query(LAST_SEQS_SQL, [
+              plan.starts.map((a) => a.user_id),
+              plan.starts.map((a) => a.asset_id),
+            ]);
+            const lasts = new Map<string, number>();
+            for (const r of found.rows) {
+              if (r.seq !== null)
+                lasts.set(accountKey(num(r.user_id), num(r.asset_id)), num(r.seq));
+            }
+            checkAccountStarts(plan.starts, lasts);
+          }
+          await exec(s, plan.ledger);
+          await exec(s, plan.positions);
+          return { rows: plan.rows, skipped: todo.skipped };
+        }),
+      );
+    },
+
+    async activeOrders(q) {
+      return (await all(activeOrdersQuery(q))).map(toOrder);
+    },
+    async orderHistory(q) {
+      return (await all(orderHistoryQuery(q))).map(toOrder);
+    },
+    async orderEvents(q) {
+      return (await all(orderEventsQuery(q.order_id))).map(toOrderEvent);
+    },
+    async userTrades(q) {
+      return (await all(userTradesQuery(q))).map(toTrade);
+    },
+    async marketTrades(q) {
+      return (await all(marketTradesQuery(q))).map(toMarketTrade);
+    },
+    async ledger(q) {
+      return (await all(ledgerQuery(q))).map(toLedger);
+    },
+    async transfer(request_id) {
+      const r = (await all(transferQuery(request_id)))[0];
+      return r === undefined ? null : toTransfer(r);
+    },
+    async close() {
+      await conn.end();
+    },
+  };
+}
