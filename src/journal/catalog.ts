@@ -21,6 +21,8 @@ export class Segment {
   record_count = 0;
   /** File size once everything assigned has been written. */
   end_offset = SEGMENT_HEADER_BYTES;
+  /** Bytes up to here are written and durable: readers never look past it. */
+  durable_offset = SEGMENT_HEADER_BYTES;
   /** The file exists with a durable header and directory entry. */
   on_disk: boolean;
   private readonly index_seqs: number[] = [];

@@ -91,8 +91,11 @@ export class Cursor {
   }
 
   private async load(n: number): Promise<void> {
-    // A fresh buffer each time: payloads already handed out stay valid.
-    const size = Math.max(n, Math.min(READ_CHUNK_BYTES, this.segment.end_offset - this.pos));
+    // A fresh buffer each time: payloads already handed out stay valid. Never
+    // past the durable end, so a later call cannot trip over a half-written batch.
+    const durableBytes = this.segment.durable_offset - this.pos;
+    assert(n <= durableBytes, `record at ${this.segment.path}:${this.pos} is not durable yet`);
+    const size = Math.max(n, Math.min(READ_CHUNK_BYTES, durableBytes));
     const buf = Buffer.allocUnsafe(size);
     const got = await readFully(this.fd, buf, 0, size, this.pos);
     if (got < n) {

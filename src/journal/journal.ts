@@ -82,8 +82,9 @@ export class Journal implements FollowSource {
   private readonly io: JournalIo;
   private readonly catalog: Catalog;
 
-  /** Descriptor of the file the flush loop writes to, and where its next write goes. */
+  /** The file the flush loop writes to, and where its next write goes. */
   private fd: number;
+  private fd_segment: Segment;
   private fd_pos: number;
   private pending = new Batch();
   private spare = new Batch();
@@ -119,6 +120,7 @@ export class Journal implements FollowSource {
     this.io = opts.io ?? nodeJournalIo;
     this.catalog = catalog;
     this.fd = fd;
+    this.fd_segment = catalog.active;
     this.fd_pos = catalog.active.end_offset;
     this.next_seq = catalog.active.end_seq;
     this.durable_seq = this.next_seq - 1;
@@ -417,7 +419,9 @@ export class Journal implements FollowSource {
       const old = this.fd;
       this.fd = -1;
       await closeFd(old);
+      this.fd_segment.durable_offset = this.fd_pos;
       this.fd = await openNewSegment(roll.segment.path, roll.segment.first_seq, "wx+", this.io);
+      this.fd_segment = roll.segment;
       this.fd_pos = SEGMENT_HEADER_BYTES;
       dirty = true;
       created ??= [];
@@ -437,6 +441,7 @@ export class Journal implements FollowSource {
       if (this.durable) await syncDir(this.dir);
       for (const s of created) s.on_disk = true;
     }
+    this.fd_segment.durable_offset = this.fd_pos;
     this.batches++;
     if (batch.records > this.batch_records_max) this.batch_records_max = batch.records;
   }

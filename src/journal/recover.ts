@@ -67,6 +67,7 @@ export async function recoverCatalog(
         `segment starts at seq ${firstSeq} but ${prev.path} ends before seq ${prev.end_seq}`,
       );
     }
+    scan.segment.durable_offset = scan.segment.end_offset;
     catalog.segments.push(scan.segment);
     records += scan.segment.record_count;
     torn = scan.torn;
