@@ -57,6 +57,8 @@ export interface JournalStats {
   first_seq: number;
   next_seq: number;
   durable_seq: number;
+  /** Appended but not yet durable: what a producer should bound to apply back-pressure. */
+  outstanding_records: number;
   sync: "batch" | "none";
 }
 
@@ -353,6 +355,7 @@ export class Journal implements FollowSource {
       first_seq: this.catalog.first_seq,
       next_seq: this.next_seq,
       durable_seq: this.durable_seq,
+      outstanding_records: this.next_seq - 1 - this.durable_seq,
       sync: this.durable ? "batch" : "none",
     };
   }
