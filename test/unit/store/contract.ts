@@ -263,7 +263,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       assert.deepEqual(
         all.map((l) => [l.output_seq, l.asset_id, l.seq, l.kind, l.avail]),
         [
-          [11, USDT, 2, BalanceKind.Withdraw, 99_800_000],
+          [12, USDT, 2, BalanceKind.Withdraw, 99_800_000],
           [9, BTC, 4, BalanceKind.Release, 99_600_000],
           [5, BTC, 3, BalanceKind.TradeDebit, 99_000_000],
           [5, USDT, 1, BalanceKind.TradeCredit, 199_800_000],
