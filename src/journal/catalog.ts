@@ -105,7 +105,8 @@ export class Catalog {
         hi = mid - 1;
       }
     }
-    // Only the active segment can be asked for its end_seq (the next append's seq).
+    // seq == end_seq is reachable only on the active segment (it is the next
+    // append's seq); a full segment's end_seq is its successor's first_seq.
     if (found === null || seq > found.end_seq) return null;
     return found;
   }
