@@ -18,6 +18,8 @@ export interface ObsOptions {
   /** "memory" exists for tests only and is not accepted here. */
   readonly otel_exporter: "none" | "otlp";
   readonly otel_url: string;
+  /** Share of new traces recorded, 0..1. */
+  readonly otel_sample_ratio: number;
 }
 
 export const OBS_DEFAULTS: ObsOptions = Object.freeze({
@@ -28,6 +30,7 @@ export const OBS_DEFAULTS: ObsOptions = Object.freeze({
   log_buffer_bytes_max: DEFAULT_BUFFER_BYTES_MAX,
   otel_exporter: "none",
   otel_url: DEFAULT_OTLP_URL,
+  otel_sample_ratio: 1,
 });
 
 /** Environment variable of each setting; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT also sets otel_url. */
@@ -39,6 +42,7 @@ export const OBS_ENV: Readonly<Record<keyof ObsOptions, string>> = Object.freeze
   log_buffer_bytes_max: "BOURSE_LOG_BUFFER_BYTES_MAX",
   otel_exporter: "BOURSE_OTEL_EXPORTER",
   otel_url: "BOURSE_OTEL_URL",
+  otel_sample_ratio: "BOURSE_OTEL_SAMPLE_RATIO",
 });
 
 /** Command-line flag of each setting, as the CLI should declare it. */
@@ -50,6 +54,7 @@ export const OBS_FLAGS: Readonly<Record<keyof ObsOptions, string>> = Object.free
   log_buffer_bytes_max: "--log-buffer-bytes-max",
   otel_exporter: "--otel-exporter",
   otel_url: "--otel-url",
+  otel_sample_ratio: "--otel-sample-ratio",
 });
 
 export type ObsFlags = { readonly [K in keyof ObsOptions]?: string | number | undefined };
@@ -94,6 +99,15 @@ export function resolveObsOptions(
   );
   if (!URL.canParse(url)) throw new ConfigError(`${name("otel_url")} is not a URL: ${url}`);
 
+  const ratioRaw = pick("otel_sample_ratio");
+  const ratio = ratioRaw === undefined ? OBS_DEFAULTS.otel_sample_ratio : Number(ratioRaw);
+  if (
+    (typeof ratioRaw === "string" && !/^\d*\.?\d+$/.test(ratioRaw.trim())) ||
+    !(ratio >= 0 && ratio <= 1)
+  ) {
+    throw new ConfigError(`${name("otel_sample_ratio")} must be a number in 0..1`);
+  }
+
   const retention = pick("log_retention_days");
   const ppm = pick("log_sample_ppm");
   const buffer = pick("log_buffer_bytes_max");
@@ -114,5 +128,6 @@ export function resolveObsOptions(
         : integer(name("log_buffer_bytes_max"), buffer, 4096, 2 ** 31),
     otel_exporter: exporter,
     otel_url: url,
+    otel_sample_ratio: ratio,
   };
 }

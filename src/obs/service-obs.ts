@@ -50,6 +50,7 @@ export function createServiceObs(
     service,
     exporter: extras.trace_exporter ?? options.otel_exporter,
     otlp_url: options.otel_url,
+    sample_ratio: options.otel_sample_ratio,
   });
   let closing: Promise<void> | null = null;
   return {

@@ -12,6 +12,7 @@ import type { Context, Span, SpanOptions, Tracer } from "@opentelemetry/api";
 import {
   defaultTextMapGetter,
   defaultTextMapSetter,
+  INVALID_SPAN_CONTEXT,
   ProxyTracerProvider,
   ROOT_CONTEXT,
   trace,
@@ -24,7 +25,9 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   InMemorySpanExporter,
+  ParentBasedSampler,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
@@ -42,6 +45,12 @@ export interface TracingOptions {
   readonly exporter: TraceExporterKind;
   /** OTLP/HTTP traces endpoint; only read when exporter is "otlp". */
   readonly otlp_url?: string;
+  /**
+   * Share of new traces recorded, 0..1 (default 1). Decided where a trace
+   * starts (the gateway) and followed downstream through the sampled flag of
+   * `traceparent`, so a trace is recorded whole or not at all.
+   */
+  readonly sample_ratio?: number;
 }
 
 export interface Tracing {
@@ -85,16 +94,15 @@ function inject(from: Context | Span, headers: MessageHeaders): MessageHeaders {
   return headers;
 }
 
-function handle(
+function recordingHandle(
   service: string,
-  tracer: Tracer,
-  enabled: boolean,
+  provider: BasicTracerProvider,
   memory: InMemorySpanExporter | null,
-  provider: BasicTracerProvider | null,
 ): Tracing {
+  const tracer = provider.getTracer(service);
   return {
     service,
-    enabled,
+    enabled: true,
     tracer,
     startSpan(name, parent, options) {
       const ctx =
@@ -104,8 +112,39 @@ function handle(
     inject,
     extract,
     finishedSpans: () => (memory === null ? [] : memory.getFinishedSpans()),
-    flush: () => (provider === null ? Promise.resolve() : provider.forceFlush()),
-    shutdown: () => (provider === null ? Promise.resolve() : provider.shutdown()),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+// The one span handed out when tracing is off and no upstream trace arrived;
+// a non-recording span has no state, so sharing it is safe and allocation-free.
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+function disabledHandle(service: string): Tracing {
+  // A provider with no delegate hands out the API's no-op tracer, whatever the global state.
+  const tracer = new ProxyTracerProvider().getTracer(service);
+  return {
+    service,
+    enabled: false,
+    tracer,
+    startSpan(_name, parent) {
+      if (parent === undefined) return NO_SPAN;
+      const ctx = isContext(parent) ? parent : extract(parent);
+      if (ctx === ROOT_CONTEXT) return NO_SPAN;
+      const sc = trace.getSpanContext(ctx);
+      return sc === undefined ? NO_SPAN : trace.wrapSpanContext(sc);
+    },
+    inject(from, headers) {
+      if (from === NO_SPAN || from === ROOT_CONTEXT) return headers;
+      const sc = "spanContext" in from ? from.spanContext() : trace.getSpanContext(from);
+      if (sc !== undefined && trace.isSpanContextValid(sc)) inject(from, headers);
+      return headers;
+    },
+    extract,
+    finishedSpans: () => [],
+    flush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
   };
 }
 
@@ -113,11 +152,9 @@ export function initTracing(opts: TracingOptions): Tracing {
   if (!TRACE_EXPORTERS.includes(opts.exporter)) {
     throw new Error(`tracing: exporter must be one of ${TRACE_EXPORTERS.join(", ")}`);
   }
-  if (opts.exporter === "none") {
-    // A provider with no delegate hands out the API's no-op tracer, whatever the global state.
-    const tracer = new ProxyTracerProvider().getTracer(opts.service);
-    return handle(opts.service, tracer, false, null, null);
-  }
+  const ratio = opts.sample_ratio ?? 1;
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error("tracing: sample_ratio must be in 0..1");
+  if (opts.exporter === "none") return disabledHandle(opts.service);
   let memory: InMemorySpanExporter | null = null;
   let processor: SpanProcessor;
   if (opts.exporter === "memory") {
@@ -130,8 +167,9 @@ export function initTracing(opts: TracingOptions): Tracing {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.service }),
     spanProcessors: [processor],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
   });
-  return handle(opts.service, provider.getTracer(opts.service), true, memory, provider);
+  return recordingHandle(opts.service, provider, memory);
 }
 
 /** The trace id to put in a log line, or undefined when the span is not part of a trace. */

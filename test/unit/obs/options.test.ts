@@ -67,3 +67,11 @@ test("bad values are refused with the flag and variable named", () => {
     );
   }
 });
+
+test("the trace sample ratio is read as a number in 0..1", () => {
+  assert.equal(resolveObsOptions({ otel_sample_ratio: "0.25" }, {}).otel_sample_ratio, 0.25);
+  assert.equal(resolveObsOptions({}, { BOURSE_OTEL_SAMPLE_RATIO: "0" }).otel_sample_ratio, 0);
+  for (const bad of ["1.5", "-0.1", "abc", "1e-3"]) {
+    assert.throws(() => resolveObsOptions({ otel_sample_ratio: bad }, {}), /--otel-sample-ratio/);
+  }
+});

@@ -132,3 +132,15 @@ test('"otlp" exports the spans over HTTP to the configured URL', async (t) => {
 test("an unknown exporter is refused", () => {
   assert.throws(() => initTracing({ service: "x", exporter: "zipkin" as "none" }), /exporter/);
 });
+
+test("sample_ratio 0 records no new trace, and downstream follows the upstream decision", async () => {
+  const gateway = initTracing({ service: "gateway", exporter: "memory", sample_ratio: 0 });
+  const ubscore = initTracing({ service: "ubscore", exporter: "memory" });
+  const headers = runHops([gateway, ubscore]);
+  assert.deepEqual(gateway.finishedSpans(), []);
+  assert.deepEqual(ubscore.finishedSpans(), []);
+  // The context still travels, flagged as not sampled.
+  assert.match(headers[0]!["traceparent"] ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  assert.throws(() => initTracing({ service: "x", exporter: "memory", sample_ratio: 2 }), /ratio/);
+  await Promise.all([gateway.shutdown(), ubscore.shutdown()]);
+});

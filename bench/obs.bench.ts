@@ -1,0 +1,215 @@
+// Cost of observability on the hot path: one JSON line per case on stdout.
+//   node --import tsx bench/obs.bench.ts [--ops N] [--runs R]
+// ns_per_op is the median over runs. For logging to a file, call_ns_per_op is
+// what the caller pays inside logEvent; main_thread_ns_per_op adds the drain
+// (join, encode, write submission) that runs on the same thread between
+// batches, measured as event-loop busy time; wall_ns_per_op is elapsed time
+// until the last line is on disk, which the disk's throughput bounds.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Counter, Histogram, Registry } from "prom-client";
+import type { ServiceLogger } from "../src/obs/mod.ts";
+import {
+  createLogger,
+  createMetrics,
+  initTracing,
+  logEvent,
+  mergeRegistries,
+  nullLogger,
+  STAGE_BUCKETS_SECONDS,
+} from "../src/obs/mod.ts";
+
+const { values } = parseArgs({
+  options: {
+    ops: { type: "string", default: "1000000" },
+    runs: { type: "string", default: "5" },
+  },
+});
+const OPS = Number(values.ops);
+const RUNS = Number(values.runs);
+const BATCH = 1000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function emit(name: string, fields: Record<string, number | string>): void {
+  process.stdout.write(
+    `${JSON.stringify({
+      case: name,
+      ...fields,
+      ops: OPS,
+      runs: RUNS,
+      node: process.version,
+      cpus: cpus().length,
+      // Other work on the machine inflates every figure; the load says how much to trust them.
+      loadavg_1m: round(loadavg()[0]!),
+    })}\n`,
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** A synchronous operation: ns per call, median of RUNS after one warm-up run. */
+function measureSync(name: string, op: (i: number) => void): void {
+  const samples: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < OPS; i++) op(i);
+    const ns = Number(process.hrtime.bigint() - t0) / OPS;
+    if (run > 0) samples.push(ns);
+  }
+  emit(name, { ns_per_op: round(median(samples)) });
+}
+
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Logging through the real writer: lines are produced in batches of BATCH with
+ * an event-loop turn between batches, as a service handling a burst would.
+ */
+async function measureLog(name: string, make: (dir: string) => ServiceLogger): Promise<void> {
+  const calls: number[] = [];
+  const mains: number[] = [];
+  const walls: number[] = [];
+  let dropped = 0;
+  let written = 0;
+  for (let run = 0; run <= RUNS; run++) {
+    const dir = await mkdtemp(join(tmpdir(), "bourse-obs-bench-"));
+    const log = make(dir);
+    await log.open();
+    let call_ns = 0;
+    let lines = 0;
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = process.hrtime.bigint();
+    for (let base = 0; base < OPS; base += BATCH) {
+      const b0 = process.hrtime.bigint();
+      for (let i = base; i < base + BATCH; i++) {
+        if (
+          logEvent(log, "ORDER_ACCEPTED", {
+            event_id: `order_${i}`,
+            order_id: i,
+            user_id: 1000 + (i % 5000),
+            symbol: "BTC_USDT",
+            request_id: "r-123456789",
+          })
+        ) {
+          lines++;
+        }
+      }
+      call_ns += Number(process.hrtime.bigint() - b0);
+      await yieldTurn();
+    }
+    await log.close();
+    const wall_ns = Number(process.hrtime.bigint() - t0);
+    const busy_ms = performance.eventLoopUtilization(elu0).active;
+    await rm(dir, { recursive: true, force: true });
+    if (run > 0) {
+      calls.push(call_ns / OPS);
+      mains.push((busy_ms * 1e6) / OPS);
+      walls.push(wall_ns / OPS);
+      dropped += log.writer?.dropped ?? 0;
+      written += lines;
+    }
+  }
+  emit(name, {
+    call_ns_per_op: round(median(calls)),
+    main_thread_ns_per_op: round(median(mains)),
+    wall_ns_per_op: round(median(walls)),
+    lines_per_op: round(written / (OPS * RUNS)),
+    dropped,
+  });
+}
+
+const logger = (dir: string, sample_ppm: number, level: "info" | "warn" = "info") =>
+  createLogger({ service: "matching_engine", dir, level, retention_days: 1, sample_ppm });
+
+await measureLog("log_event_on", (dir) => logger(dir, 1_000_000));
+await measureLog("log_event_sampled_1pct", (dir) => logger(dir, 10_000));
+await measureLog("log_event_sampled_out", (dir) => logger(dir, 0));
+await measureLog("log_event_below_level", (dir) => logger(dir, 1_000_000, "warn"));
+await measureLog("log_event_off", () => nullLogger("matching_engine"));
+
+const m = createMetrics("matching_engine");
+const accepted = m.orders_total.labels({ outcome: "accepted", reason: "none" });
+const matchStage = m.stage_latency_seconds.labels({ stage: "match" });
+const lag = m.event_log_lag_messages.labels({ consumer: "settlement" });
+measureSync("metrics_counter_inc", () => accepted.inc());
+measureSync("metrics_counter_inc_unlabelled", () => m.trades_total.inc());
+measureSync("metrics_histogram_observe", (i) => matchStage.observe((i & 1023) * 1e-6));
+measureSync("metrics_gauge_set", (i) => lag.set(i));
+measureSync("metrics_labels_lookup", () =>
+  m.orders_total.labels({ outcome: "accepted", reason: "none" }),
+);
+
+// prom-client's own children, for comparison with the cells above.
+const reg = new Registry();
+const pc = new Counter({
+  name: "c_total",
+  help: "c",
+  labelNames: ["outcome", "reason"],
+  registers: [reg],
+}).labels("accepted", "none");
+const ph = new Histogram({
+  name: "h_seconds",
+  help: "h",
+  labelNames: ["stage"],
+  buckets: [...STAGE_BUCKETS_SECONDS],
+  registers: [reg],
+}).labels("match");
+measureSync("prom_client_counter_child_inc", () => pc.inc());
+measureSync("prom_client_histogram_child_observe", (i) => ph.observe((i & 1023) * 1e-6));
+
+measureSync("timer_performance_now_pair", () => {
+  const t0 = performance.now();
+  matchStage.observe((performance.now() - t0) / 1e3);
+});
+
+const none = initTracing({ service: "ubscore", exporter: "none" });
+const noTrace: Record<string, string> = { "bourse-event-id": "order_1" };
+measureSync("trace_none_span_per_hop", () => {
+  const span = none.startSpan("ubscore.handle", noTrace);
+  none.inject(span, {});
+  span.end();
+});
+const traceOps = Math.min(OPS, 100_000);
+{
+  const samples: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    // A fresh provider per run: the in-memory exporter keeps every span it is given.
+    const mem = initTracing({ service: "ubscore", exporter: "memory" });
+    const parent = mem.inject(mem.startSpan("gateway.handle"), {});
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < traceOps; i++) {
+      const span = mem.startSpan("ubscore.handle", parent);
+      mem.inject(span, {});
+      span.end();
+    }
+    if (run > 0) samples.push(Number(process.hrtime.bigint() - t0) / traceOps);
+    await mem.shutdown();
+  }
+  emit("trace_recording_span_per_hop", { ns_per_op: round(median(samples)) });
+}
+
+const four = ["gateway", "ubscore", "matching_engine", "settlement"].map((s) => createMetrics(s));
+for (const x of four) {
+  for (const stage of ["decode", "risk", "match", "journal", "publish"]) {
+    x.stage_latency_seconds.labels({ stage }).observe(0.00002);
+  }
+}
+const merged = mergeRegistries(four.map((x) => x.registry));
+{
+  const samples: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 200; i++) await merged.metrics();
+    if (run > 0) samples.push(Number(process.hrtime.bigint() - t0) / 200);
+  }
+  emit("metrics_scrape_embedded_four_services", { ns_per_op: round(median(samples)) });
+}
