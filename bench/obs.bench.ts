@@ -15,6 +15,7 @@ import type { ServiceLogger } from "../src/obs/mod.ts";
 import {
   createLogger,
   createMetrics,
+  eventEnabled,
   initTracing,
   logEvent,
   mergeRegistries,
@@ -74,7 +75,26 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Logging through the real writer: lines are produced in batches of BATCH with
  * an event-loop turn between batches, as a service handling a burst would.
  */
-async function measureLog(name: string, make: (dir: string) => ServiceLogger): Promise<void> {
+function orderLine(log: ServiceLogger, i: number): boolean {
+  return logEvent(log, "ORDER_ACCEPTED", {
+    event_id: `order_${i}`,
+    order_id: i,
+    user_id: 1000 + (i % 5000),
+    symbol: "BTC_USDT",
+    request_id: "r-123456789",
+  });
+}
+
+/** The hot-path form: ask first, build the line's fields only when it will be written. */
+function guardedOrderLine(log: ServiceLogger, i: number): boolean {
+  return eventEnabled(log, "ORDER_ACCEPTED", i) && orderLine(log, i);
+}
+
+async function measureLog(
+  name: string,
+  make: (dir: string) => ServiceLogger,
+  op: (log: ServiceLogger, i: number) => boolean = orderLine,
+): Promise<void> {
   const calls: number[] = [];
   const mains: number[] = [];
   const walls: number[] = [];
@@ -90,19 +110,7 @@ async function measureLog(name: string, make: (dir: string) => ServiceLogger): P
     const t0 = process.hrtime.bigint();
     for (let base = 0; base < OPS; base += BATCH) {
       const b0 = process.hrtime.bigint();
-      for (let i = base; i < base + BATCH; i++) {
-        if (
-          logEvent(log, "ORDER_ACCEPTED", {
-            event_id: `order_${i}`,
-            order_id: i,
-            user_id: 1000 + (i % 5000),
-            symbol: "BTC_USDT",
-            request_id: "r-123456789",
-          })
-        ) {
-          lines++;
-        }
-      }
+      for (let i = base; i < base + BATCH; i++) if (op(log, i)) lines++;
       call_ns += Number(process.hrtime.bigint() - b0);
       await yieldTurn();
     }
@@ -133,6 +141,8 @@ const logger = (dir: string, sample_ppm: number, level: "info" | "warn" = "info"
 await measureLog("log_event_on", (dir) => logger(dir, 1_000_000));
 await measureLog("log_event_sampled_1pct", (dir) => logger(dir, 10_000));
 await measureLog("log_event_sampled_out", (dir) => logger(dir, 0));
+await measureLog("log_event_guarded_sampled_1pct", (dir) => logger(dir, 10_000), guardedOrderLine);
+await measureLog("log_event_guarded_sampled_out", (dir) => logger(dir, 0), guardedOrderLine);
 await measureLog("log_event_below_level", (dir) => logger(dir, 1_000_000, "warn"));
 await measureLog("log_event_off", () => nullLogger("matching_engine"));
 

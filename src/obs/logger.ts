@@ -129,6 +129,39 @@ export function nullLogger(service = "none"): ServiceLogger {
 }
 
 /**
+ * The level a business-event line would be written at, or null when it would
+ * not be written (logging off, level below threshold, or sampled out).
+ */
+function decide(
+  log: ServiceLogger,
+  event: string,
+  key: string | number | bigint | undefined,
+  override: EventLevel | undefined,
+): EventLevel | null {
+  if (!log.enabled) return null;
+  const policy = markerPolicy(event);
+  const level = override ?? policy.level;
+  if (!log.logger.isLevelEnabled(level)) return null;
+  // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
+  if (!policy.always && level === "info" && log.sample_ppm < PPM_ALL) {
+    if (key === undefined || !isSampled(key, log.sample_ppm)) return null;
+  }
+  return level;
+}
+
+/**
+ * Whether `logEvent` would write this marker for this id. Lets a hot path skip
+ * building the fields of a line that sampling would discard.
+ */
+export function eventEnabled(
+  log: ServiceLogger,
+  event: string,
+  sampleKey?: string | number | bigint,
+): boolean {
+  return decide(log, event, sampleKey, undefined) !== null;
+}
+
+/**
  * Writes one business-event line with `event` and the given ids as top-level
  * fields. Markers of deposits, withdrawals, refusals and failures are always
  * written; others are kept for the ids the sampler selects. Returns whether a
@@ -140,15 +173,13 @@ export function logEvent(
   fields: EventFields,
   opts?: EventOptions,
 ): boolean {
-  if (!log.enabled) return false;
-  const policy = markerPolicy(event);
-  const level = opts?.level ?? policy.level;
-  if (!log.logger.isLevelEnabled(level)) return false;
-  // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
-  if (!policy.always && level === "info" && log.sample_ppm < PPM_ALL) {
-    const key = opts?.sampleKey ?? fields.order_id ?? fields.event_id;
-    if (!isSampled(key, log.sample_ppm)) return false;
-  }
+  const level = decide(
+    log,
+    event,
+    opts?.sampleKey ?? fields.order_id ?? fields.event_id,
+    opts?.level,
+  );
+  if (level === null) return false;
   const line = { event, ...fields };
   if (opts?.msg === undefined) log.logger[level](line);
   else log.logger[level](line, opts.msg);

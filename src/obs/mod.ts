@@ -14,7 +14,7 @@ export type {
   LogLevel,
   ServiceLogger,
 } from "./logger.ts";
-export { createLogger, LOG_LEVELS, logEvent, nullLogger } from "./logger.ts";
+export { createLogger, eventEnabled, LOG_LEVELS, logEvent, nullLogger } from "./logger.ts";
 export type { LabelSet } from "./metric-cells.ts";
 export {
   CounterCell,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   createLogger,
+  eventEnabled,
   isSampled,
   logEvent,
   markerPolicy,
@@ -271,4 +272,26 @@ test("invalid logger options are refused", () => {
       createLogger({ service: "x", dir: ".", level: "info", retention_days: 1, sample_ppm: 2e6 }),
     /sample_ppm/,
   );
+});
+
+test("eventEnabled answers what logEvent would do, without building a line", async (t) => {
+  const dir = await tempDir(t);
+  const log = createLogger({
+    service: "ubscore",
+    dir,
+    level: "info",
+    retention_days: 1,
+    sample_ppm: 100_000,
+  });
+  for (let id = 1; id <= 200; id++) {
+    assert.equal(eventEnabled(log, "ORDER_MATCHED", id), isSampled(id, 100_000));
+    assert.equal(
+      eventEnabled(log, "ORDER_MATCHED", id),
+      logEvent(log, "ORDER_MATCHED", { event_id: `order_${id}`, order_id: id }),
+    );
+  }
+  assert.equal(eventEnabled(log, "DEPOSIT_CONSUMED"), true);
+  assert.equal(eventEnabled(log, "ORDER_MATCHED"), false);
+  assert.equal(eventEnabled(nullLogger(), "DEPOSIT_CONSUMED"), false);
+  await log.close();
 });
