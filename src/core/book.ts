@@ -97,7 +97,7 @@ export class BookSide {
   /** Unlink an order from its level in O(1). */
   remove(o: RestingOrder): void {
     const level = o.level;
-    assert(level !== null, `order ${o.order_id} is not on the book`);
+    assert(level !== null, () => `order ${o.order_id} is not on the book`);
     if (o.prev === null) level.head = o.next;
     else o.prev.next = o.next;
     if (o.next === null) level.tail = o.prev;

@@ -129,6 +129,10 @@ export class InvariantError extends Error {
   }
 }
 
-export function assert(cond: boolean, message: string): asserts cond {
-  if (!cond) throw new InvariantError(message);
+/**
+ * Check an invariant. On hot paths pass a function: a template string argument
+ * would be built on every call, succeed or not.
+ */
+export function assert(cond: boolean, message: string | (() => string)): asserts cond {
+  if (!cond) throw new InvariantError(typeof message === "string" ? message : message());
 }

@@ -62,7 +62,7 @@ export class MatchingEngine {
   /** Apply one input; returns its output (sealed with a hash when hashing is on). */
   apply(input: MatchInput): EngineOutput {
     const book = this.books[input.symbol_id];
-    assert(book !== undefined, `matching engine does not own symbol ${input.symbol_id}`);
+    assert(book !== undefined, () => `matching engine does not own symbol ${input.symbol_id}`);
     const out: EngineOutput = {
       symbol_id: input.symbol_id,
       output_seq: book.output_seq + 1,
@@ -246,7 +246,7 @@ export class MatchingEngine {
     seller.frozen_units -= base_units;
     assert(
       buyer.frozen_units >= 0 && seller.frozen_units >= 0,
-      `trade ${trade_id}: frozen funds exhausted`,
+      () => `trade ${trade_id}: frozen funds exhausted`,
     );
 
     opp.reduce(maker, lots);
@@ -330,7 +330,10 @@ export class MatchingEngine {
       opp.remove(maker);
       book.orders.delete(maker.order_id);
       // A maker's freeze is its own price for its whole quantity: nothing is left once filled.
-      assert(maker.frozen_units === 0, `maker ${maker.order_id} filled with funds still frozen`);
+      assert(
+        maker.frozen_units === 0,
+        () => `maker ${maker.order_id} filled with funds still frozen`,
+      );
       this.update(maker, OrderStatus.Filled, 0, out);
       out.completions.push({
         order_id: maker.order_id,

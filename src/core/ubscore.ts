@@ -227,7 +227,8 @@ export class UbsCore {
     // engine and UBSCore disagree: stop rather than corrupt money.
     assert(
       avail >= 0 && frozen >= 0 && avail <= MAX_UNITS && frozen <= MAX_UNITS,
-      `balance of user ${user_id} asset ${asset_id} would become avail=${avail} frozen=${frozen}`,
+      () =>
+        `balance of user ${user_id} asset ${asset_id} would become avail=${avail} frozen=${frozen}`,
     );
     a.avail[asset_id] = avail;
     a.frozen[asset_id] = frozen;
@@ -490,7 +491,7 @@ export class UbsCore {
 
   private complete(order_id: number): void {
     const o = this.orders.get(order_id);
-    assert(o !== undefined, `completion of unknown order ${order_id}`);
+    assert(o !== undefined, () => `completion of unknown order ${order_id}`);
     this.orders.delete(order_id);
     const a = this.account(o.user_id);
     a.open_orders--;
