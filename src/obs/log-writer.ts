@@ -9,9 +9,11 @@
 //
 // Memory is bounded: past `buffer_bytes_max` a line is dropped and counted, and
 // the next batch written carries a LOG_LINES_DROPPED line with the count.
-// Nothing survives an abrupt kill: whatever is still buffered (at most one
-// event-loop turn of lines plus the batch in flight) is lost then. `close()`
-// writes everything out and is what a graceful shutdown awaits.
+// `close()` writes everything out and is what a graceful shutdown awaits. A
+// process that ends by running out of work is kept alive by the pending drain
+// until its lines are written. `process.exit()`, an unhandled signal or a kill
+// loses what is still buffered: normally the last event-loop turn's lines and
+// the batch in flight, up to `buffer_bytes_max` when the disk is behind.
 
 import type { FileHandle } from "node:fs/promises";
 import { mkdir, open, rename, stat } from "node:fs/promises";
