@@ -249,7 +249,7 @@ export class LogWriter {
         event: "LOG_LINES_DROPPED",
         count,
         dropped_total: this.#dropped,
-        msg: "log writer fell behind; lines were dropped",
+        msg: "log lines lost: the writer fell behind or the file system failed",
       })}\n`;
       this.#append(line, line.length, now_ms).reports++;
     }

@@ -118,7 +118,8 @@ export function createLogger(opts: LoggerOptions): ServiceLogger {
 export function nullLogger(service = "none"): ServiceLogger {
   return {
     service,
-    logger: pino({ enabled: false }),
+    // An explicit sink keeps pino from opening its default stdout destination.
+    logger: pino({ enabled: false }, { write: () => undefined }),
     writer: null,
     sample_ppm: 0,
     enabled: false,

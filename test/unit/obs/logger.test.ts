@@ -295,3 +295,18 @@ test("eventEnabled answers what logEvent would do, without building a line", asy
   assert.equal(eventEnabled(nullLogger(), "DEPOSIT_CONSUMED"), false);
   await log.close();
 });
+
+test("pino's own flush reaches the writer", async (t) => {
+  const dir = await tempDir(t);
+  const log = createLogger({ service: "gateway", dir, level: "info", retention_days: 1 });
+  log.logger.info({ request_id: "r1" }, "received");
+  await new Promise<void>((resolve, reject) =>
+    log.logger.flush((err) => (err ? reject(err) : resolve())),
+  );
+  const lines = await readLines(join(dir, "gateway.log"));
+  assert.deepEqual(
+    lines.map((l) => [l["request_id"], l["msg"]]),
+    [["r1", "received"]],
+  );
+  await log.close();
+});
