@@ -1,9 +1,14 @@
-// `bourse bench`: measure the core on an order-flow file.
+// `bourse bench`: measure the core on order-flow files.
 
-import { Command } from "commander";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command, Option } from "commander";
 import { replayBaseline } from "../bench/baseline.ts";
+import { replayDurable } from "../bench/durable.ts";
 import { readFlow } from "../bench/flow.ts";
 import { writeFlow } from "../bench/generate.ts";
+import { measureRecovery, measureSnapshotPause } from "../bench/recovery.ts";
 import { heapBytesPerRestingOrder, replay } from "../bench/replay.ts";
 import { loadSpec } from "../core/mod.ts";
 
@@ -12,6 +17,11 @@ function int(text: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${text}`);
   return n;
 }
+
+const syncOption = () =>
+  new Option("--sync <mode>", 'group commit ("batch") or UNSAFE no fsync ("none")')
+    .choices(["batch", "none"])
+    .default("batch");
 
 export function benchCommand(): Command {
   const bench = new Command("bench").description("benchmarks of the core on order-flow files");
@@ -44,23 +54,70 @@ export function benchCommand(): Command {
 
   bench
     .command("replay")
-    .description("replay an order-flow file through the core in process; prints one JSON line")
+    .description(
+      "replay an order-flow file through the core in process; prints one JSON line per measurement",
+    )
     .argument("<file>", "NDJSON order flow")
     .option("--config <file>", "assets and symbols config (JSON)")
+    .option("--journal <dir>", "also replay durably: journal each command, count it once fsynced")
+    .addOption(syncOption())
     .option("--baseline", "also replay the flow through nodejs-order-book (dev dependency)")
     .option("--no-heap", "skip the heap-per-resting-order measurement")
-    .action(async (file: string, o: { config?: string; baseline?: boolean; heap: boolean }) => {
-      const spec = loadSpec(o.config);
-      const flow = readFlow(spec, file);
-      const { core: _core, ...result } = replay(spec, flow);
-      if (o.heap) {
-        result.heap_bytes_per_resting_order = heapBytesPerRestingOrder(
-          spec,
-          Math.max(result.resting_orders, 10_000),
-        );
+    .action(
+      async (
+        file: string,
+        o: {
+          config?: string;
+          journal?: string;
+          sync: "batch" | "none";
+          baseline?: boolean;
+          heap: boolean;
+        },
+      ) => {
+        const spec = loadSpec(o.config);
+        const flow = readFlow(spec, file);
+        const { core: _core, ...result } = replay(spec, flow);
+        if (o.heap) {
+          result.heap_bytes_per_resting_order = heapBytesPerRestingOrder(
+            spec,
+            Math.max(result.resting_orders, 10_000),
+          );
+        }
+        console.log(JSON.stringify({ mode: "memory", ...result }));
+        if (o.journal !== undefined) {
+          const durable = await replayDurable(spec, flow, o.journal, o.sync);
+          if (durable.state_hash !== result.state_hash) {
+            throw new Error(
+              `durable replay ended in state ${durable.state_hash}, memory in ${result.state_hash}`,
+            );
+          }
+          console.log(JSON.stringify(durable));
+        }
+        if (o.baseline) console.log(JSON.stringify(await replayBaseline(flow)));
+      },
+    );
+
+  bench
+    .command("recovery")
+    .description("recover the core from a journal directory (snapshot + replay) and time it")
+    .requiredOption("--journal <dir>", "directory written by `bench replay --journal` or the core")
+    .option("--config <file>", "assets and symbols config (JSON)")
+    .action(async (o: { journal: string; config?: string }) => {
+      console.log(JSON.stringify(await measureRecovery(loadSpec(o.config), o.journal)));
+    });
+
+  bench
+    .command("snapshot")
+    .description("time the engine pause while a snapshot of N resting orders is taken")
+    .option("--resting <n>", "resting orders on the book", int, 100_000)
+    .option("--config <file>", "assets and symbols config (JSON)")
+    .action(async (o: { resting: number; config?: string }) => {
+      const dir = mkdtempSync(join(tmpdir(), "bourse-snap-"));
+      try {
+        console.log(JSON.stringify(await measureSnapshotPause(loadSpec(o.config), dir, o.resting)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      console.log(JSON.stringify(result));
-      if (o.baseline) console.log(JSON.stringify(await replayBaseline(flow)));
     });
 
   return bench;

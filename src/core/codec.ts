@@ -1,19 +1,24 @@
 // Canonical little-endian byte layouts. The same bytes are hashed into the
 // output chains, written to journals and carried on the event log, so two
 // processes that agree on the inputs agree byte for byte on the outputs.
-// Integers are safe JS integers written as 8 bytes (low word, high word).
+//
+// Integers (ids, units, ticks, lots) are safe JS integers written as IEEE-754
+// binary64: every integer below 2^53 has exactly one such encoding, and it is
+// a single machine store instead of two 32-bit halves. Readers reject any
+// value that is not a safe integer.
 
 import { InvariantError } from "./errors.ts";
 
-const TWO_32 = 4294967296;
 const MAX_STR_BYTES = 65535;
 
 export class Writer {
   buf: Buffer;
+  private dv: DataView;
   pos = 0;
 
   constructor(size_bytes = 4096) {
     this.buf = Buffer.allocUnsafe(size_bytes);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   reset(): void {
@@ -26,6 +31,7 @@ export class Writer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   u8(v: number): void {
@@ -35,29 +41,27 @@ export class Writer {
 
   u16(v: number): void {
     if (this.pos + 2 > this.buf.length) this.grow(2);
-    this.buf.writeUInt16LE(v, this.pos);
+    this.dv.setUint16(this.pos, v, true);
     this.pos += 2;
   }
 
   u32(v: number): void {
     if (this.pos + 4 > this.buf.length) this.grow(4);
-    this.buf.writeUInt32LE(v, this.pos);
+    this.dv.setUint32(this.pos, v, true);
     this.pos += 4;
   }
 
-  /** A safe integer (either sign) as a two's-complement 64-bit value. */
+  /** A safe integer of either sign. */
   int(v: number): void {
     if (this.pos + 8 > this.buf.length) this.grow(8);
-    const hi = Math.floor(v / TWO_32);
-    const lo = v - hi * TWO_32;
-    this.buf.writeUInt32LE(lo, this.pos);
-    this.buf.writeInt32LE(hi, this.pos + 4);
+    // + 0 turns -0 into 0, so zero has one encoding.
+    this.dv.setFloat64(this.pos, v + 0, true);
     this.pos += 8;
   }
 
   u64(v: bigint): void {
     if (this.pos + 8 > this.buf.length) this.grow(8);
-    this.buf.writeBigUInt64LE(v, this.pos);
+    this.dv.setBigUint64(this.pos, v, true);
     this.pos += 8;
   }
 
@@ -65,14 +69,22 @@ export class Writer {
     this.u8(v ? 1 : 0);
   }
 
+  /** UTF-8 with a 16-bit length. Ids are ASCII, so that case skips the native encoder. */
   str(s: string): void {
-    // Length is back-filled: measuring UTF-8 first would walk the string twice.
-    const max = s.length * 3;
-    if (this.pos + 2 + max > this.buf.length) this.grow(2 + max);
-    const n = this.buf.write(s, this.pos + 2, "utf8");
-    if (n > MAX_STR_BYTES) throw new RangeError("string longer than 65535 bytes");
-    this.buf.writeUInt16LE(n, this.pos);
-    this.pos += 2 + n;
+    const n = s.length;
+    if (this.pos + 2 + n * 3 > this.buf.length) this.grow(2 + n * 3);
+    const buf = this.buf;
+    const at = this.pos + 2;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at + i] = c;
+    }
+    const bytes = i === n ? n : buf.write(s, at, "utf8");
+    if (bytes > MAX_STR_BYTES) throw new RangeError("string longer than 65535 bytes");
+    this.dv.setUint16(this.pos, bytes, true);
+    this.pos = at + bytes;
   }
 
   raw(bytes: Uint8Array): void {
@@ -94,6 +106,7 @@ export class Writer {
 
 export class Reader {
   readonly buf: Buffer;
+  private readonly dv: DataView;
   pos: number;
   readonly end: number;
 
@@ -101,6 +114,7 @@ export class Reader {
     this.buf = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = pos;
     this.end = end;
   }
@@ -120,32 +134,31 @@ export class Reader {
 
   u16(): number {
     this.need(2);
-    const v = this.buf.readUInt16LE(this.pos);
+    const v = this.dv.getUint16(this.pos, true);
     this.pos += 2;
     return v;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.buf.readUInt32LE(this.pos);
+    const v = this.dv.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
 
   int(): number {
     this.need(8);
-    const lo = this.buf.readUInt32LE(this.pos);
-    const hi = this.buf.readInt32LE(this.pos + 4);
+    const v = this.dv.getFloat64(this.pos, true);
+    if (!Number.isSafeInteger(v) || Object.is(v, -0)) {
+      throw new InvariantError(`decode: not a safe integer at ${this.pos}`);
+    }
     this.pos += 8;
-    const v = hi * TWO_32 + lo;
-    if (!Number.isSafeInteger(v))
-      throw new InvariantError(`decode: integer out of range at ${this.pos - 8}`);
     return v;
   }
 
   u64(): bigint {
     this.need(8);
-    const v = this.buf.readBigUInt64LE(this.pos);
+    const v = this.dv.getBigUint64(this.pos, true);
     this.pos += 8;
     return v;
   }
@@ -159,9 +172,20 @@ export class Reader {
   str(): string {
     const n = this.u16();
     this.need(n);
-    const s = this.buf.toString("utf8", this.pos, this.pos + n);
+    const buf = this.buf;
+    const at = this.pos;
     this.pos += n;
-    return s;
+    // Short ASCII ids decode faster in JS than through the native decoder.
+    if (n <= 32) {
+      let s = "";
+      for (let i = 0; i < n; i++) {
+        const c = buf[at + i] as number;
+        if (c >= 0x80) return buf.toString("utf8", at, at + n);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return buf.toString("utf8", at, at + n);
   }
 
   done(): boolean {

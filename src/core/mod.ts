@@ -82,6 +82,7 @@ export {
   type UbsStep,
 } from "./ubscore.ts";
 export {
+  commandCodec,
   decodeCommand,
   decodeMatchInput,
   encodeCommand,

@@ -1,8 +1,9 @@
-// Canonical serialisation of the whole core state: the snapshot format and the
-// input of the state hash. Canonical means independent of history: maps are
-// written in sorted key order and books in priority order, so two cores that
-// reached the same state by different paths (live, or restored and replayed)
-// serialise to the same bytes.
+// Serialisation of the whole core state: the snapshot format and the input of
+// the state hash. Maps are written in their iteration (insertion) order, which
+// is itself a function of the input log, and a restore re-inserts in the same
+// order; so a live core and one restored and replayed from the same log write
+// the same bytes, without sorting anything. Resting orders are written in
+// order-id order, which within a price level is also their time priority.
 
 import { RestingOrder } from "./book.ts";
 import type { Reader, Writer } from "./codec.ts";
@@ -14,10 +15,6 @@ import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
 
 const UBS_MAGIC = 0x55425331; // "UBS1"
 const ME_MAGIC = 0x4d454e31; // "MEN1"
-
-function sortedNumeric<V>(m: Map<number, V>): [number, V][] {
-  return [...m.entries()].sort((a, b) => a[0] - b[0]);
-}
 
 function writeEvent(w: Writer, e: BalanceEvent): void {
   w.int(e.user_id);
@@ -63,9 +60,8 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.int(u.best_bid[id] as number);
     w.int(u.best_ask[id] as number);
   }
-  const accounts = sortedNumeric(u.accounts);
-  w.u32(accounts.length);
-  for (const [user_id, a] of accounts) {
+  w.u32(u.accounts.size);
+  for (const [user_id, a] of u.accounts) {
     w.int(user_id);
     for (let i = 0; i < slots; i++) {
       w.int(a.avail[i] as number);
@@ -73,9 +69,8 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
       w.int(a.seq[i] as number);
     }
   }
-  const orders = sortedNumeric(u.orders);
-  w.u32(orders.length);
-  for (const [order_id, o] of orders) {
+  w.u32(u.orders.size);
+  for (const [order_id, o] of u.orders) {
     w.int(order_id);
     w.int(o.user_id);
     w.u16(o.symbol_id);
@@ -203,10 +198,8 @@ function writeBook(w: Writer, b: SymbolBook): void {
   w.int(b.trade_seq);
   w.int(b.output_seq);
   w.u64(b.prev_hash);
-  for (const side of [b.bids, b.asks]) {
-    w.u32(side.order_count);
-    for (const o of side.ordersInPriority()) writeOrder(w, o);
-  }
+  w.u32(b.orders.size);
+  for (const o of b.orders.values()) writeOrder(w, o);
 }
 
 export function writeEngineState(w: Writer, me: MatchingEngine): void {
@@ -223,33 +216,33 @@ export function readEngineState(
 ): MatchingEngine {
   if (r.u32() !== ME_MAGIC) throw new InvariantError("snapshot: matching engine section missing");
   const nbooks = r.u16();
-  const ids: number[] = [];
-  const start = r.pos;
-  // First pass learns which symbols the snapshot owns so the engine is built for them.
+  const books: {
+    id: number;
+    trade_seq: number;
+    output_seq: number;
+    prev_hash: bigint;
+    orders: RestingOrder[];
+  }[] = [];
   for (let i = 0; i < nbooks; i++) {
-    ids.push(r.u16());
-    r.int();
-    r.int();
-    r.u64();
-    for (let side = 0; side < 2; side++) {
-      const n = r.u32();
-      for (let j = 0; j < n; j++) readOrder(r);
-    }
+    const id = r.u16();
+    const trade_seq = r.int();
+    const output_seq = r.int();
+    const prev_hash = r.u64();
+    const n = r.u32();
+    const orders: RestingOrder[] = new Array(n);
+    for (let j = 0; j < n; j++) orders[j] = readOrder(r);
+    books.push({ id, trade_seq, output_seq, prev_hash, orders });
   }
-  r.pos = start;
-  const me = new MatchingEngine(spec, { ...options, symbols: ids });
-  for (let i = 0; i < nbooks; i++) {
-    const b = me.books[r.u16()] as SymbolBook;
-    b.trade_seq = r.int();
-    b.output_seq = r.int();
-    b.prev_hash = r.u64();
-    for (const side of [b.bids, b.asks]) {
-      const n = r.u32();
-      for (let j = 0; j < n; j++) {
-        const o = readOrder(r);
-        side.insert(o);
-        b.orders.set(o.order_id, o);
-      }
+  const me = new MatchingEngine(spec, { ...options, symbols: books.map((b) => b.id) });
+  for (const saved of books) {
+    const b = me.books[saved.id] as SymbolBook;
+    b.trade_seq = saved.trade_seq;
+    b.output_seq = saved.output_seq;
+    b.prev_hash = saved.prev_hash;
+    // Order-id order is arrival order, so appending rebuilds each level's FIFO.
+    for (const o of saved.orders) {
+      (o.side === 1 ? b.bids : b.asks).insert(o);
+      b.orders.set(o.order_id, o);
     }
   }
   return me;

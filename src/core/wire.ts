@@ -2,7 +2,7 @@
 // layout (codec.ts). Each top-level message starts with a format version byte.
 // The hash of a chained message covers every byte before its trailing hash.
 
-import { type Reader, Writer } from "./codec.ts";
+import { Reader, Writer } from "./codec.ts";
 import { CommandKind } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
 import { hash64 } from "./hash.ts";
@@ -453,3 +453,24 @@ export function decodeMatchInput(r: Reader): MatchInput {
 }
 
 export { Writer };
+
+/** Command bytes for journals: one reused buffer, so encode() returns a view valid until the next call. */
+export function commandCodec(): {
+  encode(c: Command): Uint8Array;
+  decode(bytes: Uint8Array): Command;
+} {
+  const w = new Writer(256);
+  return {
+    encode(c: Command): Uint8Array {
+      w.reset();
+      w.u8(WIRE_VERSION);
+      writeCommand(w, c);
+      return w.view();
+    },
+    decode(bytes: Uint8Array): Command {
+      const r = new Reader(bytes);
+      version(r, "Command");
+      return readCommand(r);
+    },
+  };
+}
