@@ -1,0 +1,36 @@
+// What the HTTP gateway needs from the exchange behind it. One implementation
+// talks to the services over the event log and RPC (embedded or distributed);
+// the HTTP layer never knows which.
+
+import type { CancelCmd, PlaceCmd, TransferCmd } from "../core/mod.ts";
+import type { SettlementStore } from "../store/mod.ts";
+import type { Headers } from "../transport/mod.ts";
+import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/replies.ts";
+
+export interface DepthLevel {
+  price_ticks: number;
+  qty_lots: number;
+  orders: number;
+}
+
+export interface Depth {
+  symbol_id: number;
+  bids: DepthLevel[];
+  asks: DepthLevel[];
+}
+
+export interface ExchangeBackend {
+  /** Deposit or withdraw; resolves with UBSCore's answer once durable. */
+  transfer(cmd: TransferCmd, headers?: Headers): Promise<TransferReply>;
+  /** Place an order; resolves with its real outcome (refusal, or status and fills after matching). */
+  place(cmd: PlaceCmd, headers?: Headers): Promise<OrderReply>;
+  cancel(cmd: CancelCmd, headers?: Headers): Promise<OrderReply>;
+  /** Live balances of one user, from UBSCore. */
+  balances(user_id: number): Promise<BalanceRow[]>;
+  /** Live order book depth, from the matching engine that owns the symbol. */
+  depth(symbol_id: number, limit: number): Promise<Depth>;
+  /** History and trades, from the settlement database. */
+  readonly store: SettlementStore;
+  /** False while starting, recovering or shutting down. */
+  ready(): boolean;
+}

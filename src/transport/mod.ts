@@ -1,0 +1,20 @@
+// Public surface of the transports: the interfaces every service codes
+// against, and the embedded (local) implementations.
+
+export { decodeEnvelope, encodeEnvelope } from "./envelope.ts";
+export { LocalLog, type LocalLogOptions } from "./local/log.ts";
+export { LocalRpc } from "./local/rpc.ts";
+export { Subject, Topic } from "./topics.ts";
+export {
+  type EventLog,
+  Header,
+  type Headers,
+  type Message,
+  type MessageHandler,
+  type PublishOptions,
+  type RequestHandler,
+  type Rpc,
+  type SubscribeOptions,
+  type Subscription,
+  TransportError,
+} from "./types.ts";

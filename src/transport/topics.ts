@@ -1,0 +1,17 @@
+// Topic names: the seed system's, split per symbol where a topic is consumed by
+// symbol (so matching engines can own a subset of symbols).
+
+export const Topic = {
+  BalanceOperations: "balance.operations",
+  Orders: "orders",
+  BalanceEvents: "balance.events",
+  validatedOrders: (symbol: string) => `validated_orders.${symbol}`,
+  engineOutputs: (symbol: string) => `engine.outputs.${symbol}`,
+} as const;
+
+export const Subject = {
+  /** Live balances from UBSCore. */
+  Balances: "ubscore.balances",
+  /** Order book depth from the matching engine owning the symbol. */
+  depth: (symbol: string) => `matching.depth.${symbol}`,
+} as const;

@@ -1,0 +1,13 @@
+// Public surface of the UBSCore service.
+
+export {
+  type BalanceRow,
+  type CommandReply,
+  engineReply,
+  eventIdOfTransfer,
+  type OrderReply,
+  type ReplyTrade,
+  refusedReply,
+  type TransferReply,
+  transferReply,
+} from "./replies.ts";

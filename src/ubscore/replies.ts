@@ -1,0 +1,171 @@
+// What UBSCore answers the gateway that sent a command: the real outcome,
+// after the command is durable (and, for orders and cancels, after the
+// matching engine's output for it was settled). JSON on the wire; integers in
+// the core's units; names of enums and error codes as strings.
+
+import {
+  type CancelCmd,
+  CommandKind,
+  type EngineOutput,
+  errorById,
+  type PlaceCmd,
+  Side,
+  type Spec,
+  statusName,
+  type TransferCmd,
+  type UbsCore,
+} from "../core/mod.ts";
+
+export interface ReplyTrade {
+  trade_id: number;
+  price_ticks: number;
+  qty_lots: number;
+  quote_units: number;
+  /** Fee the order's owner paid: base asset for a buy, quote asset for a sell. */
+  fee_units: number;
+  fee_asset_id: number;
+  is_maker: boolean;
+}
+
+export interface TransferReply {
+  kind: "transfer";
+  /** Error code when refused; null when applied (or when a duplicate of an applied one). */
+  code: string | null;
+  duplicate: boolean;
+  request_id: string;
+  user_id: number;
+  asset_id: number;
+  amount_units: number;
+  /** The account after the (first) application; null when refused. */
+  avail_units: number | null;
+  frozen_units: number | null;
+  event_id: string;
+}
+
+export interface OrderReply {
+  kind: "order" | "cancel";
+  /** Error code when refused before reaching the book (or the cancel failed); null otherwise. */
+  code: string | null;
+  order_id: number;
+  symbol_id: number;
+  /** Status after the engine handled it (New, PartiallyFilled, Filled, Cancelled, Rejected, Expired). */
+  status: string | null;
+  /** Why it is Rejected/Expired/Cancelled. */
+  reason: string | null;
+  filled_lots: number;
+  remaining_lots: number;
+  filled_quote_units: number;
+  trades: ReplyTrade[];
+}
+
+export type CommandReply = TransferReply | OrderReply;
+
+export interface BalanceRow {
+  asset_id: number;
+  avail_units: number;
+  frozen_units: number;
+}
+
+export function eventIdOfTransfer(
+  kind: "deposit" | "withdraw",
+  user_id: number,
+  asset_id: number,
+  ts_ms: number,
+): string {
+  return `${kind}_${user_id}_${asset_id}_${ts_ms}`;
+}
+
+function codeOf(id: number): string | null {
+  return id === 0 ? null : errorById(id).code;
+}
+
+/** The answer to a deposit or withdrawal, including for a retried request_id. */
+export function transferReply(
+  cmd: TransferCmd,
+  reject: number,
+  duplicate: boolean,
+  ubs: UbsCore,
+): TransferReply {
+  const first = ubs.transferResult(cmd.request_id);
+  // A retry answers with the first application's result, not the balance now.
+  const event = first !== undefined && first.reject === 0 ? first.event : null;
+  const ts = duplicate && first !== undefined ? first.ts_ms : cmd.ts_ms;
+  return {
+    kind: "transfer",
+    code: codeOf(reject),
+    duplicate,
+    request_id: cmd.request_id,
+    user_id: cmd.user_id,
+    asset_id: cmd.asset_id,
+    amount_units: cmd.amount_units,
+    avail_units: reject === 0 && event !== null ? event.avail : null,
+    frozen_units: reject === 0 && event !== null ? event.frozen : null,
+    event_id: eventIdOfTransfer(
+      cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
+      cmd.user_id,
+      cmd.asset_id,
+      ts,
+    ),
+  };
+}
+
+/** An order or cancel refused by UBSCore before reaching the book. */
+export function refusedReply(
+  cmd: PlaceCmd | CancelCmd,
+  reject: number,
+  order_id: number,
+): OrderReply {
+  return {
+    kind: cmd.kind === CommandKind.Place ? "order" : "cancel",
+    code: codeOf(reject),
+    order_id,
+    symbol_id: cmd.kind === CommandKind.Place ? cmd.symbol_id : 0,
+    status: null,
+    reason: null,
+    filled_lots: 0,
+    remaining_lots: 0,
+    filled_quote_units: 0,
+    trades: [],
+  };
+}
+
+/** The outcome of an order or cancel, from the engine output that handled it. */
+export function engineReply(eo: EngineOutput, spec: Spec): OrderReply {
+  const input = eo.input;
+  const order_id = input.order_id;
+  let update = null;
+  for (let i = eo.updates.length - 1; i >= 0; i--) {
+    const u = eo.updates[i];
+    if (u !== undefined && u.order_id === order_id) {
+      update = u;
+      break;
+    }
+  }
+  const s = spec.symbolById[eo.symbol_id];
+  const trades = [];
+  for (const t of eo.trades) {
+    if (t.taker_order_id !== order_id) continue;
+    const buys = t.taker_side === Side.Buy;
+    trades.push({
+      trade_id: t.trade_id,
+      price_ticks: t.price_ticks,
+      qty_lots: t.qty_lots,
+      quote_units: t.quote_units,
+      fee_units: buys ? t.buyer_fee_units : t.seller_fee_units,
+      fee_asset_id: (buys ? s?.base.id : s?.quote.id) ?? 0,
+      is_maker: false,
+    });
+  }
+  return {
+    kind: input.kind === 1 ? "order" : "cancel",
+    code: codeOf(eo.reject),
+    order_id,
+    symbol_id: eo.symbol_id,
+    status: update === null ? null : (statusName[update.status] ?? null),
+    reason: update === null ? null : codeOf(update.reason),
+    filled_lots: update?.filled_lots ?? 0,
+    remaining_lots: update?.remaining_lots ?? 0,
+    filled_quote_units: update?.filled_quote_units ?? 0,
+    trades,
+  };
+}
