@@ -3,32 +3,13 @@
 // array statement, check the ledger's continuity, write the positions.
 
 import { accountKey, checkAccountStarts } from "./balance-plan.ts";
-import {
-  type DbRow,
-  num,
-  positionMap,
-  toLedger,
-  toMarketTrade,
-  toOrder,
-  toOrderEvent,
-  toTrade,
-  toTransfer,
-} from "./mappers.ts";
+import { type DbRow, num, positionMap } from "./mappers.ts";
 import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from "./migrations.ts";
 import type { PgConnector, PgSession } from "./pg-connector.ts";
 import { columnsOf, pgWrite, widthOf } from "./pg-sql.ts";
 import { planBatch, type Step } from "./plan.ts";
-import {
-  activeOrdersQuery,
-  ledgerQuery,
-  marketTradesQuery,
-  orderEventsQuery,
-  orderHistoryQuery,
-  POSITIONS_SQL,
-  type Query,
-  transferQuery,
-  userTradesQuery,
-} from "./queries.ts";
+import { POSITIONS_SQL, type Query } from "./queries.ts";
+import { createReads } from "./reads.ts";
 import { checkBatch, unapplied } from "./streams.ts";
 import type { SettlementStore, StoreOptions, SymbolAssets } from "./types.ts";
 
@@ -82,6 +63,7 @@ export function createPgStore(
   const lockKey = (name: string): string => `bourse/${schema}/${name}`;
 
   return {
+    ...createReads(all),
     async migrate() {
       await conn.session((s) =>
         inTransaction(s, async () => {
@@ -144,28 +126,6 @@ export function createPgStore(
       );
     },
 
-    async activeOrders(q) {
-      return (await all(activeOrdersQuery(q))).map(toOrder);
-    },
-    async orderHistory(q) {
-      return (await all(orderHistoryQuery(q))).map(toOrder);
-    },
-    async orderEvents(q) {
-      return (await all(orderEventsQuery(q.order_id))).map(toOrderEvent);
-    },
-    async userTrades(q) {
-      return (await all(userTradesQuery(q))).map(toTrade);
-    },
-    async marketTrades(q) {
-      return (await all(marketTradesQuery(q))).map(toMarketTrade);
-    },
-    async ledger(q) {
-      return (await all(ledgerQuery(q))).map(toLedger);
-    },
-    async transfer(request_id) {
-      const r = (await all(transferQuery(request_id)))[0];
-      return r === undefined ? null : toTransfer(r);
-    },
     async close() {
       await conn.end();
     },

@@ -12,23 +12,39 @@ export interface Query {
 
 export const MAX_QUERY_LIMIT = 1000;
 
-function limitOf(limit: number): number {
+export function checkLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_QUERY_LIMIT}, got ${limit}`);
   }
   return limit;
 }
 
-/** WHERE user_id [AND symbol_id] with their params, then LIMIT as the last param. */
-function byUser(alias: string, q: UserQuery): { where: string; params: SqlValue[]; limit: string } {
-  const params: SqlValue[] = [q.user_id];
-  let where = `${alias}user_id = $1`;
-  if (q.symbol_id !== undefined) {
-    params.push(q.symbol_id);
-    where += ` AND ${alias}symbol_id = $2`;
-  }
-  params.push(limitOf(q.limit));
-  return { where, params, limit: `LIMIT $${params.length}` };
+/**
+ * The distinct values of `column` among a user's rows, each found by one
+ * index probe (a loose index scan written as a recursive CTE, which both
+ * databases run on the (user_id, column, ...) index).
+ */
+export function distinctQuery(
+  table: "orders" | "trades" | "balance_ledger",
+  column: "symbol_id" | "asset_id",
+  user_id: number,
+): Query {
+  return {
+    text: `WITH RECURSIVE k(v) AS (
+        SELECT (SELECT min(${column}) FROM ${table} WHERE user_id = $1)
+        UNION ALL
+        SELECT (SELECT min(${column}) FROM ${table} WHERE user_id = $2 AND ${column} > k.v)
+        FROM k WHERE k.v IS NOT NULL
+      ) SELECT v FROM k WHERE v IS NOT NULL`,
+    params: [user_id, user_id],
+  };
+}
+
+/** One user and one symbol: the shape every user index serves directly. */
+export interface UserSymbolQuery {
+  user_id: number;
+  symbol_id: number;
+  limit: number;
 }
 
 const ORDER_COLUMNS = `order_id, user_id, symbol_id, side, order_type, tif, post_only, stp,
@@ -41,22 +57,28 @@ const qualified = (alias: string, columns: string): string =>
     .map((c) => `${alias}.${c.trim()}`)
     .join(", ");
 
+/** Open orders are few per user (a configured limit), so one query serves both shapes. */
 export function activeOrdersQuery(q: UserQuery): Query {
-  const u = byUser("a.", q);
+  const params: SqlValue[] = [q.user_id];
+  let where = "a.user_id = $1";
+  if (q.symbol_id !== undefined) {
+    params.push(q.symbol_id);
+    where += " AND a.symbol_id = $2";
+  }
+  params.push(checkLimit(q.limit));
   return {
     text: `SELECT ${qualified("o", ORDER_COLUMNS)}
       FROM active_orders a JOIN orders o ON o.order_id = a.order_id
-      WHERE ${u.where} ORDER BY a.created_ts_ms DESC, a.order_id DESC ${u.limit}`,
-    params: u.params,
+      WHERE ${where} ORDER BY a.created_ts_ms DESC, a.order_id DESC LIMIT $${params.length}`,
+    params,
   };
 }
 
-export function orderHistoryQuery(q: UserQuery): Query {
-  const u = byUser("", q);
+export function orderHistoryQuery(q: UserSymbolQuery): Query {
   return {
-    text: `SELECT ${ORDER_COLUMNS} FROM orders
-      WHERE ${u.where} ORDER BY created_ts_ms DESC, order_id DESC ${u.limit}`,
-    params: u.params,
+    text: `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND symbol_id = $2
+      ORDER BY created_ts_ms DESC, order_id DESC LIMIT $3`,
+    params: [q.user_id, q.symbol_id, checkLimit(q.limit)],
   };
 }
 
@@ -69,14 +91,14 @@ export function orderEventsQuery(order_id: number): Query {
   };
 }
 
-export function userTradesQuery(q: UserQuery): Query {
-  const u = byUser("", q);
+export function userTradesQuery(q: UserSymbolQuery): Query {
   return {
     text: `SELECT trade_id, symbol_id, user_id, order_id, counterparty_user_id,
       counterparty_order_id, side, is_maker, price_ticks, qty_lots, quote_units, fee_units,
       fee_asset_id, ts_ms, output_seq
-      FROM trades WHERE ${u.where} ORDER BY ts_ms DESC, trade_id DESC, side DESC ${u.limit}`,
-    params: u.params,
+      FROM trades WHERE user_id = $1 AND symbol_id = $2
+      ORDER BY ts_ms DESC, trade_id DESC, side DESC LIMIT $3`,
+    params: [q.user_id, q.symbol_id, checkLimit(q.limit)],
   };
 }
 
@@ -86,33 +108,26 @@ export function marketTradesQuery(q: { symbol_id: number; limit: number }): Quer
     text: `SELECT trade_id, symbol_id, price_ticks, qty_lots, quote_units, side AS taker_side,
       ts_ms, output_seq
       FROM trades WHERE symbol_id = $1 AND is_maker = 0 ORDER BY trade_id DESC LIMIT $2`,
-    params: [q.symbol_id, limitOf(q.limit)],
+    params: [q.symbol_id, checkLimit(q.limit)],
   };
 }
 
 /**
- * The time of a ledger row is its command's, or that of the engine input
- * whose output UBSCore applied; both live in the output logs, not repeated
- * on every ledger row.
+ * One account, newest first. The time of a ledger row is its command's, or
+ * that of the engine input whose output UBSCore applied; both live in the
+ * output logs rather than on every ledger row.
  */
-export function ledgerQuery(q: { user_id: number; asset_id?: number; limit: number }): Query {
-  const select = `SELECT l.user_id, l.asset_id, l.seq, l.kind, l.delta_avail, l.delta_frozen,
-      l.avail, l.frozen, l.ref_id, l.ref, l.event_id, l.output_seq,
-      COALESCE(b.ts_ms, e.ts_ms) AS ts_ms
-    FROM balance_ledger l
-    LEFT JOIN balance_output_log b ON b.output_seq = l.output_seq
-    LEFT JOIN engine_output_log e
-      ON e.symbol_id = b.engine_symbol_id AND e.output_seq = b.engine_output_seq`;
-  if (q.asset_id === undefined) {
-    return {
-      text: `${select} WHERE l.user_id = $1
-        ORDER BY l.output_seq DESC, l.asset_id, l.seq DESC LIMIT $2`,
-      params: [q.user_id, limitOf(q.limit)],
-    };
-  }
+export function ledgerQuery(q: { user_id: number; asset_id: number; limit: number }): Query {
   return {
-    text: `${select} WHERE l.user_id = $1 AND l.asset_id = $2 ORDER BY l.seq DESC LIMIT $3`,
-    params: [q.user_id, q.asset_id, limitOf(q.limit)],
+    text: `SELECT l.user_id, l.asset_id, l.seq, l.kind, l.delta_avail, l.delta_frozen,
+        l.avail, l.frozen, l.ref_id, l.ref, l.event_id, l.output_seq,
+        COALESCE(b.ts_ms, e.ts_ms) AS ts_ms
+      FROM balance_ledger l
+      LEFT JOIN balance_output_log b ON b.output_seq = l.output_seq
+      LEFT JOIN engine_output_log e
+        ON e.symbol_id = b.engine_symbol_id AND e.output_seq = b.engine_output_seq
+      WHERE l.user_id = $1 AND l.asset_id = $2 ORDER BY l.seq DESC LIMIT $3`,
+    params: [q.user_id, q.asset_id, checkLimit(q.limit)],
   };
 }
 

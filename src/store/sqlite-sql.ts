@@ -1,22 +1,26 @@
-// Statement shapes for SQLite: one prepared statement per write, run once per
-// row inside the transaction (better-sqlite3 binds and steps in C, so the
-// per-row cost is a function call, not a round trip).
+// Statement shapes for SQLite: prepared statements run inside the
+// transaction, several rows per statement where SQL allows it, so that the
+// fixed cost of a step (bind, VM start, reset) is paid once per chunk.
 
 import type { WriteSpec } from "./writes.ts";
 
-export function sqliteWrite(spec: WriteSpec): string {
+/** The statement for `rows` rows at once (inserts and deletes; an update is always one row). */
+export function sqliteWrite(spec: WriteSpec, rows = 1): string {
   switch (spec.op) {
     case "insert": {
       const names = spec.columns.map((c) => c.name).join(", ");
-      const marks = spec.columns.map(() => "?").join(", ");
-      return `INSERT INTO ${spec.table} (${names}) VALUES (${marks}) ${spec.conflict}`;
+      const tuple = `(${spec.columns.map(() => "?").join(", ")})`;
+      const values = Array.from({ length: rows }, () => tuple).join(", ");
+      return `INSERT INTO ${spec.table} (${names}) VALUES ${values} ${spec.conflict}`;
     }
     case "update": {
       const set = spec.columns.map((c) => `${c.name} = ?`).join(", ");
       return `UPDATE ${spec.table} SET ${set} WHERE ${spec.key.name} = ?`;
     }
     case "delete":
-      return `DELETE FROM ${spec.table} WHERE ${spec.key.name} = ?`;
+      return rows === 1
+        ? `DELETE FROM ${spec.table} WHERE ${spec.key.name} = ?`
+        : `DELETE FROM ${spec.table} WHERE ${spec.key.name} IN (${Array.from({ length: rows }, () => "?").join(", ")})`;
   }
 }
 

@@ -1,0 +1,224 @@
+// Settlement store write throughput on settlement's real write pattern.
+//
+//   node --import tsx bench/store.bench.ts [--trades 200000] [--batch 500]
+//        [--backends sqlite,pglite,postgres] [--pg-url postgres://...]
+//
+// The streams are the real ones: the seeded mixed order flow of `bourse bench
+// generate` goes through UBSCore and the matching engine (hash-chained), and
+// their outputs (engine.outputs and balance.events, in causal order) are cut
+// into batches of --batch outputs. Only store.apply() is timed; producing the
+// outputs is not. Prints one JSON line per backend.
+
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { toCommand } from "../src/bench/flow.ts";
+import { generateFlow } from "../src/bench/generate.ts";
+import {
+  type BalanceOutput,
+  compile,
+  DEFAULT_CONFIG,
+  type EngineOutput,
+  MatchingEngine,
+  type Spec,
+  UbsCore,
+} from "../src/core/mod.ts";
+import {
+  createPgStore,
+  openPostgresStore,
+  openSqliteStore,
+  positionsOf,
+  type SettlementBatch,
+  type SettlementStore,
+  singleConnection,
+} from "../src/store/mod.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    trades: { type: "string", default: "200000" },
+    batch: { type: "string", default: "500" },
+    backends: { type: "string", default: "sqlite,pglite,postgres" },
+    "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
+    seed: { type: "string", default: "7" },
+  },
+});
+const TRADES = Number(args.trades);
+const BATCH = Number(args.batch);
+
+/** The two streams of a real run, cut into batches of settlement's size. */
+function* batches(spec: Spec): Generator<{ batch: SettlementBatch; trades: number }> {
+  const ubs = new UbsCore(spec, { hash_outputs: true });
+  const me = new MatchingEngine(spec, { hash_outputs: true });
+  let engine: EngineOutput[] = [];
+  let balance: BalanceOutput[] = [];
+  let trades = 0;
+  let batchTrades = 0;
+  let ts_ms = 1_700_000_000_000;
+  const cut = () => {
+    const batch = { engine, balance, positions: positionsOf({ engine, balance }) };
+    const out = { batch, trades: batchTrades };
+    engine = [];
+    balance = [];
+    batchTrades = 0;
+    return out;
+  };
+  for (const line of generateFlow(spec, {
+    commands: Number.MAX_SAFE_INTEGER,
+    seed: Number(args.seed),
+    users: 10_000,
+  })) {
+    let cmd: ReturnType<typeof toCommand>;
+    try {
+      cmd = toCommand(spec, line, ts_ms++);
+    } catch {
+      continue; // refused at the gateway: never reaches a stream
+    }
+    const step = ubs.apply(cmd);
+    balance.push(step.out);
+    if (step.forward !== null) {
+      const eo = me.apply(step.forward);
+      engine.push(eo);
+      balance.push(ubs.applyEngineOutput(eo));
+      trades += eo.trades.length;
+      batchTrades += eo.trades.length;
+    }
+    if (engine.length + balance.length >= BATCH) yield cut();
+    if (trades >= TRADES) break;
+  }
+  if (engine.length + balance.length > 0) yield cut();
+}
+
+interface Opened {
+  store: SettlementStore;
+  bytes(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const s = statSync(join(dir, name));
+    if (s.isFile()) total += s.size;
+  }
+  return total;
+}
+
+async function openBackend(name: string, spec: Spec): Promise<Opened> {
+  const symbols = spec.symbols;
+  if (name === "sqlite") {
+    const dir = mkdtempSync(join(os.tmpdir(), "bourse-store-bench-"));
+    const store = openSqliteStore(join(dir, "settlement.db"), { symbols });
+    return {
+      store,
+      bytes: async () => dirBytes(dir),
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (name === "pglite") {
+    const dir = mkdtempSync(join(os.tmpdir(), "bourse-store-bench-pglite-"));
+    const db = await PGlite.create(dir);
+    const store = createPgStore(
+      singleConnection(db, () => db.close()),
+      { symbols, schema: "public" },
+    );
+    return {
+      store,
+      bytes: async () => dirBytes(dir),
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  if (name === "postgres") {
+    const url = args["pg-url"];
+    const schema = `bourse_bench_${process.pid}`;
+    const store = await openPostgresStore(url, { symbols, schema });
+    const admin = async (sql: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
+    return {
+      store,
+      async bytes() {
+        const r = await admin(
+          `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND c.relkind = 'r'`,
+        );
+        return Number(r.rows[0]?.b ?? 0);
+      },
+      async dispose() {
+        await store.close();
+        await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      },
+    };
+  }
+  throw new Error(`unknown backend ${name}`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
+  const opened = await openBackend(name, spec);
+  const { store } = opened;
+  await store.migrate();
+  let rows = 0;
+  let outputs = 0;
+  let trades = 0;
+  let apply_ns = 0n;
+  const batch_ms: number[] = [];
+  const wall0 = process.hrtime.bigint();
+  for (const { batch, trades: t } of batches(spec)) {
+    const t0 = process.hrtime.bigint();
+    const r = await store.apply(batch);
+    const dt = process.hrtime.bigint() - t0;
+    apply_ns += dt;
+    batch_ms.push(Number(dt) / 1e6);
+    rows += r.rows;
+    outputs += batch.engine.length + batch.balance.length;
+    trades += t;
+  }
+  const wall_s = Number(process.hrtime.bigint() - wall0) / 1e9;
+  // Prove the data landed: a sample of reads right after the writes.
+  const positions = await store.loadPositions();
+  const bytes = await opened.bytes();
+  await opened.dispose();
+  const seconds = Number(apply_ns) / 1e9;
+  batch_ms.sort((a, b) => a - b);
+  return {
+    backend: name,
+    trades,
+    outputs,
+    rows,
+    rows_per_trade: Math.round((rows / trades) * 10) / 10,
+    batches: batch_ms.length,
+    batch_outputs: BATCH,
+    apply_seconds: Math.round(seconds * 100) / 100,
+    rows_per_s: Math.round(rows / seconds),
+    trades_per_s: Math.round(trades / seconds),
+    outputs_per_s: Math.round(outputs / seconds),
+    batch_ms_p50: Math.round(percentile(batch_ms, 0.5) * 10) / 10,
+    batch_ms_p99: Math.round(percentile(batch_ms, 0.99) * 10) / 10,
+    wall_seconds_incl_generation: Math.round(wall_s * 10) / 10,
+    db_mib: Math.round(bytes / 2 ** 20),
+    streams: positions.size,
+  };
+}
+
+const spec = compile(DEFAULT_CONFIG);
+for (const name of args.backends.split(",")) {
+  console.log(JSON.stringify(await run(name.trim(), spec)));
+}
