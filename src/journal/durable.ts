@@ -31,6 +31,11 @@ export interface DurableOptions<I, O, M extends Machine<I, O>> {
   snapshot_every_ms?: number;
   /** Snapshots kept; journal segments older than the oldest kept one are removed. 0 keeps all. */
   snapshots_kept?: number;
+  /**
+   * Awaited before a snapshot covering inputs up to seq is written: a service
+   * whose outputs must reach other logs first holds the snapshot back until they have.
+   */
+  before_snapshot?: (seq: number) => Promise<void>;
   /** Called for each replayed input during recovery, with the output it produced again. */
   onReplay?: (seq: number, input: I, output: O) => void;
   clock?: () => number;
@@ -191,6 +196,7 @@ export class DurableMachine<I, O, M extends Machine<I, O>> {
     this.last_snapshot_ms = (this.opts.clock ?? Date.now)();
     const run = async (): Promise<SnapshotReport> => {
       if (seq > 0) await this.journal.flushed(seq);
+      if (this.opts.before_snapshot !== undefined) await this.opts.before_snapshot(seq);
       const path = await this.snapshots.write(seq, bytes);
       const kept = this.opts.snapshots_kept ?? 0;
       if (kept > 0) {
