@@ -189,7 +189,11 @@ export class SettlementService {
     for (const s of this.subs) await s.stop().catch(() => undefined);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    while (this.flushing !== null || this.engine.length + this.balance.length > 0) {
+    // Write what was received; a store that keeps failing ends the loop with the failure set.
+    while (
+      this.failure === null &&
+      (this.flushing !== null || this.engine.length + this.balance.length > 0)
+    ) {
       this.flush();
       await this.flushing;
     }
