@@ -14,21 +14,87 @@ export class RestingOrder {
   level: Level | null = null;
 
   constructor(
-    readonly order_id: number,
-    readonly user_id: number,
-    readonly side: Side,
-    readonly order_type: OrderType,
-    readonly tif: TimeInForce,
-    readonly price_ticks: number,
-    readonly qty_lots: number,
+    public order_id: number,
+    public user_id: number,
+    public side: Side,
+    public order_type: OrderType,
+    public tif: TimeInForce,
+    public price_ticks: number,
+    public qty_lots: number,
     public remaining_lots: number,
     public filled_lots: number,
     public filled_quote_units: number,
     /** What is still frozen for this order in UBSCore; released when it completes. */
     public frozen_units: number,
-    readonly cid: string,
-    readonly ts_ms: number,
+    public cid: string,
+    public ts_ms: number,
   ) {}
+}
+
+/**
+ * Recycles order nodes. Orders live long enough to be promoted out of the
+ * young generation and then die, the costliest pattern for the collector;
+ * reusing nodes keeps the book's churn off the heap.
+ */
+export class OrderPool {
+  private readonly free: RestingOrder[] = [];
+
+  constructor(private readonly max_free = 65_536) {}
+
+  acquire(
+    order_id: number,
+    user_id: number,
+    side: Side,
+    order_type: OrderType,
+    tif: TimeInForce,
+    price_ticks: number,
+    qty_lots: number,
+    frozen_units: number,
+    cid: string,
+    ts_ms: number,
+  ): RestingOrder {
+    const o = this.free.pop();
+    if (o === undefined) {
+      return new RestingOrder(
+        order_id,
+        user_id,
+        side,
+        order_type,
+        tif,
+        price_ticks,
+        qty_lots,
+        qty_lots,
+        0,
+        0,
+        frozen_units,
+        cid,
+        ts_ms,
+      );
+    }
+    o.order_id = order_id;
+    o.user_id = user_id;
+    o.side = side;
+    o.order_type = order_type;
+    o.tif = tif;
+    o.price_ticks = price_ticks;
+    o.qty_lots = qty_lots;
+    o.remaining_lots = qty_lots;
+    o.filled_lots = 0;
+    o.filled_quote_units = 0;
+    o.frozen_units = frozen_units;
+    o.cid = cid;
+    o.ts_ms = ts_ms;
+    return o;
+  }
+
+  /** The order left the book for good and nothing refers to it any more. */
+  release(o: RestingOrder): void {
+    o.prev = null;
+    o.next = null;
+    o.level = null;
+    o.cid = "";
+    if (this.free.length < this.max_free) this.free.push(o);
+  }
 }
 
 export class Level {

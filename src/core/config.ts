@@ -82,7 +82,7 @@ export const DEFAULT_CONFIG: BourseConfig = {
   limits: {
     max_open_orders_per_user: 10_000,
     max_user_id: 2 ** 48,
-    completed_orders_remembered: 1_000_000,
+    completed_orders_remembered: 262_144,
     max_id_length: 64,
   },
 };

@@ -77,7 +77,7 @@ export class Core {
       orders * 192 +
       u.accounts.size * (8 + u.supply.length * 24) +
       u.transfers.size * 160 +
-      u.completed_ring.length * 16;
+      u.completed.capacity * 16;
     const w = new Writer(estimate);
     w.u32(CORE_MAGIC);
     w.int(this.output_seq);

@@ -4,7 +4,7 @@
 // (BalanceDelta) and release the rest when an order ends. Pure and
 // deterministic: no clock, no randomness, no I/O.
 
-import { BookSide, type Level, RestingOrder } from "./book.ts";
+import { BookSide, type Level, OrderPool, type RestingOrder } from "./book.ts";
 import { Writer } from "./codec.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { FEE_USER_ID, tradeIdOf } from "./constants.ts";
@@ -41,6 +41,7 @@ export class MatchingEngine {
   readonly books: (SymbolBook | undefined)[] = [];
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(64 * 1024);
+  private readonly pool = new OrderPool();
 
   constructor(
     readonly spec: Spec,
@@ -99,7 +100,7 @@ export class MatchingEngine {
     const s = book.spec;
     const is_buy = input.side === Side.Buy;
     const by_quote = input.qty_lots === 0;
-    const taker = new RestingOrder(
+    const taker = this.pool.acquire(
       input.order_id,
       input.user_id,
       input.side,
@@ -107,9 +108,6 @@ export class MatchingEngine {
       input.tif,
       input.price_ticks,
       input.qty_lots,
-      input.qty_lots,
-      0,
-      0,
       input.frozen_units,
       input.cid,
       input.ts_ms,
@@ -167,8 +165,7 @@ export class MatchingEngine {
         } else if (taker.remaining_lots < lots) {
           lots = taker.remaining_lots;
         }
-        this.fill(book, opp, taker, maker, price, lots, per_lot * lots, by_quote, out);
-        if (maker.remaining_lots > 0) {
+        if (!this.fill(book, opp, taker, maker, price, lots, per_lot * lots, by_quote, out)) {
           // The maker outlived the taker: its quantity, or its budget at this price, is used up.
           if (by_quote) budget_spent = true;
           break outer;
@@ -216,6 +213,7 @@ export class MatchingEngine {
     return false;
   }
 
+  /** One trade between the taker and a maker; true when the maker is filled (and recycled). */
   private fill(
     book: SymbolBook,
     opp: BookSide,
@@ -226,7 +224,7 @@ export class MatchingEngine {
     notional_units: number,
     by_quote: boolean,
     out: EngineOutput,
-  ): void {
+  ): boolean {
     const s = book.spec;
     const trade_id = tradeIdOf(s.id, ++book.trade_seq);
     const taker_buys = taker.side === Side.Buy;
@@ -341,9 +339,11 @@ export class MatchingEngine {
         status: OrderStatus.Filled,
         reason: 0,
       });
-    } else {
-      this.update(maker, OrderStatus.PartiallyFilled, 0, out);
+      this.pool.release(maker);
+      return true;
     }
+    this.update(maker, OrderStatus.PartiallyFilled, 0, out);
+    return false;
   }
 
   private rest(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
@@ -352,7 +352,7 @@ export class MatchingEngine {
     this.update(o, o.filled_lots > 0 ? OrderStatus.PartiallyFilled : OrderStatus.New, 0, out);
   }
 
-  /** End an order that is not (or no longer) on the book: release what it still has frozen. */
+  /** End an order that is not (or no longer) on the book: release what it still has frozen, recycle its node. */
   private finish(
     book: SymbolBook,
     o: RestingOrder,
@@ -360,12 +360,14 @@ export class MatchingEngine {
     reason: number,
     out: EngineOutput,
   ): void {
-    this.release(book.spec, o, out);
+    this.releaseFrozen(book.spec, o, out);
     this.update(o, status, reason, out);
     out.completions.push({ order_id: o.order_id, user_id: o.user_id, status, reason });
+    // Every caller has taken the order off the book (or never put it there).
+    this.pool.release(o);
   }
 
-  private release(s: SymbolSpec, o: RestingOrder, out: EngineOutput): void {
+  private releaseFrozen(s: SymbolSpec, o: RestingOrder, out: EngineOutput): void {
     if (o.frozen_units === 0) return;
     const amount = o.frozen_units;
     o.frozen_units = 0;

@@ -91,14 +91,11 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.bool(t.event !== null);
     if (t.event !== null) writeEvent(w, t.event);
   }
-  // The completed-order memory is written oldest first, which is all a restore needs.
-  const ring = u.completed_ring;
-  w.u32(ring.length);
-  for (let i = 0; i < ring.length; i++) {
-    const order_id = ring[(u.completed_head + i) % ring.length] as number;
+  w.u32(u.completed.count());
+  u.completed.forEach((order_id, user_id) => {
     w.int(order_id);
-    w.int(u.completed.get(order_id) as number);
-  }
+    w.int(user_id);
+  });
 }
 
 export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): UbsCore {
@@ -152,10 +149,8 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
   const ncompleted = r.u32();
   for (let i = 0; i < ncompleted; i++) {
     const order_id = r.int();
-    u.completed_ring.push(order_id);
-    u.completed.set(order_id, r.int());
+    u.completed.remember(order_id, r.int());
   }
-  u.completed_head = 0;
   return u;
 }
 

@@ -5,6 +5,7 @@
 // is a function of the sequence of inputs it was given, nothing else.
 
 import { Writer } from "./codec.ts";
+import { CompletedOrders } from "./completed.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { FEE_USER_ID } from "./constants.ts";
 import { BalanceKind, CommandKind, OrderType, Side, Stp, TimeInForce } from "./enums.ts";
@@ -72,10 +73,8 @@ export class UbsCore {
   readonly supply: number[];
   readonly transfers = new Map<string, TransferRecord>();
   readonly orders = new Map<number, OpenOrder>();
-  /** Recently completed orders (order id -> user id), FIFO-bounded, to answer late cancels. */
-  readonly completed = new Map<number, number>();
-  readonly completed_ring: number[] = [];
-  completed_head = 0;
+  /** Recently completed orders, to answer late cancels. */
+  readonly completed: CompletedOrders;
   next_order_id = 1;
   input_seq = 0;
   /** Top of each book as last reported by the engine; prices market orders. */
@@ -92,6 +91,7 @@ export class UbsCore {
     options: UbsOptions = {},
   ) {
     this.hash_outputs = options.hash_outputs ?? true;
+    this.completed = new CompletedOrders(spec.limits.completed_orders_remembered);
     this.asset_slots = spec.maxAssetId + 1;
     this.supply = new Array(this.asset_slots).fill(0);
     for (const s of spec.symbols) {
@@ -470,7 +470,7 @@ export class UbsCore {
     if (o === undefined) {
       // Only the owner learns that an order existed and is done.
       out.reject =
-        this.completed.get(order_id) === cmd.user_id
+        this.completed.ownerOf(order_id) === cmd.user_id
           ? Reject.ORDER_ALREADY_DONE.id
           : Reject.UNKNOWN_ORDER.id;
       return null;
@@ -496,21 +496,7 @@ export class UbsCore {
     const a = this.account(o.user_id);
     a.open_orders--;
     if (o.cid !== "") a.cids.delete(o.cid);
-    this.remember(order_id, o.user_id);
-  }
-
-  private remember(order_id: number, user_id: number): void {
-    const cap = this.spec.limits.completed_orders_remembered;
-    const ring = this.completed_ring;
-    if (ring.length < cap) {
-      ring.push(order_id);
-    } else {
-      const evicted = ring[this.completed_head] as number;
-      this.completed.delete(evicted);
-      ring[this.completed_head] = order_id;
-      this.completed_head = (this.completed_head + 1) % cap;
-    }
-    this.completed.set(order_id, user_id);
+    this.completed.remember(order_id, o.user_id);
   }
 }
 
