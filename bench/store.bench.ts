@@ -40,7 +40,10 @@ const { values: args } = parseArgs({
   options: {
     trades: { type: "string", default: "200000" },
     batch: { type: "string", default: "500" },
-    backends: { type: "string", default: "sqlite,pglite,postgres" },
+    backends: {
+      type: "string",
+      default: "sqlite,sqlite-full,pglite,postgres,postgres-async",
+    },
     "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
     seed: { type: "string", default: "7" },
   },
@@ -108,9 +111,10 @@ function dirBytes(dir: string): number {
 
 async function openBackend(name: string, spec: Spec): Promise<Opened> {
   const symbols = spec.symbols;
-  if (name === "sqlite") {
+  if (name === "sqlite" || name === "sqlite-full") {
     const dir = mkdtempSync(join(os.tmpdir(), "bourse-store-bench-"));
-    const store = openSqliteStore(join(dir, "settlement.db"), { symbols });
+    const synchronous = name === "sqlite" ? "NORMAL" : "FULL";
+    const store = openSqliteStore(join(dir, "settlement.db"), { symbols, synchronous });
     return {
       store,
       bytes: async () => dirBytes(dir),
@@ -136,10 +140,11 @@ async function openBackend(name: string, spec: Spec): Promise<Opened> {
       },
     };
   }
-  if (name === "postgres") {
+  if (name === "postgres" || name === "postgres-async") {
     const url = args["pg-url"];
     const schema = `bourse_bench_${process.pid}`;
-    const store = await openPostgresStore(url, { symbols, schema });
+    const synchronous_commit = name === "postgres";
+    const store = await openPostgresStore(url, { symbols, schema, synchronous_commit });
     const admin = async (sql: string) => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
@@ -179,12 +184,16 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
   let outputs = 0;
   let trades = 0;
   let apply_ns = 0n;
+  let cpu_us = 0;
   const batch_ms: number[] = [];
   const wall0 = process.hrtime.bigint();
   for (const { batch, trades: t } of batches(spec)) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const r = await store.apply(batch);
     const dt = process.hrtime.bigint() - t0;
+    const c = process.cpuUsage(c0);
+    cpu_us += c.user + c.system;
     apply_ns += dt;
     batch_ms.push(Number(dt) / 1e6);
     rows += r.rows;
@@ -208,6 +217,8 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
     batch_outputs: BATCH,
     apply_seconds: Math.round(seconds * 100) / 100,
     rows_per_s: Math.round(rows / seconds),
+    /** This process only: for PostgreSQL the server's CPU is not in it. */
+    client_cpu_seconds: Math.round(cpu_us / 1e4) / 100,
     trades_per_s: Math.round(trades / seconds),
     outputs_per_s: Math.round(outputs / seconds),
     batch_ms_p50: Math.round(percentile(batch_ms, 0.5) * 10) / 10,

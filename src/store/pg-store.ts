@@ -1,17 +1,18 @@
 // The PostgreSQL store. Each batch is one transaction on one connection:
-// lock the batch's streams, read their positions, write every table with one
-// array statement, check the ledger's continuity, write the positions.
+// lock the batch's streams, read their positions, check the ledger's
+// continuity, then write every table and the positions in one statement.
 
 import { accountKey, checkAccountStarts } from "./balance-plan.ts";
 import { type DbRow, num, positionMap } from "./mappers.ts";
 import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from "./migrations.ts";
 import type { PgConnector, PgSession } from "./pg-connector.ts";
-import { columnsOf, pgWrite, widthOf } from "./pg-sql.ts";
-import { planBatch, type Step } from "./plan.ts";
+import { pgBatchWrite, pgParams } from "./pg-sql.ts";
+import { planBatch, WRITE_ORDER, type WritePlan } from "./plan.ts";
 import { POSITIONS_SQL, type Query } from "./queries.ts";
 import { createReads } from "./reads.ts";
 import { checkBatch, unapplied } from "./streams.ts";
 import type { SettlementStore, StoreOptions, SymbolAssets } from "./types.ts";
+import { LEDGER_INSERT, POSITION_UPSERT } from "./writes.ts";
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -28,9 +29,15 @@ const LAST_SEQS_SQL = `SELECT a.user_id, a.asset_id,
       ORDER BY l.seq DESC LIMIT 1) AS seq
   FROM unnest($1::bigint[], $2::integer[]) AS a(user_id, asset_id)`;
 
-async function exec(s: PgSession, step: Step): Promise<void> {
-  if (step.rows.length === 0) return;
-  await s.query(pgWrite(step.spec), columnsOf(step.rows, widthOf(step.spec)));
+const WRITE_SQL = pgBatchWrite([...WRITE_ORDER, LEDGER_INSERT, POSITION_UPSERT]);
+
+/** One statement for the whole batch; empty arrays make a table's CTE a no-op. */
+async function write(s: PgSession, plan: WritePlan): Promise<void> {
+  const params: string[] = [];
+  for (const step of [...plan.steps, plan.ledger, plan.positions]) {
+    params.push(...pgParams(step.spec, step.rows));
+  }
+  await s.query(WRITE_SQL, params);
 }
 
 async function inTransaction<T>(s: PgSession, fn: () => Promise<T>): Promise<T> {
@@ -106,7 +113,7 @@ export function createPgStore(
           );
           const todo = unapplied(batch, stored);
           const plan = planBatch(todo.engine, todo.balance, todo.positions, symbols);
-          for (const step of plan.steps) await exec(s, step);
+          // Checked before the write: the batch's rows go in one statement.
           if (plan.starts.length > 0) {
             const found = await s.query(LAST_SEQS_SQL, [
               plan.starts.map((a) => a.user_id),
@@ -119,8 +126,7 @@ export function createPgStore(
             }
             checkAccountStarts(plan.starts, lasts);
           }
-          await exec(s, plan.ledger);
-          await exec(s, plan.positions);
+          if (plan.rows > 0 || plan.positions.rows.length > 0) await write(s, plan);
           return { rows: plan.rows, skipped: todo.skipped };
         }),
       );

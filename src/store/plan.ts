@@ -28,8 +28,21 @@ export interface Step {
   rows: Row[];
 }
 
+/** The order in which a batch's tables are written. */
+export const WRITE_ORDER: readonly WriteSpec[] = [
+  ENGINE_LOG,
+  ORDER_INSERT,
+  ORDER_UPDATE,
+  HISTORY_INSERT,
+  ACTIVE_INSERT,
+  ACTIVE_DELETE,
+  TRADE_INSERT,
+  BALANCE_LOG,
+  TRANSFER_INSERT,
+];
+
 export interface WritePlan {
-  /** Everything but the ledger, in execution order. */
+  /** Everything but the ledger and the positions, one step per WRITE_ORDER entry (maybe empty). */
   steps: Step[];
   /** Written after the ledger's continuity is checked against the database. */
   ledger: Step;
@@ -70,7 +83,7 @@ export function planBatch(
     { spec: TRADE_INSERT, rows: e.trades },
     { spec: BALANCE_LOG, rows: b.balanceLog },
     { spec: TRANSFER_INSERT, rows: b.transfers },
-  ].filter((s) => s.rows.length > 0);
+  ];
   const ledger: Step = { spec: LEDGER_INSERT, rows: b.ledger };
   for (const s of steps) checkIntegers(s);
   checkIntegers(ledger);

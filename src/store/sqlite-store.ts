@@ -52,6 +52,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
 
   const exec = (step: Step): void => {
     const rows = step.rows;
+    if (rows.length === 0) return;
     let i = 0;
     if (step.spec.op !== "update" && rows.length >= CHUNK_ROWS) {
       const many = prepared(sqliteWrite(step.spec, CHUNK_ROWS));

@@ -63,6 +63,13 @@ export interface PostgresStoreOptions extends StoreOptions {
   schema?: string;
   /** Connections in the pool: one writes at a time, the rest serve reads. Default 4. */
   max_connections?: number;
+  /**
+   * false sets synchronous_commit=off on the store's connections: a server
+   * crash may then lose the last commits (never corrupt), which, as with
+   * SQLite's NORMAL, means consuming those outputs again from the stored
+   * positions. Default: the server's setting.
+   */
+  synchronous_commit?: boolean;
 }
 
 export interface OrderRow {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MIGRATIONS, POSTGRES, SQLITE } from "../../../src/store/migrations.ts";
 import { hashToHex, hexToHash, transferEventId } from "../../../src/store/mod.ts";
-import { columnsOf, pgWrite } from "../../../src/store/pg-sql.ts";
+import { arrayLiteral, pgBatchWrite, pgParams, pgWrite } from "../../../src/store/pg-sql.ts";
 import { sqliteParams, sqliteWrite } from "../../../src/store/sqlite-sql.ts";
 import { ACTIVE_DELETE, ORDER_UPDATE, POSITION_UPSERT } from "../../../src/store/writes.ts";
 
@@ -33,17 +33,18 @@ describe("statement shapes", () => {
       "DELETE FROM active_orders WHERE order_id = ANY($1::bigint[])",
     );
     assert.deepEqual(
-      columnsOf(
-        [
-          [1, "a"],
-          [2, null],
-        ],
-        2,
-      ),
-      [
-        [1, 2],
-        ["a", null],
-      ],
+      pgParams(POSITION_UPSERT, [
+        ["a", 1, "00"],
+        ['q"\\', 2, null],
+      ]),
+      ['{"a","q\\"\\\\"}', "{1,2}", '{"00",NULL}'],
+    );
+    assert.equal(arrayLiteral([]), "{}");
+    const all = pgBatchWrite([POSITION_UPSERT, ACTIVE_DELETE]);
+    assert.match(all, /^WITH w0 AS \(INSERT INTO consumer_positions .*\$3::text\[\]\)/);
+    assert.match(
+      all,
+      /w1 AS \(DELETE FROM active_orders WHERE order_id = ANY\(\$4::bigint\[\]\)\)\nSELECT 1$/,
     );
   });
 
