@@ -72,7 +72,7 @@ export {
 } from "./money.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
 export type * from "./types.ts";
-export { Cause } from "./types.ts";
+export { Cause, isTransferCmd } from "./types.ts";
 export {
   type Account,
   type OpenOrder,

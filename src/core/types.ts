@@ -213,3 +213,8 @@ export interface BalanceOutput {
   duplicate: boolean;
   events: BalanceEvent[];
 }
+
+/** Deposit or withdrawal (a guard: TypeScript cannot narrow TransferCmd's two-valued kind by itself). */
+export function isTransferCmd(c: Command): c is TransferCmd {
+  return c.kind === 1 || c.kind === 2;
+}

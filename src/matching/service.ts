@@ -17,6 +17,7 @@ import {
   writeEngineState,
 } from "../core/mod.ts";
 import { SnapshotStore } from "../journal/mod.ts";
+import type { ServiceObs } from "../obs/mod.ts";
 import {
   type EventLog,
   Header,
@@ -27,6 +28,7 @@ import {
   type Subscription,
   Topic,
 } from "../transport/mod.ts";
+import { MatchingEvents } from "./events.ts";
 
 export interface MatchingServiceOptions {
   spec: Spec;
@@ -40,6 +42,7 @@ export interface MatchingServiceOptions {
   snapshots_kept?: number;
   /** Outputs published but not yet durable before consumption pauses. */
   outstanding_max?: number;
+  obs?: ServiceObs;
 }
 
 const MAGIC = 0x4d455331; // "MES1"
@@ -95,12 +98,15 @@ export class MatchingService {
   private readonly published: Promise<unknown>[] = [];
   private waiters: (() => void)[] = [];
   private failure: unknown = null;
+  private readonly events: MatchingEvents;
 
   private constructor(
     private readonly opts: MatchingServiceOptions,
     private readonly state: State,
     private readonly snapshots: SnapshotStore,
-  ) {}
+  ) {
+    this.events = new MatchingEvents(opts.obs, opts.spec);
+  }
 
   get engine(): MatchingEngine {
     return this.state.me;
@@ -190,6 +196,7 @@ export class MatchingService {
     s.last_ubs_seq[input.symbol_id] = input.ubs_seq;
     const eo = s.me.apply(input);
     if (eo.output_seq > (this.last_published[eo.symbol_id] ?? 0)) {
+      this.events.output(eo);
       this.last_published[eo.symbol_id] = eo.output_seq;
       const name = this.opts.spec.symbolById[eo.symbol_id]?.name as string;
       const headers: Headers = { [Header.EventId]: String(input.order_id) };

@@ -53,13 +53,14 @@ export interface ServiceLogger {
 /** Identifiers a business-event line may carry; all become top-level JSON fields. */
 export interface EventFields {
   readonly event_id: string;
-  readonly user_id?: number | string | bigint;
-  readonly asset?: string;
-  readonly symbol?: string;
-  readonly order_id?: number | string | bigint;
-  readonly trade_id?: number | string | bigint;
-  readonly request_id?: string;
-  readonly trace_id?: string;
+  // Undefined fields are left out of the line, so callers may pass what they have.
+  readonly user_id?: number | string | bigint | undefined;
+  readonly asset?: string | undefined;
+  readonly symbol?: string | undefined;
+  readonly order_id?: number | string | bigint | undefined;
+  readonly trade_id?: number | string | bigint | undefined;
+  readonly request_id?: string | undefined;
+  readonly trace_id?: string | undefined;
   readonly [field: string]: unknown;
 }
 

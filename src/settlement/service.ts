@@ -11,9 +11,11 @@ import {
   readEngineOutput,
   type Spec,
 } from "../core/mod.ts";
+import type { ServiceObs } from "../obs/mod.ts";
 import { BALANCE_STREAM, engineStream, positionsOf, type SettlementStore } from "../store/mod.ts";
 import { type EventLog, type Message, type Subscription, Topic } from "../transport/mod.ts";
 import { Chain } from "./chain.ts";
+import { SettlementEvents } from "./events.ts";
 
 export interface SettlementServiceOptions {
   spec: Spec;
@@ -25,6 +27,7 @@ export interface SettlementServiceOptions {
   linger_ms?: number;
   /** Clock for lag measurement. */
   clock?: () => number;
+  obs?: ServiceObs;
 }
 
 export interface SettlementStats {
@@ -49,9 +52,12 @@ export class SettlementService {
   readonly stats: SettlementStats = { outputs: 0, rows: 0, batches: 0, lag_ms: 0 };
   private committed_waiters: { stream: string; seq: number; resolve: () => void }[] = [];
 
+  private readonly events: SettlementEvents;
+
   private constructor(private readonly opts: SettlementServiceOptions) {
     this.batch_max = opts.batch_max ?? 2000;
     this.clock = opts.clock ?? Date.now;
+    this.events = new SettlementEvents(opts.obs, opts.spec);
   }
 
   static async start(opts: SettlementServiceOptions): Promise<SettlementService> {
@@ -111,6 +117,7 @@ export class SettlementService {
     if (!chain.accept(m.payload, bo.output_seq, bo.prev_hash, bo.hash, `${m.topic}#${m.seq}`))
       return;
     this.balance.push(bo);
+    this.events.consumed(bo);
     return this.queued();
   }
 
@@ -142,6 +149,7 @@ export class SettlementService {
       this.stats.batches++;
       const lastTs = latestTs(engine, balance);
       if (lastTs > 0) this.stats.lag_ms = this.clock() - lastTs;
+      this.events.committed(engine, balance, this.stats.lag_ms);
       for (const p of batch.positions) this.notifyCommitted(p.stream, p.seq);
     })()
       .catch((err) => this.fail(err))

@@ -5,9 +5,8 @@
 
 import { join } from "node:path";
 import {
-  type CancelCmd,
   CommandKind,
-  type PlaceCmd,
+  isTransferCmd,
   Reader,
   readBalanceOutput,
   readMatchInput,
@@ -15,6 +14,7 @@ import {
   WIRE_VERSION,
 } from "../core/mod.ts";
 import { DurableMachine } from "../journal/mod.ts";
+import type { ServiceObs } from "../obs/mod.ts";
 import {
   type EventLog,
   Header,
@@ -25,6 +25,7 @@ import {
   type Subscription,
   Topic,
 } from "../transport/mod.ts";
+import { UbsEvents } from "./events.ts";
 import { inputCodec, type UbsEffects, type UbsInput, UbsMachine } from "./machine.ts";
 import {
   type BalanceRow,
@@ -47,6 +48,7 @@ export interface UbsServiceOptions {
   snapshots_kept?: number;
   /** Inputs applied but not yet durable before consumers pause. */
   queue_max?: number;
+  obs?: ServiceObs;
 }
 
 interface Pending {
@@ -73,12 +75,14 @@ export class UbsService {
   private failure: unknown = null;
   private readonly queue_max: number;
   private stopped = false;
+  private readonly events: UbsEvents;
 
   private constructor(
     private readonly opts: UbsServiceOptions,
     private readonly dm: DurableMachine<UbsInput, UbsEffects, UbsMachine>,
   ) {
     this.queue_max = opts.queue_max ?? 65_536;
+    this.events = new UbsEvents(opts.obs, opts.spec);
   }
 
   get machine(): UbsMachine {
@@ -178,6 +182,7 @@ export class UbsService {
       payload: m.payload,
     });
     if (output.skipped) return;
+    this.events.applied(output, m.headers[Header.Correlation]);
     this.queue.push({ seq, fx: output, headers: m.headers });
     if (this.queue.length - this.queue_head > this.queue_max) {
       return new Promise((resolve) => this.drain_waiters.push(resolve));
@@ -218,17 +223,15 @@ export class UbsService {
     const reply_to = headers[Header.ReplyTo];
     const corr = headers[Header.Correlation];
     if (cmd !== null) {
+      this.events.released(fx, fx.out !== null, reply_to !== undefined && corr !== undefined);
       if (reply_to === undefined || corr === undefined || fx.out === null) return;
-      if (cmd.kind === CommandKind.Deposit || cmd.kind === CommandKind.Withdraw) {
+      if (isTransferCmd(cmd)) {
         this.reply(
           { subject: reply_to, corr },
           transferReply(cmd, fx.out.reject, fx.out.duplicate, this.dm.machine.ubs),
         );
       } else if (fx.forward === null) {
-        this.reply(
-          { subject: reply_to, corr },
-          refusedReply(cmd as PlaceCmd | CancelCmd, fx.out.reject, fx.out.order_id),
-        );
+        this.reply({ subject: reply_to, corr }, refusedReply(cmd, fx.out.reject, fx.out.order_id));
       } else {
         this.replies.set(fx.forward.ubs_seq, { subject: reply_to, corr });
       }
