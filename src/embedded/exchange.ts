@@ -2,10 +2,12 @@
 // local file event log and in-process RPC, settling into SQLite on disk.
 // Everything lives under one data folder.
 
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Spec } from "../core/mod.ts";
 import { ServiceBackend } from "../gateway/service-backend.ts";
 import { MatchingService } from "../matching/service.ts";
+import type { ServiceObs } from "../obs/mod.ts";
 import { SettlementService } from "../settlement/service.ts";
 import { openSqliteStore, type SettlementStore } from "../store/mod.ts";
 import { LocalLog, LocalRpc } from "../transport/mod.ts";
@@ -18,6 +20,10 @@ export interface EmbeddedOptions {
   sync?: "batch" | "none";
   snapshot_every_inputs?: number;
   timeout_ms?: number;
+  /** Observability of each service; none when omitted. */
+  obs?: { ubscore?: ServiceObs; matching_engine?: ServiceObs; settlement?: ServiceObs };
+  /** Called once if any service stops on an error. */
+  on_failure?: (service: string, err: unknown) => void;
 }
 
 export interface Embedded {
@@ -37,6 +43,9 @@ export interface Embedded {
 export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const { spec, data_dir } = opts;
   const sync = opts.sync ?? "batch";
+  mkdirSync(data_dir, { recursive: true });
+  const failed = (service: string) => (err: unknown) => opts.on_failure?.(service, err);
+  const obs = opts.obs ?? {};
   const log = new LocalLog({ dir: join(data_dir, "log"), sync });
   const rpc = new LocalRpc();
   const store = openSqliteStore(join(data_dir, "settlement.db"), { symbols: spec.symbols });
@@ -49,6 +58,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     dir: join(data_dir, "ubscore"),
     sync,
     snapshot_every_inputs,
+    ...(obs.ubscore === undefined ? {} : { obs: obs.ubscore }),
+    on_failure: failed("ubscore"),
   });
   const matching = await MatchingService.start({
     spec,
@@ -57,8 +68,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     dir: join(data_dir, "matching"),
     symbols: spec.symbols.map((s) => s.name),
     snapshot_every_inputs,
+    ...(obs.matching_engine === undefined ? {} : { obs: obs.matching_engine }),
+    on_failure: failed("matching_engine"),
   });
-  const settlement = await SettlementService.start({ spec, log, store });
+  const settlement = await SettlementService.start({
+    spec,
+    log,
+    store,
+    ...(obs.settlement === undefined ? {} : { obs: obs.settlement }),
+    on_failure: failed("settlement"),
+  });
   const backend = new ServiceBackend({
     spec,
     log,

@@ -43,6 +43,8 @@ export interface MatchingServiceOptions {
   /** Outputs published but not yet durable before consumption pauses. */
   outstanding_max?: number;
   obs?: ServiceObs;
+  /** Called once when the service stops on an error (corrupt input, gap, failed disk). */
+  on_failure?: (err: unknown) => void;
 }
 
 const MAGIC = 0x4d455331; // "MES1"
@@ -250,7 +252,9 @@ export class MatchingService {
   }
 
   private fail(err: unknown): void {
-    if (this.failure === null) this.failure = err;
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.opts.on_failure?.(err);
   }
 
   failed(): unknown {

@@ -28,6 +28,8 @@ export interface SettlementServiceOptions {
   /** Clock for lag measurement. */
   clock?: () => number;
   obs?: ServiceObs;
+  /** Called once when the service stops on an error (corrupt input, gap, failed disk). */
+  on_failure?: (err: unknown) => void;
 }
 
 export interface SettlementStats {
@@ -186,7 +188,9 @@ export class SettlementService {
   }
 
   private fail(err: unknown): void {
-    if (this.failure === null) this.failure = err;
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.opts.on_failure?.(err);
   }
 
   failed(): unknown {

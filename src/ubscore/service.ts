@@ -49,6 +49,8 @@ export interface UbsServiceOptions {
   /** Inputs applied but not yet durable before consumers pause. */
   queue_max?: number;
   obs?: ServiceObs;
+  /** Called once when the service stops on an error (corrupt input, gap, failed disk). */
+  on_failure?: (err: unknown) => void;
 }
 
 interface Pending {
@@ -288,7 +290,9 @@ export class UbsService {
   }
 
   private fail(err: unknown): void {
-    if (this.failure === null) this.failure = err;
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.opts.on_failure?.(err);
   }
 
   /** Rejects when the service stopped because of an error (gap, corrupt input, journal failure). */

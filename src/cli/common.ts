@@ -1,0 +1,128 @@
+// Options shared by the commands that run services: each has a flag and an
+// environment variable (flag wins), documented in the README.
+
+import { type Command, Option } from "commander";
+import { loadSpec, type Spec } from "../core/mod.ts";
+import {
+  createServiceObs,
+  OBS_ENV,
+  OBS_FLAGS,
+  type ObsFlags,
+  type ObsOptions,
+  resolveObsOptions,
+  type ServiceObs,
+} from "../obs/mod.ts";
+
+export const ENV = {
+  data_dir: "BOURSE_DATA_DIR",
+  port: "BOURSE_PORT",
+  host: "BOURSE_HOST",
+  config: "BOURSE_CONFIG",
+  sync: "BOURSE_SYNC",
+  nats: "BOURSE_NATS_URL",
+  database_url: "BOURSE_DATABASE_URL",
+  admin_port: "BOURSE_ADMIN_PORT",
+  symbols: "BOURSE_SYMBOLS",
+  prefix: "BOURSE_NATS_PREFIX",
+} as const;
+
+export function int(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${text}`);
+  return n;
+}
+
+function env(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+export function withEnv(o: Option, name: string): Option {
+  return o.env(name);
+}
+
+export function configOption(): Option {
+  return new Option(
+    "--config <file>",
+    "assets, symbols and limits (JSON); built-in defaults when omitted",
+  ).env(ENV.config);
+}
+
+export function syncOption(): Option {
+  return new Option(
+    "--sync <mode>",
+    'journal durability: "batch" (group commit, fsync per batch) or "none" (UNSAFE: no fsync, for benchmarks)',
+  )
+    .choices(["batch", "none"])
+    .default("batch")
+    .env(ENV.sync);
+}
+
+/** --log-*, --otel-* flags, the same on every service command. */
+export function addObsOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(`${OBS_FLAGS.log_dir} <dir>`, "folder of the JSON log files").env(OBS_ENV.log_dir),
+    )
+    .addOption(
+      new Option(`${OBS_FLAGS.log_level} <level>`, "fatal|error|warn|info|debug|trace|silent").env(
+        OBS_ENV.log_level,
+      ),
+    )
+    .addOption(
+      new Option(`${OBS_FLAGS.log_retention_days} <n>`, "days a rotated log file is kept").env(
+        OBS_ENV.log_retention_days,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${OBS_FLAGS.log_sample_ppm} <n>`,
+        "per-order lines kept, per million (1000000 = all); deposit, withdrawal and refusal lines are always kept",
+      ).env(OBS_ENV.log_sample_ppm),
+    )
+    .addOption(
+      new Option(`${OBS_FLAGS.otel_exporter} <kind>`, 'traces: "none" or "otlp"').env(
+        OBS_ENV.otel_exporter,
+      ),
+    )
+    .addOption(
+      new Option(`${OBS_FLAGS.otel_url} <url>`, "OTLP/HTTP traces endpoint").env(OBS_ENV.otel_url),
+    )
+    .addOption(
+      new Option(`${OBS_FLAGS.otel_sample_ratio} <r>`, "share of traces recorded, 0..1").env(
+        OBS_ENV.otel_sample_ratio,
+      ),
+    );
+}
+
+export function obsOptionsFrom(o: Record<string, unknown>): ObsOptions {
+  const flags: ObsFlags = {
+    log_dir: o.logDir as string | undefined,
+    log_level: o.logLevel as string | undefined,
+    log_retention_days: o.logRetentionDays as string | undefined,
+    log_sample_ppm: o.logSamplePpm as string | undefined,
+    otel_exporter: o.otelExporter as string | undefined,
+    otel_url: o.otelUrl as string | undefined,
+    otel_sample_ratio: o.otelSampleRatio as string | undefined,
+  };
+  return resolveObsOptions(flags, {});
+}
+
+export async function openObs(
+  service: string,
+  options: ObsOptions,
+  process_metrics = false,
+): Promise<ServiceObs> {
+  const obs = createServiceObs(service, options, { process_metrics });
+  await obs.log.open();
+  return obs;
+}
+
+export function specFrom(o: { config?: string }): Spec {
+  return loadSpec(o.config ?? env(ENV.config));
+}
+
+/** One JSON line on stdout: what a process says when it is up (scripts wait for it). */
+export function announce(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(fields)}\n`);
+}
