@@ -8,7 +8,7 @@ import { replayBaseline } from "../bench/baseline.ts";
 import { replayDurable } from "../bench/durable.ts";
 import { readFlow } from "../bench/flow.ts";
 import { writeFlow } from "../bench/generate.ts";
-import { measureRecovery, measureSnapshotPause } from "../bench/recovery.ts";
+import { measureRecovery, measureSnapshotPause, snapshotDir } from "../bench/recovery.ts";
 import { heapBytesPerRestingOrder, replay } from "../bench/replay.ts";
 import { loadSpec } from "../core/mod.ts";
 
@@ -100,10 +100,16 @@ export function benchCommand(): Command {
   bench
     .command("recovery")
     .description("recover the core from a journal directory (snapshot + replay) and time it")
-    .requiredOption("--journal <dir>", "directory written by `bench replay --journal` or the core")
+    .requiredOption("--journal <dir>", "directory written by `bench replay --journal`")
     .option("--config <file>", "assets and symbols config (JSON)")
-    .action(async (o: { journal: string; config?: string }) => {
-      console.log(JSON.stringify(await measureRecovery(loadSpec(o.config), o.journal)));
+    .option(
+      "--with-snapshot",
+      "first recover and write a snapshot of the whole journal, then time recovering from it",
+    )
+    .action(async (o: { journal: string; config?: string; withSnapshot?: boolean }) => {
+      const spec = loadSpec(o.config);
+      if (o.withSnapshot) await snapshotDir(spec, o.journal);
+      console.log(JSON.stringify(await measureRecovery(spec, o.journal)));
     });
 
   bench

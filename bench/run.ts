@@ -1,0 +1,58 @@
+// `npm run bench`: the recorded benchmarks of the core, in one run.
+//
+//   npm run bench            replay (100K and 1M, with nodejs-order-book), durability, recovery, snapshot pause
+//   npm run bench -- replay  only the replay part
+//
+// Each measurement runs `bourse bench …` in its own child process (a fresh
+// heap each) and prints its JSON line; the set is written to bench/results/.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const only = process.argv[2];
+const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
+
+function bourse(args: string[]): Record<string, unknown>[] {
+  const out = execFileSync(process.execPath, [join(root, "bin/bourse.js"), "bench", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  const lines = out
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  for (const l of lines) console.log(JSON.stringify({ args: args.join(" "), ...l }));
+  return lines;
+}
+
+const results: Record<string, Record<string, unknown>[]> = {};
+try {
+  for (const n of [100_000, 1_000_000]) {
+    const file = join(tmp, `flow-${n}.ndjson`);
+    bourse(["generate", "--commands", String(n), "--seed", "1", "--out", file]);
+    const args = ["replay", file, "--baseline"];
+    if (only !== "replay") args.push("--journal", join(tmp, `journal-${n}`));
+    results[`replay_${n}`] = bourse(args);
+  }
+  if (only !== "replay") {
+    const dir = join(tmp, "journal-1000000");
+    results.recovery_without_snapshot = bourse(["recovery", "--journal", dir]);
+    results.recovery_with_snapshot = bourse(["recovery", "--journal", dir, "--with-snapshot"]);
+    results.snapshot_pause = bourse(["snapshot", "--resting", "100000"]);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`;
+const name = only === "replay" ? "replay" : "core";
+writeFileSync(
+  join(root, "bench/results", `${name}.json`),
+  `${JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2)}\n`,
+);
+console.log(`written bench/results/${name}.json`);
