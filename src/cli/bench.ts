@@ -10,6 +10,7 @@ import { readFlow } from "../bench/flow.ts";
 import { writeFlow } from "../bench/generate.ts";
 import { measureRecovery, measureSnapshotPause, snapshotDir } from "../bench/recovery.ts";
 import { heapBytesPerRestingOrder, replay } from "../bench/replay.ts";
+import { benchSettlement } from "../bench/settlement.ts";
 import { loadSpec } from "../core/mod.ts";
 
 function int(text: string): number {
@@ -124,6 +125,18 @@ export function benchCommand(): Command {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+  bench
+    .command("settlement")
+    .description("settlement under a sustained trade rate: rows/s and lag to the database")
+    .option("--trades-per-s <n>", "trades published per second", int, 20_000)
+    .option("--seconds <n>", "how long", int, 10)
+    .option("--config <file>", "assets and symbols config (JSON)")
+    .action(async (o: { tradesPerS: number; seconds: number; config?: string }) => {
+      console.log(
+        JSON.stringify(await benchSettlement(loadSpec(o.config), o.tradesPerS, o.seconds)),
+      );
     });
 
   return bench;

@@ -8,7 +8,7 @@ import type { Spec } from "../core/mod.ts";
 import { ServiceBackend } from "../gateway/service-backend.ts";
 import { MatchingService } from "../matching/service.ts";
 import type { ServiceObs } from "../obs/mod.ts";
-import { SettlementService } from "../settlement/service.ts";
+import { SettlementService, type SettlementServiceOptions } from "../settlement/service.ts";
 import { openSqliteStore, type SettlementStore } from "../store/mod.ts";
 import { LocalLog, LocalRpc } from "../transport/mod.ts";
 import { UbsService } from "../ubscore/service.ts";
@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   timeout_ms?: number;
   /** Observability of each service; none when omitted. */
   obs?: { ubscore?: ServiceObs; matching_engine?: ServiceObs; settlement?: ServiceObs };
+  /** Settlement's per-batch callback (see SettlementServiceOptions.on_commit). */
+  on_settled?: SettlementServiceOptions["on_commit"];
   /** Called once if any service stops on an error. */
   on_failure?: (service: string, err: unknown) => void;
 }
@@ -76,6 +78,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     log,
     store,
     ...(obs.settlement === undefined ? {} : { obs: obs.settlement }),
+    ...(opts.on_settled === undefined ? {} : { on_commit: opts.on_settled }),
     on_failure: failed("settlement"),
   });
   const backend = new ServiceBackend({
