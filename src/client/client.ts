@@ -1,0 +1,161 @@
+// A typed client of the gateway's HTTP API. Each method is one route; it
+// signs the request exactly as the gateway verifies it (the same sign()),
+// returns the envelope's data, and throws BourseApiError on any failure.
+
+import type {
+  Balance,
+  CancelOrderRequest,
+  CancelResult,
+  CreateOrderRequest,
+  Depth,
+  ErrorBody,
+  Health,
+  ListQuery,
+  MarketTrade,
+  Order,
+  OrderResult,
+  TransferRequest,
+  TransferResult,
+  UserTrade,
+} from "../gateway/http/schemas.ts";
+import { AuthHeader, sign } from "../gateway/http/signature.ts";
+import { BourseApiError, timeoutError, unavailableError } from "./errors.ts";
+
+export interface BourseClientOptions {
+  /** The gateway's origin, e.g. "http://127.0.0.1:3001". */
+  baseUrl: string;
+  /** Key and secret, both or neither; public routes need none. */
+  apiKey?: string;
+  secret?: string;
+  /** Per request, including reading the answer. Default 10000. */
+  timeout_ms?: number;
+  /** The clock whose time is signed; the gateway accepts it within its receive window. */
+  now_ms?: () => number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export class BourseClient {
+  private readonly base: URL;
+  private readonly apiKey: string | undefined;
+  private readonly secret: string | undefined;
+  private readonly timeout_ms: number;
+  private readonly now_ms: () => number;
+
+  constructor(options: BourseClientOptions) {
+    if ((options.apiKey === undefined) !== (options.secret === undefined)) {
+      throw new TypeError("BourseClient: give both apiKey and secret, or neither");
+    }
+    this.base = new URL(options.baseUrl);
+    this.apiKey = options.apiKey;
+    this.secret = options.secret;
+    this.timeout_ms = options.timeout_ms ?? DEFAULT_TIMEOUT_MS;
+    this.now_ms = options.now_ms ?? Date.now;
+  }
+
+  createOrder(order: CreateOrderRequest): Promise<OrderResult> {
+    return this.call("POST", "/api/v1/order/create", undefined, order);
+  }
+
+  cancelOrder(target: CancelOrderRequest): Promise<CancelResult> {
+    return this.call("POST", "/api/v1/order/cancel", undefined, target);
+  }
+
+  activeOrders(q: ListQuery = {}): Promise<Order[]> {
+    return this.call("GET", "/api/v1/order/active", q);
+  }
+
+  orderHistory(q: ListQuery = {}): Promise<Order[]> {
+    return this.call("GET", "/api/v1/order/history", q);
+  }
+
+  trades(q: ListQuery = {}): Promise<UserTrade[]> {
+    return this.call("GET", "/api/v1/order/trades", q);
+  }
+
+  balance(): Promise<Balance[]> {
+    return this.call("GET", "/api/v1/user/balance");
+  }
+
+  transferIn(t: TransferRequest): Promise<TransferResult> {
+    return this.call("POST", "/api/v1/user/transfer_in", undefined, t);
+  }
+
+  transferOut(t: TransferRequest): Promise<TransferResult> {
+    return this.call("POST", "/api/v1/user/transfer_out", undefined, t);
+  }
+
+  depth(symbol: string, limit?: number): Promise<Depth> {
+    return this.call("GET", "/api/v1/market/depth", { symbol, limit });
+  }
+
+  marketTrades(symbol: string, limit?: number): Promise<MarketTrade[]> {
+    return this.call("GET", "/api/v1/market/trades", { symbol, limit });
+  }
+
+  livez(): Promise<Health> {
+    return this.call("GET", "/livez");
+  }
+
+  readyz(): Promise<Health> {
+    return this.call("GET", "/readyz");
+  }
+
+  private async call<T>(
+    method: "GET" | "POST",
+    path: string,
+    query?: Query,
+    body?: unknown,
+  ): Promise<T> {
+    const url = new URL(path, this.base);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const text = body === undefined ? "" : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.apiKey !== undefined && this.secret !== undefined) {
+      const ts = String(this.now_ms());
+      headers[AuthHeader.ApiKey] = this.apiKey;
+      headers[AuthHeader.Timestamp] = ts;
+      // The gateway verifies against the target it receives: path and query, as sent here.
+      headers[AuthHeader.Signature] = sign(
+        this.secret,
+        ts,
+        method,
+        url.pathname + url.search,
+        text,
+      );
+    }
+    let res: Response;
+    let raw: string;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: text }),
+        signal: AbortSignal.timeout(this.timeout_ms),
+      });
+      raw = await res.text();
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "TimeoutError" || name === "AbortError")
+        throw timeoutError(this.timeout_ms, err);
+      throw unavailableError(`cannot reach ${this.base.origin}: ${(err as Error).message}`, 0, err);
+    }
+    let env: { status?: unknown; msg?: unknown; code?: unknown; data?: unknown };
+    try {
+      env = JSON.parse(raw) as typeof env;
+    } catch (err) {
+      throw unavailableError(`not a gateway answer (HTTP ${res.status})`, res.status, err);
+    }
+    if (res.status === 200 && env.status === 0) return env.data as T;
+    if (typeof env.code !== "string" || typeof env.status !== "number") {
+      throw unavailableError(`not a gateway answer (HTTP ${res.status})`, res.status);
+    }
+    const e = env as ErrorBody;
+    throw new BourseApiError(res.status, e.code, e.msg, { error_id: e.status, data: e.data });
+  }
+}

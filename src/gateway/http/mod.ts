@@ -1,0 +1,21 @@
+// Public surface of the gateway's HTTP server.
+
+export {
+  buildGatewayApp,
+  GATEWAY_DEFAULTS,
+  type GatewayAppParams,
+  type GatewayOptions,
+} from "./app.ts";
+export { type AuthSettings, authenticate, type SignedRequest } from "./auth.ts";
+export type { Access, TypedApp } from "./context.ts";
+export type {
+  CommandEventKind,
+  CommandStage,
+  GatewayEvent,
+  GatewayEventFields,
+  GatewayHooks,
+  RequestDone,
+} from "./hooks.ts";
+export type { RateLimit } from "./rate-limit.ts";
+export type * from "./schemas.ts";
+export { AuthHeader, sign, signatureMatches } from "./signature.ts";

@@ -1,0 +1,238 @@
+// The HTTP API's wire types, once: the server validates, serializes and
+// documents (OpenAPI) from these schemas, and the client takes its types from
+// them (type-only imports, so the client does not load typebox). Decimals and
+// the ids that can exceed 32 bits (order_id, trade_id) are strings.
+
+import { type Static, type TSchema, Type } from "typebox";
+import { OrderStatus, OrderType, Side, Stp, TimeInForce } from "../../core/enums.ts";
+
+const names = <T extends Record<string, number>>(e: T) => Object.keys(e) as (keyof T & string)[];
+
+/** A plain decimal string: digits, optionally a point and more digits; no sign, no exponent. */
+export const DECIMAL_PATTERN = "^(0|[1-9][0-9]*)(\\.[0-9]+)?$";
+/** A positive id that fits a JS number exactly (below 2^53), as a string of digits. */
+export const ID_PATTERN = "^[1-9][0-9]{0,15}$";
+/** What a client order id may contain; its length is limited by the exchange's configuration. */
+export const CID_PATTERN = "^[A-Za-z0-9_.:-]+$";
+
+export const Decimal = (description: string, example: string) =>
+  Type.String({ pattern: DECIMAL_PATTERN, maxLength: 40, description, examples: [example] });
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const SideName = Type.Enum(names(Side), { description: "Buy or Sell" });
+export const OrderTypeName = Type.Enum(names(OrderType));
+export const TimeInForceName = Type.Enum(names(TimeInForce), {
+  description: "GTC rests on the book; IOC and FOK never rest (FOK fills completely or not at all)",
+});
+export const StpName = Type.Enum(names(Stp), {
+  description: "What happens when the order would trade with the same user's resting order",
+});
+export const StatusName = Type.Enum(names(OrderStatus));
+const SymbolField = Type.String({ minLength: 1, maxLength: 32, examples: ["BTC_USDT"] });
+const Asset = Type.String({ minLength: 1, maxLength: 16, examples: ["USDT"] });
+const IdString = (description: string) =>
+  Type.String({ pattern: ID_PATTERN, description, examples: ["42"] });
+const Cid = Type.String({
+  pattern: CID_PATTERN,
+  minLength: 1,
+  maxLength: 256,
+  description: "Client order id: letters, digits, _ . : -; unique among the user's open orders",
+});
+const Reason = Nullable(
+  Type.String({ description: "Error code behind a Rejected, Expired or Cancelled status" }),
+);
+const TsMs = Type.Integer({ description: "Milliseconds since the Unix epoch" });
+
+// ---- envelopes ----
+
+export const ErrorBody = Type.Object(
+  {
+    status: Type.Integer({ description: "The error's registry id; never 0" }),
+    msg: Type.String(),
+    code: Type.String({ description: "Stable error code" }),
+    data: Type.Optional(Type.Unknown()),
+  },
+  { description: "Failure envelope" },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const Ok = <T extends TSchema>(data: T) =>
+  Type.Object({ status: Type.Literal(0), msg: Type.Literal("ok"), data });
+
+// ---- requests ----
+
+export const CreateOrderRequest = Type.Object(
+  {
+    symbol: SymbolField,
+    side: SideName,
+    order_type: OrderTypeName,
+    price: Type.Optional(Decimal("Limit price; not for market orders", "50000.00")),
+    quantity: Type.Optional(Decimal("Base quantity", "0.0100")),
+    quote_quantity: Type.Optional(
+      Decimal("Quote budget of a market buy, instead of quantity", "100"),
+    ),
+    cid: Type.Optional(Cid),
+    time_in_force: Type.Optional(TimeInForceName),
+    post_only: Type.Optional(Type.Boolean()),
+    stp: Type.Optional(StpName),
+  },
+  { additionalProperties: false },
+);
+export type CreateOrderRequest = Static<typeof CreateOrderRequest>;
+
+export const CancelOrderRequest = Type.Object(
+  {
+    order_id: Type.Optional(IdString("The order to cancel")),
+    cid: Type.Optional(Cid),
+  },
+  { additionalProperties: false, description: "Exactly one of order_id and cid" },
+);
+export type CancelOrderRequest = Static<typeof CancelOrderRequest>;
+
+export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
+
+export const ListQuery = Type.Object(
+  { symbol: Type.Optional(SymbolField), limit: Type.Optional(Limit) },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const MarketQuery = Type.Object(
+  { symbol: SymbolField, limit: Type.Optional(Limit) },
+  { additionalProperties: false },
+);
+export type MarketQuery = Static<typeof MarketQuery>;
+
+export const TransferRequest = Type.Object(
+  {
+    request_id: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: "Idempotency key: a retry with the same parameters answers duplicate",
+    }),
+    user_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    asset: Asset,
+    amount: Decimal("Amount in whole units of the asset", "1000.5"),
+  },
+  { additionalProperties: false },
+);
+export type TransferRequest = Static<typeof TransferRequest>;
+
+// ---- responses ----
+
+export const OrderTrade = Type.Object({
+  trade_id: Type.String(),
+  price: Type.String(),
+  quantity: Type.String(),
+  quote_quantity: Type.String(),
+  fee: Type.String({ description: "Fee this order paid for the trade" }),
+  fee_asset: Type.String(),
+  role: Type.Enum(["maker", "taker"]),
+});
+export type OrderTrade = Static<typeof OrderTrade>;
+
+const orderFields = {
+  order_id: Type.String(),
+  symbol: Type.String(),
+  side: SideName,
+  order_type: OrderTypeName,
+  time_in_force: TimeInForceName,
+  post_only: Type.Boolean(),
+  stp: StpName,
+  cid: Nullable(Type.String()),
+  status: StatusName,
+  reason: Reason,
+  price: Nullable(Type.String({ description: "Null for market orders" })),
+  quantity: Nullable(Type.String({ description: "Null for a market buy by quote_quantity" })),
+  quote_quantity: Nullable(Type.String()),
+  filled_quantity: Type.String(),
+  remaining_quantity: Type.String(),
+  filled_quote: Type.String({ description: "Quote value of the fills, before fees" }),
+  created_ts_ms: TsMs,
+  updated_ts_ms: TsMs,
+};
+
+export const Order = Type.Object(orderFields);
+export type Order = Static<typeof Order>;
+
+export const OrderResult = Type.Object({
+  ...orderFields,
+  trades: Type.Array(OrderTrade, { description: "Trades this order took part in on arrival" }),
+});
+export type OrderResult = Static<typeof OrderResult>;
+
+export const CancelResult = Type.Object({
+  order_id: Type.String(),
+  symbol: Type.String(),
+  status: StatusName,
+  reason: Reason,
+  filled_quantity: Type.String(),
+  remaining_quantity: Type.String(),
+  filled_quote: Type.String(),
+});
+export type CancelResult = Static<typeof CancelResult>;
+
+export const UserTrade = Type.Object({
+  trade_id: Type.String(),
+  order_id: Type.String(),
+  symbol: Type.String(),
+  side: SideName,
+  role: Type.Enum(["maker", "taker"]),
+  price: Type.String(),
+  quantity: Type.String(),
+  quote_quantity: Type.String(),
+  fee: Type.String(),
+  fee_asset: Type.String(),
+  ts_ms: TsMs,
+});
+export type UserTrade = Static<typeof UserTrade>;
+
+export const Balance = Type.Object({
+  asset: Type.String(),
+  avail: Type.String(),
+  frozen: Type.String(),
+});
+export type Balance = Static<typeof Balance>;
+
+export const TransferResult = Type.Object({
+  request_id: Type.String(),
+  user_id: Type.Integer(),
+  asset: Type.String(),
+  amount: Type.String(),
+  status: Type.Enum(["applied", "duplicate"], {
+    description: "duplicate: this request_id was applied before; the balances are from then",
+  }),
+  avail: Type.String({ description: "Available balance right after the transfer" }),
+  frozen: Type.String(),
+  event_id: Type.String({ description: "The id that follows this transfer through every log" }),
+});
+export type TransferResult = Static<typeof TransferResult>;
+
+export const DepthLevel = Type.Object({
+  price: Type.String(),
+  quantity: Type.String(),
+  orders: Type.Integer(),
+});
+export type DepthLevel = Static<typeof DepthLevel>;
+
+export const Depth = Type.Object({
+  symbol: Type.String(),
+  bids: Type.Array(DepthLevel, { description: "Best (highest) first" }),
+  asks: Type.Array(DepthLevel, { description: "Best (lowest) first" }),
+});
+export type Depth = Static<typeof Depth>;
+
+export const MarketTrade = Type.Object({
+  trade_id: Type.String(),
+  symbol: Type.String(),
+  price: Type.String(),
+  quantity: Type.String(),
+  quote_quantity: Type.String(),
+  taker_side: SideName,
+  ts_ms: TsMs,
+});
+export type MarketTrade = Static<typeof MarketTrade>;
+
+export const Health = Type.Object({ status: Type.Enum(["live", "ready"]) });
+export type Health = Static<typeof Health>;
