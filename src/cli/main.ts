@@ -3,6 +3,9 @@
 
 import { Command } from "commander";
 import { benchCommand } from "./bench.ts";
+import { keysCommand } from "./keys.ts";
+import { snapshotCommand } from "./snapshot.ts";
+import { startCommand } from "./start.ts";
 
 const program = new Command()
   .name("bourse")
@@ -10,6 +13,9 @@ const program = new Command()
   .showHelpAfterError()
   .enablePositionalOptions();
 
+program.addCommand(startCommand());
+program.addCommand(keysCommand());
+program.addCommand(snapshotCommand());
 program.addCommand(benchCommand());
 
 await program.parseAsync(process.argv);
