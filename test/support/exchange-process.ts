@@ -1,0 +1,112 @@
+// Runs `bourse` commands as real child processes for end-to-end tests: the
+// embedded exchange (`bourse start`) and `bourse keys create`.
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { BourseClient } from "../../src/client/mod.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const BIN = join(root, "bin/bourse.js");
+
+export interface Running {
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  /** Graceful stop (SIGTERM), resolves with the exit code. */
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+export async function startExchange(data_dir: string, extra: string[] = []): Promise<Running> {
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN,
+      "start",
+      "--data-dir",
+      data_dir,
+      "--port",
+      "0",
+      "--log-dir",
+      join(data_dir, "logs"),
+      "--log-sample-ppm",
+      "1000000",
+      ...extra,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  proc.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+  const exited = once(proc, "exit");
+  const started = new Promise<{ url: string; pid: number }>((resolve, reject) => {
+    lines.on("line", (line) => {
+      if (!line.startsWith("{")) return;
+      const m = JSON.parse(line) as { event?: string; url?: string; pid?: number };
+      if (m.event === "BOURSE_STARTED") resolve({ url: m.url as string, pid: m.pid as number });
+    });
+    void exited.then(() => reject(new Error(`bourse start exited before it was up: ${stderr}`)));
+  });
+  const { url, pid } = await started;
+  return {
+    url,
+    pid,
+    proc,
+    async stop() {
+      proc.kill("SIGTERM");
+      const [code] = await exited;
+      return code as number | null;
+    },
+    async kill() {
+      proc.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export interface Key {
+  api_key: string;
+  secret: string;
+}
+
+export function createKey(data_dir: string, who: { user: number } | "operator"): Key {
+  const args = ["keys", "create", "--data-dir", data_dir, "--json"];
+  if (who === "operator") args.push("--operator");
+  else args.push("--user", String(who.user));
+  const out = execFileSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return JSON.parse(out) as Key;
+}
+
+export function clientFor(url: string, key?: Key): BourseClient {
+  return new BourseClient(
+    key === undefined
+      ? { baseUrl: url }
+      : { baseUrl: url, apiKey: key.api_key, secret: key.secret },
+  );
+}
+
+/**
+ * Settlement writes after the answer: wait for the database to show what the
+ * check expects, with a deadline. The exchange is another process, so there is
+ * no event to await; the deadline makes a missing row a failure, not a hang.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeout_ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeout_ms;
+  let last: T = await read();
+  while (!ok(last)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 20));
+    last = await read();
+  }
+  return last;
+}
