@@ -8,6 +8,7 @@ import { replayBaseline } from "../bench/baseline.ts";
 import { replayDurable } from "../bench/durable.ts";
 import { readFlow } from "../bench/flow.ts";
 import { writeFlow } from "../bench/generate.ts";
+import { benchHttp } from "../bench/http.ts";
 import { measureRecovery, measureSnapshotPause, snapshotDir } from "../bench/recovery.ts";
 import { heapBytesPerRestingOrder, replay } from "../bench/replay.ts";
 import { benchSettlement } from "../bench/settlement.ts";
@@ -137,6 +138,28 @@ export function benchCommand(): Command {
       console.log(
         JSON.stringify(await benchSettlement(loadSpec(o.config), o.tradesPerS, o.seconds)),
       );
+    });
+
+  bench
+    .command("http")
+    .description(
+      "HTTP order entry with autocannon against bourse start, next to a bare fastify echo route (dev dependency)",
+    )
+    .option("--connections <n>", "concurrent connections", int, 50)
+    .option("--seconds <n>", "duration of each run", int, 10)
+    .option("--no-logging", "run the exchange with logging off")
+    .action(async (o: { connections: number; seconds: number; logging: boolean }) => {
+      const results = await benchHttp(o.connections, o.seconds, o.logging);
+      for (const r of results) console.log(JSON.stringify({ mode: "http", ...r }));
+      const [order, echo] = results;
+      if (order !== undefined && echo !== undefined && echo.requests_per_s > 0) {
+        console.log(
+          JSON.stringify({
+            mode: "http_ratio",
+            order_over_echo: Math.round((order.requests_per_s / echo.requests_per_s) * 100) / 100,
+          }),
+        );
+      }
     });
 
   return bench;

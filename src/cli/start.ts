@@ -26,6 +26,8 @@ interface StartOptions {
   config?: string;
   sync: "batch" | "none";
   snapshotEvery: number;
+  rateLimitPerS: number;
+  rateLimitBurst: number;
   [obs: string]: unknown;
 }
 
@@ -57,6 +59,19 @@ export function startCommand(): Command {
       )
         .argParser(int)
         .default(100_000),
+    )
+    .addOption(
+      new Option(
+        "--rate-limit-per-s <n>",
+        "requests per second per API key (0 turns the limit off)",
+      )
+        .argParser(int)
+        .default(50),
+    )
+    .addOption(
+      new Option("--rate-limit-burst <n>", "burst allowed above the rate")
+        .argParser(int)
+        .default(100),
     );
   addObsOptions(cmd);
   return cmd.action(async (o: StartOptions) => {
@@ -102,6 +117,12 @@ async function runEmbedded(o: StartOptions): Promise<void> {
     keys: KeyStore.open(data_dir),
     metrics,
     hooks: observeGateway(obs.gateway),
+    options: {
+      rate_limit:
+        o.rateLimitPerS === 0
+          ? null
+          : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) },
+    },
   });
   await app.listen({ port: o.port, host: o.host });
   const address = app.server.address();

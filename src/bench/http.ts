@@ -1,0 +1,185 @@
+// HTTP order entry: autocannon (in this process) against `bourse start` (a
+// child process) placing signed limit orders that trade, then against a bare
+// fastify echo route with the same body, in the same run.
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type autocannon from "autocannon";
+import { BourseClient } from "../client/mod.ts";
+import { sign } from "../gateway/http/signature.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+export interface HttpBenchResult {
+  target: string;
+  connections: number;
+  seconds: number;
+  requests_per_s: number;
+  latency_ms: { p50: number; p99: number; max: number };
+  non_2xx: number;
+  errors: number;
+}
+
+async function spawnUp(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env,
+  });
+  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on("line", (l) => {
+      if (!l.startsWith("{")) return;
+      const m = JSON.parse(l) as { url?: string };
+      if (m.url !== undefined) resolve(m.url);
+    });
+    proc.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+  });
+  return { proc, url };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  const exited = once(proc, "exit");
+  proc.kill("SIGTERM");
+  await exited;
+}
+
+async function cannon(
+  opts: autocannon.Options,
+  target: string,
+  connections: number,
+): Promise<HttpBenchResult> {
+  const { default: run } = await import("autocannon");
+  const r = await run(opts);
+  return {
+    target,
+    connections,
+    seconds: r.duration,
+    requests_per_s: Math.round(r.requests.average),
+    latency_ms: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+    non_2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+function key(dir: string, who: string[]): { api_key: string; secret: string } {
+  const out = execFileSync(
+    process.execPath,
+    [join(root, "bin/bourse.js"), "keys", "create", "--data-dir", dir, "--json", ...who],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(out) as { api_key: string; secret: string };
+}
+
+export async function benchHttp(
+  connections: number,
+  seconds: number,
+  logging: boolean,
+): Promise<HttpBenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), "bourse-http-"));
+  const results: HttpBenchResult[] = [];
+  try {
+    const ex = await spawnUp([
+      join(root, "bin/bourse.js"),
+      "start",
+      "--data-dir",
+      dir,
+      "--port",
+      "0",
+      "--rate-limit-per-s",
+      "0",
+      "--log-dir",
+      join(dir, "logs"),
+      "--log-level",
+      logging ? "info" : "silent",
+    ]);
+    const op = key(dir, ["--operator"]);
+    const users = [key(dir, ["--user", "1"]), key(dir, ["--user", "2"])];
+    const admin = new BourseClient({ baseUrl: ex.url, apiKey: op.api_key, secret: op.secret });
+    for (const [i, asset, amount] of [
+      [1, "BTC", "1000000"],
+      [2, "USDT", "1000000000"],
+      [1, "USDT", "1000"],
+      [2, "BTC", "1"],
+    ] as const) {
+      await admin.transferIn({ request_id: `bench-${i}-${asset}`, user_id: i, asset, amount });
+    }
+    // User 1 sells, user 2 buys, at one price: every other order trades.
+    const bodies = [
+      JSON.stringify({
+        symbol: "BTC_USDT",
+        side: "Sell",
+        order_type: "Limit",
+        price: "50000",
+        quantity: "0.0001",
+      }),
+      JSON.stringify({
+        symbol: "BTC_USDT",
+        side: "Buy",
+        order_type: "Limit",
+        price: "50000",
+        quantity: "0.0001",
+      }),
+    ];
+    const path = "/api/v1/order/create";
+    let n = 0;
+    results.push(
+      await cannon(
+        {
+          url: ex.url,
+          connections,
+          duration: seconds,
+          requests: [
+            {
+              method: "POST",
+              path,
+              setupRequest: (req: autocannon.Request) => {
+                const i = n++ & 1;
+                const body = bodies[i] as string;
+                const u = users[i] as { api_key: string; secret: string };
+                const ts = String(Date.now());
+                req.body = body;
+                req.headers = {
+                  "content-type": "application/json",
+                  "x-bourse-apikey": u.api_key,
+                  "x-bourse-timestamp": ts,
+                  "x-bourse-signature": sign(u.secret, ts, "POST", path, body),
+                };
+                return req;
+              },
+            },
+          ],
+        },
+        logging ? "order_create" : "order_create_logging_off",
+        connections,
+      ),
+    );
+    await stop(ex.proc);
+    const echo = await spawnUp(["--import", "tsx", join(root, "src/bench/echo-server.ts")]);
+    results.push(
+      await cannon(
+        {
+          url: `${echo.url}/echo`,
+          connections,
+          duration: seconds,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: bodies[0],
+        },
+        "bare_fastify_echo",
+        connections,
+      ),
+    );
+    await stop(echo.proc);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
