@@ -6,6 +6,7 @@ import { startEmbedded } from "../embedded/exchange.ts";
 import { lockDataDir } from "../embedded/lock.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
+import { TracedBackend } from "../gateway/traced-backend.ts";
 import { createProcessMetrics, mergeRegistries } from "../obs/mod.ts";
 import {
   addObsOptions,
@@ -112,7 +113,7 @@ async function runEmbedded(o: StartOptions): Promise<void> {
     createProcessMetrics(),
   ]);
   const app = buildGatewayApp({
-    backend: ex.backend,
+    backend: new TracedBackend(ex.backend, obs.gateway.tracing),
     spec,
     keys: KeyStore.open(data_dir),
     metrics,

@@ -202,8 +202,17 @@ export class MatchingService {
       this.last_published[eo.symbol_id] = eo.output_seq;
       const name = this.opts.spec.symbolById[eo.symbol_id]?.name as string;
       const headers: Headers = { [Header.EventId]: String(input.order_id) };
-      const tp = m.headers[Header.TraceParent];
-      if (tp !== undefined) headers[Header.TraceParent] = tp;
+      const tracing = this.opts.obs?.tracing;
+      if (tracing?.enabled === true && m.headers[Header.TraceParent] !== undefined) {
+        const span = tracing.startSpan(`matching.${name}`, m.headers);
+        span.setAttribute("bourse.order_id", input.order_id);
+        span.setAttribute("bourse.trades", eo.trades.length);
+        tracing.inject(span, headers);
+        span.end();
+      } else {
+        const tp = m.headers[Header.TraceParent];
+        if (tp !== undefined) headers[Header.TraceParent] = tp;
+      }
       this.outstanding++;
       const p = this.opts.log
         .publish(Topic.engineOutputs(name), Buffer.from(s.me.lastEncoded()), {

@@ -3,6 +3,7 @@
 // each batch commits its rows and the consumer positions in one transaction,
 // and on restart consumption resumes after the stored positions.
 
+import type { Span } from "@opentelemetry/api";
 import {
   type BalanceOutput,
   type EngineOutput,
@@ -13,7 +14,7 @@ import {
 } from "../core/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
 import { BALANCE_STREAM, engineStream, positionsOf, type SettlementStore } from "../store/mod.ts";
-import { type EventLog, type Message, type Subscription, Topic } from "../transport/mod.ts";
+import { type EventLog, Header, type Message, type Subscription, Topic } from "../transport/mod.ts";
 import { Chain } from "./chain.ts";
 import { SettlementEvents } from "./events.ts";
 
@@ -50,6 +51,8 @@ export class SettlementService {
   private readonly chains = new Map<string, Chain>();
   private engine: EngineOutput[] = [];
   private balance: BalanceOutput[] = [];
+  /** Spans of the outputs in the pending batch (tracing on); ended when it commits. */
+  private spans: Span[] = [];
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly subs: Subscription[] = [];
@@ -115,6 +118,7 @@ export class SettlementService {
     if (!chain.accept(m.payload, eo.output_seq, eo.prev_hash, eo.hash, `${m.topic}#${m.seq}`))
       return;
     this.engine.push(eo);
+    this.trace(m);
     return this.queued();
   }
 
@@ -125,8 +129,15 @@ export class SettlementService {
     if (!chain.accept(m.payload, bo.output_seq, bo.prev_hash, bo.hash, `${m.topic}#${m.seq}`))
       return;
     this.balance.push(bo);
+    this.trace(m);
     this.events.consumed(bo);
     return this.queued();
+  }
+
+  private trace(m: Message): void {
+    const tracing = this.opts.obs?.tracing;
+    if (tracing?.enabled !== true || m.headers[Header.TraceParent] === undefined) return;
+    this.spans.push(tracing.startSpan("settlement.persist", m.headers));
   }
 
   private queued(): void | Promise<void> {
@@ -149,6 +160,8 @@ export class SettlementService {
     const balance = this.balance;
     this.engine = [];
     this.balance = [];
+    const spans = this.spans;
+    this.spans = [];
     const batch = { engine, balance, positions: positionsOf({ engine, balance }) };
     this.flushing = (async () => {
       const result = await this.opts.store.apply(batch);
@@ -159,6 +172,7 @@ export class SettlementService {
       if (lastTs > 0) this.stats.lag_ms = this.clock() - lastTs;
       this.events.committed(engine, balance, this.stats.lag_ms);
       this.opts.on_commit?.(engine, balance, this.clock());
+      for (const span of spans) span.end();
       for (const p of batch.positions) this.notifyCommitted(p.stream, p.seq);
     })()
       .catch((err) => this.fail(err))

@@ -4,6 +4,7 @@
 // validated_orders.<symbol>) and answers the gateway that sent the command.
 
 import { join } from "node:path";
+import type { Span } from "@opentelemetry/api";
 import {
   CommandKind,
   isTransferCmd,
@@ -57,6 +58,8 @@ interface Pending {
   seq: number;
   fx: UbsEffects;
   headers: Headers;
+  /** This hop's span while tracing is on; its context travels on with the outputs. */
+  span: Span | null;
 }
 
 interface ReplyTo {
@@ -185,7 +188,15 @@ export class UbsService {
     });
     if (output.skipped) return;
     this.events.applied(output, m.headers[Header.Correlation]);
-    this.queue.push({ seq, fx: output, headers: m.headers });
+    const tracing = this.opts.obs?.tracing;
+    const span =
+      tracing?.enabled === true && m.headers[Header.TraceParent] !== undefined
+        ? tracing.startSpan(
+            output.engine === null ? "ubscore.command" : "ubscore.settle",
+            m.headers,
+          )
+        : null;
+    this.queue.push({ seq, fx: output, headers: m.headers, span });
     if (this.queue.length - this.queue_head > this.queue_max) {
       return new Promise((resolve) => this.drain_waiters.push(resolve));
     }
@@ -218,7 +229,14 @@ export class UbsService {
   }
 
   private release(p: Pending, batch: Promise<unknown>[]): void {
-    const { fx, headers } = p;
+    const { fx } = p;
+    let headers = p.headers;
+    if (p.span !== null) {
+      // Downstream hops continue this hop's span, not the producer's.
+      headers = { ...headers };
+      this.opts.obs?.tracing.inject(p.span, headers);
+      p.span.end();
+    }
     const cmd = fx.command;
     if (fx.out !== null) batch.push(this.publishOut(fx, headers));
     if (fx.forward !== null) batch.push(this.publishForward(fx, headers));
