@@ -76,7 +76,9 @@ export class ServiceBackend implements ExchangeBackend {
     cmd: TransferCmd | PlaceCmd | CancelCmd,
     headers: Headers = {},
   ): Promise<CommandReply> {
-    const corr = `${this.instance}:${++this.n}`;
+    // The HTTP layer's request id, when given, names the command in every
+    // service's log lines; it is unique per gateway process like our own ids.
+    const corr = headers[Header.Correlation] ?? `${this.instance}:${++this.n}`;
     const timeout_ms = this.opts.timeout_ms ?? 5000;
     return new Promise<CommandReply>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -75,7 +75,10 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
         emit(`${marker}_RECEIVED`, fields);
         let reply: TransferReply;
         try {
-          reply = await backend.transfer(cmd, { [Header.EventId]: event_id });
+          reply = await backend.transfer(cmd, {
+            [Header.EventId]: event_id,
+            [Header.Correlation]: req.id,
+          });
         } catch (err) {
           emit(`${marker}_FAILED`, { ...fields, error: String(err) });
           throw err;

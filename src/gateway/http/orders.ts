@@ -11,6 +11,7 @@ import {
   symbolOf,
 } from "../../core/mod.ts";
 import type { UserQuery } from "../../store/mod.ts";
+import { Header } from "../../transport/types.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
 import { FailureWithData, refusal, specOfCode } from "./failure.ts";
 import { cancelResultOf, orderOfRow, orderResultOf, userTradeOfRow } from "./format.ts";
@@ -71,7 +72,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       });
       let reply: Awaited<ReturnType<typeof backend.place>>;
       try {
-        reply = await backend.place(cmd);
+        reply = await backend.place(cmd, { [Header.Correlation]: req.id });
       } catch (err) {
         emit("ORDER_FAILED", { ...base, event_id: req.id, error: String(err) });
         throw err;
@@ -128,7 +129,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       });
       let reply: Awaited<ReturnType<typeof backend.cancel>>;
       try {
-        reply = await backend.cancel(cmd);
+        reply = await backend.cancel(cmd, { [Header.Correlation]: req.id });
       } catch (err) {
         emit("CANCEL_FAILED", { ...base, event_id, error: String(err) });
         throw err;
