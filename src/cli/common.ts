@@ -21,6 +21,7 @@ export const ENV = {
   sync: "BOURSE_SYNC",
   nats: "BOURSE_NATS_URL",
   database_url: "BOURSE_DATABASE_URL",
+  database_schema: "BOURSE_DATABASE_SCHEMA",
   admin_port: "BOURSE_ADMIN_PORT",
   symbols: "BOURSE_SYMBOLS",
   prefix: "BOURSE_NATS_PREFIX",

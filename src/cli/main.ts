@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./bench.ts";
 import { keysCommand } from "./keys.ts";
+import { gatewayCommand, matchingCommand, settlementCommand, ubscoreCommand } from "./services.ts";
 import { snapshotCommand } from "./snapshot.ts";
 import { startCommand } from "./start.ts";
 
@@ -14,6 +15,10 @@ const program = new Command()
   .enablePositionalOptions();
 
 program.addCommand(startCommand());
+program.addCommand(gatewayCommand());
+program.addCommand(ubscoreCommand());
+program.addCommand(matchingCommand());
+program.addCommand(settlementCommand());
 program.addCommand(keysCommand());
 program.addCommand(snapshotCommand());
 program.addCommand(benchCommand());

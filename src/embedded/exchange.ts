@@ -88,6 +88,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     store,
     ...(opts.timeout_ms === undefined ? {} : { timeout_ms: opts.timeout_ms }),
   });
+  await backend.start();
   let stopped = false;
   return {
     spec,

@@ -30,6 +30,8 @@ export interface ServiceBackendOptions {
   store: SettlementStore;
   /** How long to wait for UBSCore's answer before answering 503 TIMEOUT. */
   timeout_ms?: number;
+  /** Whether the transport is up right now (distributed mode: connected to NATS). */
+  transport_ready?: () => boolean;
 }
 
 interface Waiting {
@@ -63,12 +65,17 @@ export class ServiceBackend implements ExchangeBackend {
     });
   }
 
+  /** Create (or check) the topics this gateway publishes to; call before taking traffic. */
+  async start(): Promise<void> {
+    await this.opts.log.ensureTopics([Topic.BalanceOperations, Topic.Orders]);
+  }
+
   setReady(ready: boolean): void {
     this.is_ready = ready;
   }
 
   ready(): boolean {
-    return this.is_ready;
+    return this.is_ready && (this.opts.transport_ready?.() ?? true);
   }
 
   private send(

@@ -1,0 +1,337 @@
+// Distributed mode: one command per service, each its own process, connected
+// by NATS JetStream (event log and RPC) and, for settlement and the gateway's
+// queries, PostgreSQL. The services are the same code as in `bourse start`.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import closeWithGrace from "close-with-grace";
+import { Command, Option } from "commander";
+import type { Spec } from "../core/mod.ts";
+import { lockDataDir } from "../embedded/lock.ts";
+import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
+import { observeGateway } from "../gateway/observe.ts";
+import { ServiceBackend } from "../gateway/service-backend.ts";
+import { TracedBackend } from "../gateway/traced-backend.ts";
+import { MatchingService } from "../matching/service.ts";
+import { mergeRegistries, type ServiceObs, startAdminServer } from "../obs/mod.ts";
+import { SettlementService } from "../settlement/service.ts";
+import { openPostgresStore, type SettlementStore } from "../store/mod.ts";
+import { connectNats, type NatsTransport } from "../transport/mod.ts";
+import { UbsService } from "../ubscore/service.ts";
+import {
+  addObsOptions,
+  announce,
+  configOption,
+  ENV,
+  int,
+  obsOptionsFrom,
+  openObs,
+  specFrom,
+  syncOption,
+} from "./common.ts";
+
+interface Common {
+  nats: string;
+  natsPrefix: string;
+  adminPort: number;
+  config?: string;
+  [k: string]: unknown;
+}
+
+function common(cmd: Command, adminPort: number): Command {
+  cmd
+    .addOption(
+      new Option("--nats <urls>", "NATS server URL(s), comma-separated for a cluster")
+        .default("nats://127.0.0.1:4222")
+        .env(ENV.nats),
+    )
+    .addOption(
+      new Option(
+        "--nats-prefix <name>",
+        "stream and subject prefix (one per exchange sharing the servers)",
+      )
+        .default("bourse")
+        .env(ENV.prefix),
+    )
+    .addOption(
+      new Option("--admin-port <n>", "port of /metrics, /livez and /readyz (0 picks a free one)")
+        .argParser(int)
+        .default(adminPort)
+        .env(ENV.admin_port),
+    )
+    .addOption(configOption());
+  return addObsOptions(cmd);
+}
+
+function databaseOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--database-url <url>", "PostgreSQL of the settlement database")
+        .default("postgres://postgres@127.0.0.1:5432/test")
+        .env(ENV.database_url),
+    )
+    .addOption(
+      new Option("--database-schema <name>", "schema holding the settlement tables")
+        .default("public")
+        .env(ENV.database_schema),
+    );
+}
+
+function dataDirOption(): Option {
+  return new Option("--data-dir <dir>", "this process's own folder (journal, snapshots, keys)")
+    .default("./data")
+    .env(ENV.data_dir);
+}
+
+interface Running {
+  service: string;
+  stop(): Promise<void>;
+  ready(): boolean;
+  obs: ServiceObs;
+  details: Record<string, unknown>;
+}
+
+/** Connect, run the service, serve its admin port, stop gracefully. */
+async function run(
+  service: string,
+  o: Common,
+  body: (
+    spec: Spec,
+    transport: NatsTransport,
+    obs: ServiceObs,
+    fail: (err: unknown) => void,
+  ) => Promise<Omit<Running, "obs" | "service">>,
+): Promise<void> {
+  const spec = specFrom(o);
+  const obs = await openObs(service, obsOptionsFrom(o), true);
+  const transport = await connectNats({
+    servers: o.nats.split(",").map((s) => s.trim()),
+    prefix: o.natsPrefix,
+    name: `bourse-${service}`,
+  });
+  let stopping: Promise<void> | null = null;
+  let running: Omit<Running, "obs" | "service"> | null = null;
+  let admin: { close(): Promise<void>; port: number } | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await admin?.close();
+      await running?.stop();
+      await transport.close();
+      await obs.close();
+    })();
+    return stopping;
+  };
+  const fail = (err: unknown) => {
+    obs.log.logger.fatal({ event: "SERVICE_FAILED", err }, `${service} stopped`);
+    process.stderr.write(
+      `bourse ${service}: stopped: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    process.exitCode = 1;
+    void stop().then(() => process.exit(1));
+  };
+  running = await body(spec, transport, obs, fail);
+  admin = await startAdminServer({
+    port: o.adminPort,
+    host: "127.0.0.1",
+    source: mergeRegistries([obs.metrics.registry]),
+    ready: () => transport.ready && (running?.ready() ?? false),
+  });
+  announce({
+    event: "BOURSE_STARTED",
+    mode: "distributed",
+    service,
+    admin_port: admin.port,
+    pid: process.pid,
+    ...running.details,
+  });
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err !== undefined) process.exitCode = 1;
+    await stop();
+  });
+}
+
+export function ubscoreCommand(): Command {
+  const cmd = new Command("ubscore")
+    .description("run UBSCore (balances, order admission) as its own process over NATS JetStream")
+    .addOption(dataDirOption())
+    .addOption(syncOption())
+    .addOption(
+      new Option("--snapshot-every <n>", "inputs between snapshots")
+        .argParser(int)
+        .default(100_000),
+    );
+  common(cmd, 9101);
+  return cmd.action(
+    (o: Common & { dataDir: string; sync: "batch" | "none"; snapshotEvery: number }) =>
+      run("ubscore", o, async (spec, t, obs, fail) => {
+        mkdirSync(o.dataDir, { recursive: true });
+        const unlock = lockDataDir(o.dataDir);
+        const svc = await UbsService.start({
+          spec,
+          log: t.log,
+          rpc: t.rpc,
+          dir: join(o.dataDir, "ubscore"),
+          sync: o.sync,
+          snapshot_every_inputs: o.snapshotEvery,
+          obs,
+          on_failure: fail,
+        });
+        return {
+          ready: () => svc.failed() === null,
+          stop: async () => {
+            await svc.stop();
+            unlock();
+          },
+          details: { data_dir: o.dataDir },
+        };
+      }),
+  );
+}
+
+export function matchingCommand(): Command {
+  const cmd = new Command("matching")
+    .description("run a matching engine for some symbols as its own process over NATS JetStream")
+    .addOption(
+      new Option("--symbols <list>", "comma-separated symbols this engine owns (default: all)").env(
+        ENV.symbols,
+      ),
+    )
+    .addOption(dataDirOption())
+    .addOption(
+      new Option("--snapshot-every <n>", "inputs between snapshots")
+        .argParser(int)
+        .default(100_000),
+    );
+  common(cmd, 9102);
+  return cmd.action((o: Common & { symbols?: string; dataDir: string; snapshotEvery: number }) =>
+    run("matching_engine", o, async (spec, t, obs, fail) => {
+      const symbols =
+        o.symbols === undefined
+          ? spec.symbols.map((s) => s.name)
+          : o.symbols.split(",").map((s) => s.trim());
+      const dir = join(o.dataDir, `matching-${symbols.join("-")}`);
+      mkdirSync(dir, { recursive: true });
+      const unlock = lockDataDir(dir);
+      const svc = await MatchingService.start({
+        spec,
+        log: t.log,
+        rpc: t.rpc,
+        dir,
+        symbols,
+        snapshot_every_inputs: o.snapshotEvery,
+        obs,
+        on_failure: fail,
+      });
+      return {
+        ready: () => svc.failed() === null,
+        stop: async () => {
+          await svc.stop();
+          unlock();
+        },
+        details: { symbols },
+      };
+    }),
+  );
+}
+
+async function postgres(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
+  const store = await openPostgresStore(url, { symbols: spec.symbols, schema });
+  await store.migrate();
+  return store;
+}
+
+export function settlementCommand(): Command {
+  const cmd = new Command("settlement").description(
+    "run settlement (engine outputs and balance events into PostgreSQL) as its own process",
+  );
+  databaseOptions(cmd);
+  common(cmd, 9103);
+  return cmd.action((o: Common & { databaseUrl: string; databaseSchema: string }) =>
+    run("settlement", o, async (spec, t, obs, fail) => {
+      const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+      const svc = await SettlementService.start({ spec, log: t.log, store, obs, on_failure: fail });
+      return {
+        ready: () => svc.failed() === null,
+        stop: async () => {
+          await svc.stop();
+          await store.close();
+        },
+        details: {},
+      };
+    }),
+  );
+}
+
+export function gatewayCommand(): Command {
+  const cmd = new Command("gateway")
+    .description("run an HTTP gateway as its own process (several may run side by side)")
+    .addOption(dataDirOption())
+    .addOption(new Option("--port <n>", "HTTP port").argParser(int).default(3001).env(ENV.port))
+    .addOption(
+      new Option("--host <addr>", "address to listen on").default("127.0.0.1").env(ENV.host),
+    )
+    .addOption(
+      new Option(
+        "--rate-limit-per-s <n>",
+        "requests per second per API key (0 turns the limit off)",
+      )
+        .argParser(int)
+        .default(50),
+    )
+    .addOption(
+      new Option("--rate-limit-burst <n>", "burst allowed above the rate")
+        .argParser(int)
+        .default(100),
+    );
+  databaseOptions(cmd);
+  common(cmd, 9104);
+  return cmd.action(
+    (
+      o: Common & {
+        databaseUrl: string;
+        databaseSchema: string;
+        dataDir: string;
+        port: number;
+        host: string;
+        rateLimitPerS: number;
+        rateLimitBurst: number;
+      },
+    ) =>
+      run("gateway", o, async (spec, t, obs) => {
+        const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+        const backend = new ServiceBackend({
+          spec,
+          log: t.log,
+          rpc: t.rpc,
+          store,
+          transport_ready: () => t.ready,
+        });
+        await backend.start();
+        const app = buildGatewayApp({
+          backend: new TracedBackend(backend, obs.tracing),
+          spec,
+          keys: KeyStore.open(o.dataDir),
+          metrics: mergeRegistries([obs.metrics.registry]),
+          hooks: observeGateway(obs),
+          options: {
+            rate_limit:
+              o.rateLimitPerS === 0
+                ? null
+                : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) },
+          },
+        });
+        await app.listen({ port: o.port, host: o.host });
+        const a = app.server.address();
+        const port = typeof a === "object" && a !== null ? a.port : o.port;
+        return {
+          ready: () => backend.ready(),
+          stop: async () => {
+            await app.close();
+            backend.close();
+            await store.close();
+          },
+          details: { url: `http://${o.host}:${port}` },
+        };
+      }),
+  );
+}
