@@ -131,7 +131,7 @@ const v1 = (d: Dialect): string[] => [
     output_seq BIGINT NOT NULL,
     PRIMARY KEY (symbol_id, trade_id, side)
   )${d.clustered}`,
-  "CREATE INDEX trades_user_symbol_time ON trades (user_id, symbol_id, ts_ms, trade_id)",
+  "CREATE INDEX trades_user_symbol_time ON trades (user_id, symbol_id, ts_ms, trade_id, side)",
   `CREATE TABLE balance_ledger (
     user_id BIGINT NOT NULL,
     asset_id INTEGER NOT NULL,

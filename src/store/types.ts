@@ -56,6 +56,8 @@ export interface SqliteStoreOptions extends StoreOptions {
    * positions roll back with the rows, so those outputs are consumed again.
    */
   synchronous?: "NORMAL" | "FULL";
+  /** Page cache of the writing connection. Default 256 MiB: the hot index pages of a large database. */
+  cache_mib?: number;
 }
 
 export interface PostgresStoreOptions extends StoreOptions {

@@ -12,7 +12,20 @@ import {
   type SettlementStore,
   StoreError,
 } from "../../../src/store/mod.ts";
-import { BTC, BUYER, batchOf, day, ev, FEES, SELLER, SYMBOL, shiftSeqs, USDT } from "./fixtures.ts";
+import {
+  BTC,
+  BUYER,
+  batchOf,
+  day,
+  ev,
+  FEES,
+  SELLER,
+  SYMBOL,
+  SYMBOL_2,
+  shiftSeqs,
+  twoSymbols,
+  USDT,
+} from "./fixtures.ts";
 
 export interface Opened {
   store: SettlementStore;
@@ -464,6 +477,53 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       const reversed = { ...d.a, balance: [...d.a.balance].reverse() };
       await rejects(store.apply({ ...reversed }), "BATCH_INVALID");
       assert.equal((await store.loadPositions()).size, 0);
+    });
+
+    withStore("reads over all symbols merge each symbol's newest rows", async (store) => {
+      await store.apply(twoSymbols());
+      const all = await store.orderHistory({ user_id: SELLER, limit: 10 });
+      assert.deepEqual(
+        all.map((o) => [o.order_id, o.symbol_id, o.created_ts_ms]),
+        [
+          [204, SYMBOL_2, 40],
+          [203, SYMBOL, 30],
+          [202, SYMBOL_2, 20],
+          [201, SYMBOL, 10],
+        ],
+      );
+      assert.deepEqual(
+        (await store.orderHistory({ user_id: SELLER, limit: 3 })).map((o) => o.order_id),
+        [204, 203, 202],
+      );
+      assert.deepEqual(
+        (await store.orderHistory({ user_id: SELLER, symbol_id: SYMBOL, limit: 10 })).map(
+          (o) => o.order_id,
+        ),
+        [203, 201],
+      );
+      const trades = await store.userTrades({ user_id: BUYER, limit: 3 });
+      assert.deepEqual(
+        trades.map((t) => [t.trade_id, t.symbol_id, t.ts_ms]),
+        [
+          [8103, SYMBOL_2, 41],
+          [8002, SYMBOL, 31],
+          [8101, SYMBOL_2, 21],
+        ],
+      );
+      assert.deepEqual(
+        (await store.activeOrders({ user_id: SELLER, limit: 10 })).map((o) => o.order_id),
+        [204, 203, 202, 201],
+      );
+      assert.deepEqual(
+        (await store.activeOrders({ user_id: SELLER, symbol_id: SYMBOL_2, limit: 1 })).map(
+          (o) => o.order_id,
+        ),
+        [204],
+      );
+      assert.deepEqual(
+        (await store.marketTrades({ symbol_id: SYMBOL_2, limit: 10 })).map((t) => t.trade_id),
+        [8103, 8101],
+      );
     });
 
     withStore("queries check their limit", async (store) => {

@@ -34,7 +34,12 @@ export const SYMBOL = 1;
 export const BUYER = 1;
 export const SELLER = 2;
 export const FEES = 9;
-export const SYMBOLS: SymbolAssets[] = [{ id: SYMBOL, base: { id: BTC }, quote: { id: USDT } }];
+export const ETH = 3;
+export const SYMBOL_2 = 2;
+export const SYMBOLS: SymbolAssets[] = [
+  { id: SYMBOL, base: { id: BTC }, quote: { id: USDT } },
+  { id: SYMBOL_2, base: { id: ETH }, quote: { id: USDT } },
+];
 
 /** A stand-in for the real chain hash: deterministic, 64-bit, different per link. */
 export class Chain {
@@ -445,6 +450,68 @@ export function day(): Day {
     b: batchOf(s.engine.slice(splitEngine), s.balance.slice(splitBalance)),
     all: batchOf(s.engine.slice(), s.balance.slice()),
   };
+}
+
+/**
+ * One user trading on two symbols at interleaved times: resting sells on
+ * both, each taken by another user. Orders 201-204; trades 8000 and 8002 on
+ * symbol 1, 8101 and 8103 on symbol 2 (engine trade ids carry the symbol).
+ */
+export function twoSymbols(): SettlementBatch {
+  const s = new Streams();
+  const times = [
+    [SYMBOL, 10],
+    [SYMBOL_2, 20],
+    [SYMBOL, 30],
+    [SYMBOL_2, 40],
+  ] as const;
+  times.forEach(([symbol_id, ts_ms], i) => {
+    const order_id = 201 + i;
+    const resting = orderIn({
+      order_id,
+      user_id: SELLER,
+      side: Side.Sell,
+      price_ticks: 100,
+      qty_lots: 2,
+      ts_ms,
+      symbol_id,
+    });
+    s.output(resting, [upd(order_id, SELLER, OrderStatus.New, 0, 2, 0)]);
+    const taker_id = 301 + i;
+    const taker = orderIn({
+      order_id: taker_id,
+      user_id: BUYER,
+      side: Side.Buy,
+      price_ticks: 100,
+      qty_lots: 1,
+      ts_ms: ts_ms + 1,
+      symbol_id,
+    });
+    s.output(
+      taker,
+      [
+        upd(order_id, SELLER, OrderStatus.PartiallyFilled, 1, 1, 100),
+        upd(taker_id, BUYER, OrderStatus.Filled, 1, 0, 100),
+      ],
+      [
+        {
+          trade_id: symbol_id * 100 + 7_900 + i,
+          symbol_id,
+          price_ticks: 100,
+          qty_lots: 1,
+          quote_units: 100,
+          maker_order_id: order_id,
+          taker_order_id: taker_id,
+          maker_user_id: SELLER,
+          taker_user_id: BUYER,
+          taker_side: Side.Buy,
+          buyer_fee_units: 0,
+          seller_fee_units: 0,
+        },
+      ],
+    );
+  });
+  return batchOf(s.engine, s.balance);
 }
 
 /** The same batch with one account's ledger seqs moved by `by` (a gap before them). */
