@@ -4,6 +4,10 @@
 export { decodeEnvelope, encodeEnvelope } from "./envelope.ts";
 export { LocalLog, type LocalLogOptions } from "./local/log.ts";
 export { LocalRpc } from "./local/rpc.ts";
+export { type ConnectNatsOptions, connectNats, type NatsTransport } from "./nats/connect.ts";
+export { type NatsConnectOptions, NatsLink } from "./nats/link.ts";
+export { type ConsumerState, JetStreamLog, type JetStreamLogOptions } from "./nats/log.ts";
+export { NatsRpc, type NatsRpcOptions } from "./nats/rpc.ts";
 export { Subject, Topic } from "./topics.ts";
 export {
   type EventLog,
