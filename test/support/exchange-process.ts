@@ -14,58 +14,64 @@ export interface Running {
   url: string;
   pid: number;
   proc: ChildProcess;
+  /** What the process printed when it was up. */
+  started: Record<string, unknown>;
   /** Graceful stop (SIGTERM), resolves with the exit code. */
   stop(): Promise<number | null>;
   kill(): Promise<void>;
 }
 
-export async function startExchange(data_dir: string, extra: string[] = []): Promise<Running> {
-  const proc = spawn(
-    process.execPath,
-    [
-      BIN,
-      "start",
-      "--data-dir",
-      data_dir,
-      "--port",
-      "0",
-      "--log-dir",
-      join(data_dir, "logs"),
-      "--log-sample-ppm",
-      "1000000",
-      ...extra,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+/** Run a `bourse` command that announces itself with a BOURSE_STARTED line. */
+export async function spawnBourse(args: string[]): Promise<Running> {
+  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr?.on("data", (d) => {
     stderr += String(d);
   });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const exited = once(proc, "exit");
-  const started = new Promise<{ url: string; pid: number }>((resolve, reject) => {
+  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
     lines.on("line", (line) => {
       if (!line.startsWith("{")) return;
-      const m = JSON.parse(line) as { event?: string; url?: string; pid?: number };
-      if (m.event === "BOURSE_STARTED") resolve({ url: m.url as string, pid: m.pid as number });
+      const m = JSON.parse(line) as Record<string, unknown>;
+      if (m.event === "BOURSE_STARTED") resolve(m);
     });
-    void exited.then(() => reject(new Error(`bourse start exited before it was up: ${stderr}`)));
+    void exited.then(() =>
+      reject(new Error(`bourse ${args[0]} exited before it was up: ${stderr}`)),
+    );
   });
-  const { url, pid } = await started;
   return {
-    url,
-    pid,
+    url: String(started.url ?? ""),
+    pid: Number(started.pid),
     proc,
+    started,
     async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill("SIGTERM");
       const [code] = await exited;
       return code as number | null;
     },
     async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGKILL");
       await exited;
     },
   };
+}
+
+export function startExchange(data_dir: string, extra: string[] = []): Promise<Running> {
+  return spawnBourse([
+    "start",
+    "--data-dir",
+    data_dir,
+    "--port",
+    "0",
+    "--log-dir",
+    join(data_dir, "logs"),
+    "--log-sample-ppm",
+    "1000000",
+    ...extra,
+  ]);
 }
 
 export interface Key {

@@ -1,0 +1,148 @@
+// The four services as separate processes over NATS JetStream and
+// PostgreSQL, each run by its `bourse <service>` command, with a stream prefix
+// and a database schema of their own so test runs never meet.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import pg from "pg";
+import { streamNamePrefix } from "../../src/transport/nats/names.ts";
+import type { Key, Running } from "./exchange-process.ts";
+import { spawnBourse } from "./exchange-process.ts";
+import { NATS_URL, PG_URL, uniqueName } from "./gates.ts";
+import type { LedgerRow } from "./seed-scenario.ts";
+
+export type ServiceName = "ubscore" | "matching" | "settlement" | "gateway";
+
+const BIN = new URL("../../bin/bourse.js", import.meta.url).pathname;
+
+export class Distributed {
+  readonly prefix = uniqueName("e2e");
+  readonly schema = uniqueName("e2e");
+  readonly procs = new Map<ServiceName, Running>();
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private args(service: ServiceName): string[] {
+    const common = [
+      "--nats",
+      NATS_URL,
+      "--nats-prefix",
+      this.prefix,
+      "--admin-port",
+      "0",
+      "--log-dir",
+      join(this.dir, "logs"),
+      "--log-sample-ppm",
+      "1000000",
+    ];
+    const db = ["--database-url", PG_URL, "--database-schema", this.schema];
+    switch (service) {
+      case "ubscore":
+        return ["ubscore", "--data-dir", join(this.dir, "ubscore"), ...common];
+      case "matching":
+        return ["matching", "--data-dir", join(this.dir, "matching"), ...common];
+      case "settlement":
+        return ["settlement", ...db, ...common];
+      case "gateway":
+        return [
+          "gateway",
+          "--port",
+          "0",
+          "--data-dir",
+          join(this.dir, "gateway"),
+          ...db,
+          ...common,
+        ];
+    }
+  }
+
+  async startService(service: ServiceName): Promise<Running> {
+    const r = await spawnBourse(this.args(service));
+    this.procs.set(service, r);
+    return r;
+  }
+
+  /** Upstream first, so each service finds what it consumes. */
+  async start(): Promise<string> {
+    for (const s of ["ubscore", "matching", "settlement", "gateway"] as const)
+      await this.startService(s);
+    return this.gatewayUrl();
+  }
+
+  gatewayUrl(): string {
+    return String(this.procs.get("gateway")?.started.url ?? "");
+  }
+
+  async stop(): Promise<(number | null)[]> {
+    const codes: (number | null)[] = [];
+    for (const s of ["gateway", "ubscore", "matching", "settlement"] as const) {
+      const p = this.procs.get(s);
+      if (p !== undefined) codes.push(await p.stop());
+      this.procs.delete(s);
+    }
+    return codes;
+  }
+
+  createKey(who: { user: number } | "operator"): Key {
+    const args = ["keys", "create", "--data-dir", join(this.dir, "gateway"), "--json"];
+    if (who === "operator") args.push("--operator");
+    else args.push("--user", String(who.user));
+    return JSON.parse(execFileSync(process.execPath, [BIN, ...args], { encoding: "utf8" })) as Key;
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`SET search_path = ${this.schema}`);
+      const r = await client.query(sql, params);
+      return r.rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  async ledger(user_id: number): Promise<LedgerRow[]> {
+    const rows = await this.query<Record<string, string>>(
+      "SELECT * FROM balance_ledger WHERE user_id = $1 ORDER BY asset_id, seq",
+      [user_id],
+    );
+    return rows.map((r) => ({
+      user_id: Number(r.user_id),
+      asset_id: Number(r.asset_id),
+      seq: Number(r.seq),
+      kind: Number(r.kind),
+      delta_avail: Number(r.delta_avail),
+      delta_frozen: Number(r.delta_frozen),
+      avail: Number(r.avail),
+      frozen: Number(r.frozen),
+    }));
+  }
+
+  /** Stop what still runs, drop the schema and the streams. */
+  async dispose(): Promise<void> {
+    for (const p of this.procs.values()) await p.kill();
+    this.procs.clear();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+    } finally {
+      await client.end();
+    }
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const start = streamNamePrefix(this.prefix);
+      for await (const name of jsm.streams.names())
+        if (name.startsWith(start)) await jsm.streams.delete(name);
+    } finally {
+      await nc.close();
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Whether suites that need PostgreSQL or NATS run. The test runner probes both
+// and sets BOURSE_TEST_POSTGRES / BOURSE_TEST_NATS; a missing service skips
+// the suite with the reason, except under CI=true, where it fails the run.
+
+export type Gate = { run: true } | { run: false; skip: string } | { run: false; fail: string };
+
+export const PG_URL =
+  process.env.BOURSE_PG_URL ??
+  `postgres://postgres@127.0.0.1:${process.env.BOURSE_PG_PORT ?? 5432}/test`;
+
+export const NATS_URL =
+  process.env.BOURSE_NATS_URL ?? `nats://127.0.0.1:${process.env.BOURSE_NATS_PORT ?? 4222}`;
+
+function gate(flag: string | undefined, name: string, why: string): Gate {
+  if (flag === "1") return { run: true };
+  const reason = `${name} is not reachable (${why})`;
+  if (process.env.CI === "true") return { run: false, fail: `CI=true requires ${name}: ${reason}` };
+  return { run: false, skip: reason };
+}
+
+export function servicesGate(): Gate {
+  const pg = gate(process.env.BOURSE_TEST_POSTGRES, "PostgreSQL", PG_URL);
+  if (!pg.run) return pg;
+  return gate(process.env.BOURSE_TEST_NATS, "NATS JetStream", NATS_URL);
+}
+
+/** Options for node:test's describe/test: skip with the reason, or run (and fail inside when CI demands). */
+export function gateOptions(g: Gate): { skip?: string } {
+  return !g.run && "skip" in g ? { skip: g.skip } : {};
+}
+
+export function uniqueName(stem: string): string {
+  return `${stem}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
