@@ -1,7 +1,8 @@
 // Settlement store write throughput on settlement's real write pattern.
 //
 //   node --import tsx bench/store.bench.ts [--trades 200000] [--batch 500]
-//        [--backends sqlite,pglite,postgres] [--pg-url postgres://...]
+//        [--backends sqlite,sqlite-full,pglite,postgres,postgres-async,sqlite-memory]
+//        [--users 10000] [--seed 7] [--pg-url postgres://...]
 //
 // The streams are the real ones: the seeded mixed order flow of `bourse bench
 // generate` goes through UBSCore and the matching engine (hash-chained), and
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     },
     "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
     seed: { type: "string", default: "7" },
+    users: { type: "string", default: "10000" },
   },
 });
 const TRADES = Number(args.trades);
@@ -71,7 +73,7 @@ function* batches(spec: Spec): Generator<{ batch: SettlementBatch; trades: numbe
   for (const line of generateFlow(spec, {
     commands: Number.MAX_SAFE_INTEGER,
     seed: Number(args.seed),
-    users: 10_000,
+    users: Number(args.users),
   })) {
     let cmd: ReturnType<typeof toCommand>;
     try {
@@ -123,6 +125,11 @@ async function openBackend(name: string, spec: Spec): Promise<Opened> {
         rmSync(dir, { recursive: true, force: true });
       },
     };
+  }
+  if (name === "sqlite-memory") {
+    // Not durable, not an option for settlement: the CPU ceiling of the same writes.
+    const store = openSqliteStore(":memory:", { symbols });
+    return { store, bytes: async () => 0, dispose: () => store.close() };
   }
   if (name === "pglite") {
     const dir = mkdtempSync(join(os.tmpdir(), "bourse-store-bench-pglite-"));
