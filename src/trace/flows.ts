@@ -1,0 +1,244 @@
+// Groups the lines found into lifecycles. The ids differ along the way: a
+// gateway request has only its request id until UBSCore numbers the order,
+// the matching engine and settlement know only the order and trade ids, and
+// a retried deposit is answered with the first attempt's id. So requests are
+// grouped by request id first, then the order-level lines join the request
+// that placed (or cancelled) the order.
+
+import { idText, isTransferEventId } from "./query.ts";
+import type { Entry, FlowKind } from "./types.ts";
+
+/** A flow before its markers are checked. */
+export interface FlowDraft {
+  kind: FlowKind;
+  key: string;
+  event_id: string | null;
+  order_id: string | null;
+  trade_id: string | null;
+  request_id: string | null;
+  /** A trade's maker order; null otherwise. */
+  maker_order_id: string | null;
+  /** Trades in which a placed order was the taker (from the matching engine's lines). */
+  readonly taker_trades: Set<string>;
+  readonly entries: Entry[];
+}
+
+export function draft(kind: FlowKind, key: string): FlowDraft {
+  return {
+    kind,
+    key,
+    event_id: null,
+    order_id: null,
+    trade_id: null,
+    request_id: null,
+    maker_order_id: null,
+    taker_trades: new Set(),
+    entries: [],
+  };
+}
+
+function str(fields: Readonly<Record<string, unknown>>, name: string): string | null {
+  return idText(fields[name]);
+}
+
+/** DEPOSIT, WITHDRAW, ORDER, CANCEL or TRADE: the marker's first word. */
+export function familyOf(event: string): string {
+  const i = event.indexOf("_");
+  return i < 0 ? event : event.slice(0, i);
+}
+
+export function transferKind(family: string): FlowKind | null {
+  return family === "DEPOSIT" ? "deposit" : family === "WITHDRAW" ? "withdraw" : null;
+}
+
+class Flows {
+  readonly transfers = new Map<string, FlowDraft>();
+  /** Order placements and cancels, by the gateway's request id. */
+  readonly requests = new Map<string, FlowDraft>();
+  readonly trades = new Map<string, FlowDraft>();
+  /** Placements whose request is unknown, by order id. */
+  readonly orphanOrders = new Map<string, FlowDraft>();
+  /** Cancels seen only in the matching engine, by order id. */
+  readonly orphanCancels = new Map<string, FlowDraft>();
+
+  transfer(kind: FlowKind, event_id: string): FlowDraft {
+    let d = this.transfers.get(event_id);
+    if (d === undefined) {
+      d = draft(kind, event_id);
+      d.event_id = event_id;
+      this.transfers.set(event_id, d);
+    }
+    return d;
+  }
+
+  request(kind: FlowKind, request_id: string): FlowDraft {
+    let d = this.requests.get(request_id);
+    if (d === undefined) {
+      d = draft(kind, `${kind}:request:${request_id}`);
+      d.request_id = request_id;
+      this.requests.set(request_id, d);
+    }
+    return d;
+  }
+
+  trade(trade_id: string): FlowDraft {
+    let d = this.trades.get(trade_id);
+    if (d === undefined) {
+      d = draft("trade", `trade:${trade_id}`);
+      d.trade_id = trade_id;
+      d.event_id = trade_id;
+      this.trades.set(trade_id, d);
+    }
+    return d;
+  }
+
+  all(): FlowDraft[] {
+    return [
+      ...this.transfers.values(),
+      ...this.requests.values(),
+      ...this.orphanOrders.values(),
+      ...this.orphanCancels.values(),
+      ...this.trades.values(),
+    ];
+  }
+}
+
+/**
+ * Flows of the given entries, and the flow each entry went to (entries that
+ * fit no lifecycle, such as an error line naming a request, go to none).
+ */
+export function buildFlows(entries: readonly Entry[]): {
+  flows: FlowDraft[];
+  flowOf: Map<Entry, FlowDraft>;
+} {
+  const flows = new Flows();
+  const flowOf = new Map<Entry, FlowDraft>();
+  const put = (d: FlowDraft, e: Entry) => {
+    d.entries.push(e);
+    flowOf.set(e, d);
+  };
+
+  // A transfer attempt is named by its RECEIVED line: a retry's answer
+  // carries the first attempt's id but belongs to the retry.
+  const attemptEvent = new Map<string, string>();
+  const receivedBy = new Map<string, Set<string>>();
+  for (const e of entries) {
+    const req = str(e.fields, "req_id");
+    const id = str(e.fields, "event_id");
+    if (e.service === "gateway" && e.event.endsWith("_RECEIVED") && req !== null && id !== null) {
+      if (transferKind(familyOf(e.event)) === null) continue;
+      attemptEvent.set(req, id);
+      const reqs = receivedBy.get(id) ?? new Set<string>();
+      reqs.add(req);
+      receivedBy.set(id, reqs);
+    }
+  }
+  // The attempt a gateway transfer line belongs to; null for the answer to
+  // another request (a retry) whose own RECEIVED line was not found.
+  const attemptOf = (req: string, event_id: string | null): string | null => {
+    const known = attemptEvent.get(req);
+    if (known !== undefined) return known;
+    if (event_id === null) return null;
+    const reqs = receivedBy.get(event_id);
+    return reqs === undefined || reqs.has(req) ? event_id : null;
+  };
+
+  const orderLines: Entry[] = [];
+  const cancelLines: Entry[] = [];
+  for (const e of entries) {
+    if (e.source !== "log") continue;
+    const f = e.fields;
+    const family = familyOf(e.event);
+    const tkind = transferKind(family);
+    const event_id = str(f, "event_id");
+    if (tkind !== null) {
+      const req = e.service === "gateway" ? str(f, "req_id") : null;
+      const key = req === null ? event_id : attemptOf(req, event_id);
+      if (key === null || !isTransferEventId(key)) continue;
+      const d = flows.transfer(tkind, key);
+      if (req !== null && e.event.endsWith("_RECEIVED")) d.request_id = req;
+      put(d, e);
+      continue;
+    }
+    if (e.event === "TRADE_EXECUTED" || e.event === "TRADE_PERSISTED") {
+      const trade_id = str(f, "trade_id") ?? event_id;
+      if (trade_id === null) continue;
+      const d = flows.trade(trade_id);
+      d.order_id ??= str(f, "order_id");
+      d.maker_order_id ??= str(f, "maker_order_id");
+      put(d, e);
+      continue;
+    }
+    if (e.event === "ORDER_CANCELLED") {
+      cancelLines.push(e);
+      continue;
+    }
+    if (e.service === "matching_engine" || e.service === "settlement") {
+      if (family === "ORDER") orderLines.push(e);
+      continue;
+    }
+    if (family !== "ORDER" && family !== "CANCEL") continue;
+    const request = e.service === "gateway" ? str(f, "req_id") : (str(f, "request_id") ?? event_id);
+    if (request === null) continue;
+    const d = flows.request(family === "ORDER" ? "order" : "cancel", request);
+    // The order a request placed or cancelled: the RECEIVED line of a
+    // placement has none, a cancel by client id neither.
+    const order_id = str(f, "order_id");
+    if (order_id !== null && d.order_id === null) d.order_id = order_id;
+    put(d, e);
+  }
+
+  const placements = new Map<string, FlowDraft>();
+  for (const d of flows.requests.values()) {
+    if (d.kind === "order" && d.order_id !== null && !placements.has(d.order_id)) {
+      placements.set(d.order_id, d);
+    }
+  }
+  for (const e of orderLines) {
+    const order_id = str(e.fields, "order_id") ?? str(e.fields, "event_id");
+    if (order_id === null) continue;
+    let d = placements.get(order_id);
+    if (d === undefined) {
+      d = draft("order", `order:${order_id}`);
+      d.order_id = order_id;
+      placements.set(order_id, d);
+      flows.orphanOrders.set(order_id, d);
+    }
+    put(d, e);
+  }
+  for (const e of cancelLines) {
+    const order_id = str(e.fields, "order_id") ?? str(e.fields, "event_id");
+    if (order_id === null) continue;
+    const d = acceptedCancel(flows, order_id) ?? orphanCancel(flows, order_id);
+    put(d, e);
+  }
+  for (const t of flows.trades.values()) {
+    if (t.order_id !== null) placements.get(t.order_id)?.taker_trades.add(t.trade_id as string);
+  }
+  for (const [order_id, d] of placements) {
+    d.key = `order:${order_id}`;
+    d.event_id = order_id;
+  }
+  return { flows: flows.all(), flowOf };
+}
+
+/** The cancel request that UBSCore accepted for this order: only it reaches the book. */
+function acceptedCancel(flows: Flows, order_id: string): FlowDraft | undefined {
+  for (const d of flows.requests.values()) {
+    if (d.kind !== "cancel" || d.order_id !== order_id) continue;
+    if (d.entries.some((e) => e.event === "CANCEL_ACCEPTED" || e.event === "CANCEL_ANSWERED")) {
+      return d;
+    }
+  }
+  return undefined;
+}
+
+function orphanCancel(flows: Flows, order_id: string): FlowDraft {
+  let d = flows.orphanCancels.get(order_id);
+  if (d === undefined) {
+    d = draft("cancel", `cancel:order:${order_id}`);
+    d.order_id = order_id;
+    flows.orphanCancels.set(order_id, d);
+  }
+  return d;
+}

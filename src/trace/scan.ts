@@ -1,0 +1,161 @@
+// Runs the byte scan over ranges of log files, in worker threads when there
+// is enough to read, and turns the candidate lines into entries: a line is
+// kept only when its parsed fields pass the caller's exact test.
+
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { LogFile } from "./log-files.ts";
+import type { Needle } from "./query.ts";
+import type { Entry } from "./types.ts";
+
+export interface ScanRange {
+  readonly file: LogFile;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface ScanOutcome {
+  readonly entries: Entry[];
+  readonly bytes: number;
+}
+
+export interface ScanOptions {
+  /** Worker threads; 0 scans in the calling thread. Default: the machine's parallelism, at most 8. */
+  readonly workers?: number;
+}
+
+interface RawLine {
+  readonly offset: number;
+  readonly text: string;
+}
+
+interface Job {
+  readonly id: number;
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+  readonly needles: readonly Needle[];
+}
+
+type KernelReply =
+  | { readonly id: number; readonly lines: RawLine[] }
+  | { readonly id: number; readonly error: string };
+
+interface Kernel {
+  scanRange(path: string, start: number, end: number, needles: readonly Needle[]): RawLine[];
+}
+
+const KERNEL_PATH = fileURLToPath(new URL("./scan-kernel.cjs", import.meta.url));
+// Jobs small enough to balance files of very different sizes across workers.
+const JOB_BYTES = 16 * 1024 * 1024;
+// Below this a worker's start-up costs more than the scan it would save.
+const IN_THREAD_BYTES = 8 * 1024 * 1024;
+const WORKERS_MAX = 8;
+
+let kernel: Kernel | null = null;
+function localKernel(): Kernel {
+  kernel ??= createRequire(import.meta.url)(KERNEL_PATH) as Kernel;
+  return kernel;
+}
+
+export async function scanRanges(
+  ranges: readonly ScanRange[],
+  needles: readonly Needle[],
+  accept: (fields: Readonly<Record<string, unknown>>) => boolean,
+  opts: ScanOptions = {},
+): Promise<ScanOutcome> {
+  const jobs: Job[] = [];
+  const fileOf = new Map<string, LogFile>();
+  let bytes = 0;
+  for (const r of ranges) {
+    fileOf.set(r.file.path, r.file);
+    bytes += Math.max(0, r.end - r.start);
+    for (let s = r.start; s < r.end; s += JOB_BYTES) {
+      jobs.push({
+        id: jobs.length,
+        path: r.file.path,
+        start: s,
+        end: Math.min(r.end, s + JOB_BYTES),
+        needles,
+      });
+    }
+  }
+  const workers = Math.min(
+    opts.workers ?? Math.min(availableParallelism(), WORKERS_MAX),
+    jobs.length,
+  );
+  const results =
+    workers <= 0 || bytes < IN_THREAD_BYTES ? runHere(jobs) : await runInWorkers(jobs, workers);
+  const entries: Entry[] = [];
+  results.forEach((lines, i) => {
+    const job = jobs[i] as Job;
+    const file = fileOf.get(job.path) as LogFile;
+    for (const line of lines) {
+      const entry = entryOf(file, line);
+      if (entry !== null && accept(entry.fields)) entries.push(entry);
+    }
+  });
+  return { entries, bytes };
+}
+
+function runHere(jobs: readonly Job[]): RawLine[][] {
+  const k = localKernel();
+  return jobs.map((j) => k.scanRange(j.path, j.start, j.end, j.needles));
+}
+
+function runInWorkers(jobs: readonly Job[], count: number): Promise<RawLine[][]> {
+  const results: RawLine[][] = new Array(jobs.length);
+  let next = 0;
+  const pool = Array.from(
+    { length: count },
+    // The kernel is plain JavaScript: no loader flags of this process are needed there.
+    () => new Worker(KERNEL_PATH, { workerData: { traceScan: true }, execArgv: [] }),
+  );
+  const drive = (w: Worker): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const send = () => {
+        const job = jobs[next++];
+        if (job === undefined) {
+          resolve();
+          return;
+        }
+        w.postMessage(job);
+      };
+      w.on("message", (reply: KernelReply) => {
+        if ("error" in reply) {
+          reject(new Error(`scanning ${jobs[reply.id]?.path}: ${reply.error}`));
+          return;
+        }
+        results[reply.id] = reply.lines;
+        send();
+      });
+      w.on("error", reject);
+      send();
+    });
+  return Promise.all(pool.map(drive))
+    .then(() => results)
+    .finally(() => Promise.all(pool.map((w) => w.terminate())));
+}
+
+function entryOf(file: LogFile, line: RawLine): Entry | null {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(line.text);
+  } catch {
+    // A line the writer did not produce whole (a crash mid-write) is not evidence.
+    return null;
+  }
+  if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return null;
+  const f = fields as Record<string, unknown>;
+  return {
+    source: "log",
+    service: typeof f.service === "string" ? f.service : file.service,
+    event: typeof f.event === "string" ? f.event : "",
+    time: typeof f.time === "number" ? f.time : null,
+    file: file.path,
+    offset: line.offset,
+    fields: f,
+  };
+}
