@@ -251,7 +251,7 @@ export function settlementCommand(): Command {
       const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
       const svc = await SettlementService.start({ spec, log: t.log, store, obs, on_failure: fail });
       return {
-        ready: () => svc.failed() === null,
+        ready: () => svc.healthy(),
         stop: async () => {
           await svc.stop();
           await store.close();

@@ -13,7 +13,15 @@ import {
   type Spec,
 } from "../core/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
-import { BALANCE_STREAM, engineStream, positionsOf, type SettlementStore } from "../store/mod.ts";
+import {
+  type ApplyResult,
+  BALANCE_STREAM,
+  engineStream,
+  positionsOf,
+  type SettlementBatch,
+  type SettlementStore,
+  StoreError,
+} from "../store/mod.ts";
 import { type EventLog, Header, type Message, type Subscription, Topic } from "../transport/mod.ts";
 import { Chain } from "./chain.ts";
 import { SettlementEvents } from "./events.ts";
@@ -64,6 +72,8 @@ export class SettlementService {
   private committed_waiters: { stream: string; seq: number; resolve: () => void }[] = [];
 
   private readonly events: SettlementEvents;
+  private db_down = false;
+  private stopping = false;
 
   private constructor(private readonly opts: SettlementServiceOptions) {
     this.batch_max = opts.batch_max ?? 2000;
@@ -164,7 +174,7 @@ export class SettlementService {
     this.spans = [];
     const batch = { engine, balance, positions: positionsOf({ engine, balance }) };
     this.flushing = (async () => {
-      const result = await this.opts.store.apply(batch);
+      const result = await this.write(batch);
       this.stats.outputs += engine.length + balance.length;
       this.stats.rows += result.rows;
       this.stats.batches++;
@@ -183,6 +193,44 @@ export class SettlementService {
         for (const w of ws) w();
         if (this.engine.length + this.balance.length > 0) this.flush();
       });
+  }
+
+  /**
+   * Apply a batch, waiting out a database that is unreachable: the batch is
+   * one transaction with its positions, so a retry after an unknown outcome
+   * is either applied once or recognised as already applied. A refusal by the
+   * store (a gap, a diverged stream) is not retried: settlement stops.
+   */
+  private async write(batch: SettlementBatch): Promise<ApplyResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.opts.store.apply(batch);
+        if (this.db_down) {
+          this.db_down = false;
+          this.opts.obs?.log.logger.warn(
+            { event: "SETTLEMENT_DB_BACK", attempts: attempt },
+            "database reachable again",
+          );
+        }
+        return result;
+      } catch (err) {
+        if (err instanceof StoreError || this.stopping) throw err;
+        if (!this.db_down) {
+          this.db_down = true;
+          this.opts.obs?.metrics.errors_total.labels({ kind: "db_unavailable" }).inc();
+          this.opts.obs?.log.logger.warn(
+            { event: "SETTLEMENT_DB_UNAVAILABLE", err },
+            "database unreachable; holding the batch and retrying",
+          );
+        }
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+      }
+    }
+  }
+
+  /** False while the database is unreachable (settlement waits, nothing is lost). */
+  healthy(): boolean {
+    return !this.db_down && this.failure === null;
   }
 
   /** Resolves once the given stream's output seq is committed (for tests and benchmarks). */
@@ -219,6 +267,7 @@ export class SettlementService {
   }
 
   async stop(): Promise<void> {
+    this.stopping = this.db_down;
     for (const s of this.subs) await s.stop().catch(() => undefined);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;

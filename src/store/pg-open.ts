@@ -30,13 +30,19 @@ function poolConnector(pool: pg.Pool): PgConnector {
   return {
     async session(fn) {
       const client = await pool.connect();
+      // A connection that breaks while checked out also emits 'error' on the
+      // client; the failed query already reports it, so the event is not news.
+      const ignore = () => undefined;
+      client.on("error", ignore);
       try {
         const out = await fn({ query: (text, values) => client.query(named(text, values)) });
+        client.off("error", ignore);
         client.release();
         return out;
       } catch (err) {
         // Destroys the connection instead of returning it: a failure may
         // have left it in an unknown state.
+        client.off("error", ignore);
         client.release(err instanceof Error ? err : true);
         throw err;
       }

@@ -18,19 +18,34 @@ export type ServiceName = "ubscore" | "matching" | "settlement" | "gateway";
 
 const BIN = new URL("../../bin/bourse.js", import.meta.url).pathname;
 
+export interface DistributedOptions {
+  nats_url?: string;
+  /** The database URL the services use (a proxy in fault tests); checks read PG_URL directly. */
+  pg_url?: string;
+  /** A fixed gateway port, so clients keep their URL across gateway restarts. */
+  gateway_port?: number;
+}
+
 export class Distributed {
   readonly prefix = uniqueName("e2e");
   readonly schema = uniqueName("e2e");
   readonly procs = new Map<ServiceName, Running>();
+  readonly nats_url: string;
+  private readonly service_pg_url: string;
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: DistributedOptions = {},
+  ) {
     mkdirSync(dir, { recursive: true });
+    this.nats_url = opts.nats_url ?? NATS_URL;
+    this.service_pg_url = opts.pg_url ?? PG_URL;
   }
 
   private args(service: ServiceName): string[] {
     const common = [
       "--nats",
-      NATS_URL,
+      this.nats_url,
       "--nats-prefix",
       this.prefix,
       "--admin-port",
@@ -40,7 +55,7 @@ export class Distributed {
       "--log-sample-ppm",
       "1000000",
     ];
-    const db = ["--database-url", PG_URL, "--database-schema", this.schema];
+    const db = ["--database-url", this.service_pg_url, "--database-schema", this.schema];
     switch (service) {
       case "ubscore":
         return ["ubscore", "--data-dir", join(this.dir, "ubscore"), ...common];
@@ -52,6 +67,8 @@ export class Distributed {
         return [
           "gateway",
           "--port",
+          String(this.opts.gateway_port ?? 0),
+          "--rate-limit-per-s",
           "0",
           "--data-dir",
           join(this.dir, "gateway"),
@@ -62,7 +79,7 @@ export class Distributed {
   }
 
   async startService(service: ServiceName): Promise<Running> {
-    const r = await spawnBourse(this.args(service));
+    const r = await spawnBourse(this.args(service), join(this.dir, `${service}.stderr`));
     this.procs.set(service, r);
     return r;
   }
@@ -135,7 +152,7 @@ export class Distributed {
     } finally {
       await client.end();
     }
-    const nc = await connect({ servers: NATS_URL });
+    const nc = await connect({ servers: this.nats_url });
     try {
       const jsm = await jetstreamManager(nc);
       const start = streamNamePrefix(this.prefix);

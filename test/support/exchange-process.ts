@@ -3,6 +3,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { BourseClient } from "../../src/client/mod.ts";
@@ -21,12 +22,16 @@ export interface Running {
   kill(): Promise<void>;
 }
 
-/** Run a `bourse` command that announces itself with a BOURSE_STARTED line. */
-export async function spawnBourse(args: string[]): Promise<Running> {
+/**
+ * Run a `bourse` command that announces itself with a BOURSE_STARTED line.
+ * stderr is kept for the error message and, with `stderr_file`, appended there.
+ */
+export async function spawnBourse(args: string[], stderr_file?: string): Promise<Running> {
   const proc = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr?.on("data", (d) => {
     stderr += String(d);
+    if (stderr_file !== undefined) appendFileSync(stderr_file, d);
   });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const exited = once(proc, "exit");
