@@ -4,8 +4,8 @@
 // Cost: one pass over the bytes of every log file for the id itself; the ids
 // its lines lead to (a request id, a maker's trades) are then looked for only
 // in the minutes around those lines, located by binary search on time. Only
-// when a lifecycle is still incomplete are those ids looked for everywhere,
-// so a complete trace reads the logs about once.
+// when a marker that only such an id can find is still missing are those ids
+// looked for everywhere, so a trace reads the logs about once.
 
 import { markerPolicy } from "../obs/mod.ts";
 import type { TraceDatabase } from "./database.ts";
@@ -15,7 +15,7 @@ import { type LogFile, listLogFiles } from "./log-files.ts";
 import { mentions, needlesFor, parseQuery, transferParts } from "./query.ts";
 import { type ScanRange, scanRanges } from "./scan.ts";
 import { byteWindow } from "./seek.ts";
-import { inferSubject, linkedIds, selectFlows } from "./subject.ts";
+import { foundOnlyByLinks, inferSubject, linkedIds, selectFlows } from "./subject.ts";
 import { timelineOf } from "./timeline.ts";
 import type { Entry, Flow, Subject, TraceResult } from "./types.ts";
 
@@ -133,10 +133,11 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
     merge(found, await find(ranges, linked));
     windowed = true;
   }
-  let built = assemble(subject, found.entries, false);
-  if (windowed && built.flows.some((f) => !f.complete)) {
+  let built = assemble(subject, found.entries);
+  const traced = subject;
+  if (windowed && built.flows.some((f) => f.missing.some((m) => foundOnlyByLinks(traced, m)))) {
     merge(found, await find(whole, linked));
-    built = assemble(subject, found.entries, false);
+    built = assemble(subject, found.entries);
   }
   if (opts.database !== undefined) {
     built = await withRows(subject, built, opts.database);
@@ -169,10 +170,10 @@ interface Built {
   readonly flows: Flow[];
 }
 
-function assemble(subject: Subject, entries: readonly Entry[], db: boolean): Built {
-  const { flows } = buildFlows(entries);
+function assemble(subject: Subject, entries: readonly Entry[]): Built {
+  const flows = buildFlows(entries);
   const selected = selectFlows(subject, flows);
-  return { all: flows, selected, flows: selected.map((d) => evaluate(d, db)) };
+  return { all: flows, selected, flows: selected.map((d) => evaluate(d, false)) };
 }
 
 /** Adds the database's rows to the selected flows, and flows known only from rows. */

@@ -104,19 +104,11 @@ class Flows {
 }
 
 /**
- * Flows of the given entries, and the flow each entry went to (entries that
- * fit no lifecycle, such as an error line naming a request, go to none).
+ * Flows of the given entries. Entries that fit no lifecycle (an error line
+ * naming a request, a retry's answer whose request was not found) go to none.
  */
-export function buildFlows(entries: readonly Entry[]): {
-  flows: FlowDraft[];
-  flowOf: Map<Entry, FlowDraft>;
-} {
+export function buildFlows(entries: readonly Entry[]): FlowDraft[] {
   const flows = new Flows();
-  const flowOf = new Map<Entry, FlowDraft>();
-  const put = (d: FlowDraft, e: Entry) => {
-    d.entries.push(e);
-    flowOf.set(e, d);
-  };
 
   // A transfer attempt is named by its RECEIVED line: a retry's answer
   // carries the first attempt's id but belongs to the retry.
@@ -157,7 +149,7 @@ export function buildFlows(entries: readonly Entry[]): {
       if (key === null || !isTransferEventId(key)) continue;
       const d = flows.transfer(tkind, key);
       if (req !== null && e.event.endsWith("_RECEIVED")) d.request_id = req;
-      put(d, e);
+      d.entries.push(e);
       continue;
     }
     if (e.event === "TRADE_EXECUTED" || e.event === "TRADE_PERSISTED") {
@@ -166,7 +158,7 @@ export function buildFlows(entries: readonly Entry[]): {
       const d = flows.trade(trade_id);
       d.order_id ??= str(f, "order_id");
       d.maker_order_id ??= str(f, "maker_order_id");
-      put(d, e);
+      d.entries.push(e);
       continue;
     }
     if (e.event === "ORDER_CANCELLED") {
@@ -185,7 +177,7 @@ export function buildFlows(entries: readonly Entry[]): {
     // placement has none, a cancel by client id neither.
     const order_id = str(f, "order_id");
     if (order_id !== null && d.order_id === null) d.order_id = order_id;
-    put(d, e);
+    d.entries.push(e);
   }
 
   const placements = new Map<string, FlowDraft>();
@@ -204,13 +196,13 @@ export function buildFlows(entries: readonly Entry[]): {
       placements.set(order_id, d);
       flows.orphanOrders.set(order_id, d);
     }
-    put(d, e);
+    d.entries.push(e);
   }
   for (const e of cancelLines) {
     const order_id = str(e.fields, "order_id") ?? str(e.fields, "event_id");
     if (order_id === null) continue;
     const d = acceptedCancel(flows, order_id) ?? orphanCancel(flows, order_id);
-    put(d, e);
+    d.entries.push(e);
   }
   for (const t of flows.trades.values()) {
     if (t.order_id !== null) placements.get(t.order_id)?.taker_trades.add(t.trade_id as string);
@@ -219,7 +211,7 @@ export function buildFlows(entries: readonly Entry[]): {
     d.key = `order:${order_id}`;
     d.event_id = order_id;
   }
-  return { flows: flows.all(), flowOf };
+  return flows.all();
 }
 
 /** The cancel request that UBSCore accepted for this order: only it reaches the book. */

@@ -3,7 +3,7 @@
 
 import type { FlowDraft } from "./flows.ts";
 import { type IdField, idText, isTransferEventId } from "./query.ts";
-import type { Entry, Subject, SubjectKind } from "./types.ts";
+import type { Entry, Marker, Subject, SubjectKind } from "./types.ts";
 
 function holds(e: Entry, fields: readonly IdField[], id: string): boolean {
   return fields.some((f) => idText(e.fields[f]) === id);
@@ -95,5 +95,23 @@ export function selectFlows(subject: Subject, flows: readonly FlowDraft[]): Flow
       const taken = flows.filter((d) => d.kind === "trade" && placed.has(d.order_id));
       return [...own, ...taken];
     }
+  }
+}
+
+/**
+ * Whether a missing marker's line may lack the subject's own id, so that only
+ * a linked id finds it: a lost line that names the subject's id would have
+ * been found by the first pass, which reads everything.
+ */
+export function foundOnlyByLinks(subject: Subject, missing: Marker): boolean {
+  if (missing.service === "database") return false;
+  switch (subject.kind) {
+    case "transfer":
+    case "trade":
+      return false;
+    case "order":
+      return missing.event.endsWith("_RECEIVED") || missing.event === "TRADE_PERSISTED";
+    case "request":
+      return missing.service !== "gateway";
   }
 }
