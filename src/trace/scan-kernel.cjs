@@ -15,27 +15,7 @@ const BRACE = 125;
 // Small enough that every needle's pass over a chunk reads it from cache.
 const CHUNK_BYTES = 1 << 20;
 
-// A bare id that is also part of most timestamps (order 1795 in 2026) hits
-// on nearly every line; past this many false hits in a range, the id is
-// searched with each byte that may end it, which leaves almost no false
-// hits. (Forms starting with a quote or colon would be slower still: the
-// search skips ahead by the needle's first byte, and those are everywhere.)
-const FALSE_HITS_MAX = 4096;
-
 let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-
-/** check: "value" (whole JSON value), "quote" or "colon" (the byte before), "none". */
-function pattern(text, check) {
-  return { text, bytes: Buffer.from(text, "utf8"), check, false_hits: 0 };
-}
-
-function withEnds(p) {
-  return [
-    pattern(`${p.text}"`, "quote"),
-    pattern(`${p.text},`, "colon"),
-    pattern(`${p.text}}`, "colon"),
-  ];
-}
 
 /**
  * Lines whose first byte lies in [start, end) and that contain one of the
@@ -47,7 +27,7 @@ function withEnds(p) {
  * (or was cut short by a crash).
  */
 function scanRange(path, start, end, needles) {
-  let patterns = needles.map((n) => pattern(n.text, n.bounded ? "value" : "none"));
+  const patterns = needles.map((n) => ({ bytes: Buffer.from(n.text, "utf8"), bounded: n.bounded }));
   const out = [];
   const fd = fs.openSync(path, "r");
   try {
@@ -76,9 +56,6 @@ function scanRange(path, start, end, needles) {
         continue;
       }
       collect(patterns, from, last, pos, end, out);
-      if (patterns.some((p) => p.false_hits > FALSE_HITS_MAX)) {
-        patterns = patterns.flatMap((p) => (p.false_hits > FALSE_HITS_MAX ? withEnds(p) : [p]));
-      }
       pos += last + 1;
     }
   } finally {
@@ -90,12 +67,10 @@ function scanRange(path, start, end, needles) {
 /** Matching lines among the complete lines in buffer[from, last]. */
 function collect(patterns, from, last, pos, end, out) {
   const seen = new Set();
-  for (const pat of patterns) {
-    const p = pat.bytes;
+  for (const { bytes: p, bounded } of patterns) {
     let i = buffer.indexOf(p, from);
     while (i !== -1 && i < last) {
-      if (!passes(pat.check, i, p.length)) {
-        pat.false_hits++;
+      if (bounded && !isWholeValue(i, p.length)) {
         i = buffer.indexOf(p, i + 1);
         continue;
       }
@@ -111,11 +86,8 @@ function collect(patterns, from, last, pos, end, out) {
   }
 }
 
-function passes(check, i, length) {
-  if (check === "none") return true;
+function isWholeValue(i, length) {
   const before = i === 0 ? NL : buffer[i - 1];
-  if (check === "quote") return before === QUOTE;
-  if (check === "colon") return before === COLON;
   const after = buffer[i + length];
   if (before === QUOTE) return after === QUOTE;
   return before === COLON && (after === COMMA || after === BRACE);
