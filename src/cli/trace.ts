@@ -45,11 +45,15 @@ async function openDatabase(cmd: Command, o: TraceFlags): Promise<TraceDatabase 
   if (o.dataDir !== undefined && urlGiven) {
     cmd.error("error: give --data-dir or --database-url, not both");
   }
-  if (o.dataDir !== undefined) {
-    return new TraceDatabase(openSqliteSource(join(o.dataDir, "settlement.db")));
-  }
-  if (o.databaseUrl !== undefined) {
-    return new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema));
+  try {
+    if (o.dataDir !== undefined) {
+      return new TraceDatabase(openSqliteSource(join(o.dataDir, "settlement.db")));
+    }
+    if (o.databaseUrl !== undefined) {
+      return new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema));
+    }
+  } catch (err) {
+    cmd.error(`error: cannot open the settlement database: ${(err as Error).message}`);
   }
   return undefined;
 }

@@ -36,6 +36,8 @@ export async function openPostgresSource(url: string, schema = "public"): Promis
   if (!SCHEMA_RE.test(schema)) throw new Error(`not a schema name: ${JSON.stringify(schema)}`);
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await client.connect();
+  // A connection that breaks fails the query in flight; the event itself must not end the process.
+  client.on("error", () => undefined);
   return {
     async all(sql, params) {
       let n = 0;
