@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { Writer } from "../../core/mod.ts";
-import { type Follower, Journal } from "../../journal/mod.ts";
+import { Journal } from "../../journal/mod.ts";
 import { decodeEnvelope, encodeEnvelope } from "../envelope.ts";
 import {
   type EventLog,
@@ -15,6 +15,7 @@ import {
   type Subscription,
   TransportError,
 } from "../types.ts";
+import { RecentMessages, TailSubscription } from "./tail.ts";
 
 export interface LocalLogOptions {
   dir: string;
@@ -30,6 +31,7 @@ interface TopicLog {
   ids: Map<string, number>;
   order: string[];
   head: number;
+  recent: RecentMessages;
 }
 
 const TOPIC_RE = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -64,7 +66,13 @@ export class LocalLog implements EventLog {
             ? {}
             : { segment_bytes_max: this.opts.segment_bytes_max }),
         });
-        const topic: TopicLog = { journal, ids: new Map(), order: [], head: 0 };
+        const topic: TopicLog = {
+          journal,
+          ids: new Map(),
+          order: [],
+          head: 0,
+          recent: new RecentMessages(),
+        };
         // Rebuild the dedup memory from the tail, so a producer that republishes
         // after a restart does not store its messages twice.
         const last = journal.durableSeq();
@@ -105,18 +113,20 @@ export class LocalLog implements EventLog {
     if (seen !== undefined) return t.journal.flushed(seen).then(() => seen);
     const seq = t.journal.append(encodeEnvelope(this.writer, options.id, options.headers, payload));
     this.remember(t, options.id, seq);
+    // Subscribers at the tail take it from memory once it is durable.
+    t.recent.put({
+      topic,
+      seq,
+      id: options.id,
+      headers: options.headers ?? {},
+      payload: Buffer.from(payload),
+    });
     return t.journal.flushed(seq).then(() => seq);
   }
 
   subscribe(topic: string, options: SubscribeOptions, handler: MessageHandler): Subscription {
     const t = this.topic(topic);
-    const from = Math.max(options.from_seq, 1);
-    const follower: Follower = t.journal.follow(from, (seq, bytes) => {
-      const env = decodeEnvelope(bytes);
-      const m: Message = { topic, seq, id: env.id, headers: env.headers, payload: env.payload };
-      return handler(m);
-    });
-    return { done: follower.done, stop: () => follower.stop() };
+    return new TailSubscription(topic, t.journal, t.recent, options.from_seq, handler);
   }
 
   async last(topic: string): Promise<Message | null> {
