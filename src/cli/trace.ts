@@ -92,7 +92,7 @@ export function traceCommand(io: TraceOutput = STDOUT): Command {
     .addOption(
       new Option(
         "--workers <n>",
-        "scan threads (0: none); default: one per CPU, at most 8",
+        "scan threads besides this one (0: none); default: one thread per CPU in all, at most 8",
       ).argParser(workerCount),
     )
     .option("--json", "print the trace as one JSON object, for scripts")

@@ -22,7 +22,10 @@ export interface ScanOutcome {
 }
 
 export interface ScanOptions {
-  /** Worker threads; 0 scans in the calling thread. Default: the machine's parallelism, at most 8. */
+  /**
+   * Worker threads besides the calling one, which scans too; 0 scans in the
+   * calling thread only. Default: one thread per CPU in all, at most 8.
+   */
   readonly workers?: number;
 }
 
@@ -52,7 +55,7 @@ const KERNEL_PATH = fileURLToPath(new URL("./scan-kernel.cjs", import.meta.url))
 const JOB_BYTES = 16 * 1024 * 1024;
 // Below this a worker's start-up costs more than the scan it would save.
 const IN_THREAD_BYTES = 8 * 1024 * 1024;
-const WORKERS_MAX = 8;
+const THREADS_MAX = 8;
 
 let kernel: Kernel | null = null;
 function localKernel(): Kernel {
@@ -82,12 +85,12 @@ export async function scanRanges(
       });
     }
   }
-  const workers = Math.min(
-    opts.workers ?? Math.min(availableParallelism(), WORKERS_MAX),
+  const threads = Math.min(
+    opts.workers === undefined ? Math.min(availableParallelism(), THREADS_MAX) : opts.workers + 1,
     jobs.length,
   );
   const results =
-    workers <= 0 || bytes < IN_THREAD_BYTES ? runHere(jobs) : await runInWorkers(jobs, workers);
+    threads <= 1 || bytes < IN_THREAD_BYTES ? runHere(jobs) : await runInThreads(jobs, threads);
   const entries: Entry[] = [];
   results.forEach((lines, i) => {
     const job = jobs[i] as Job;
@@ -105,11 +108,16 @@ function runHere(jobs: readonly Job[]): RawLine[][] {
   return jobs.map((j) => k.scanRange(j.path, j.start, j.end, j.needles));
 }
 
-function runInWorkers(jobs: readonly Job[], count: number): Promise<RawLine[][]> {
+/**
+ * `threads` scanning at once: this thread, which would otherwise only wait,
+ * and threads - 1 workers. It takes a job at a time and yields in between,
+ * so that the workers' answers are handled and they get their next job.
+ */
+async function runInThreads(jobs: readonly Job[], threads: number): Promise<RawLine[][]> {
   const results: RawLine[][] = new Array(jobs.length);
   let next = 0;
   const pool = Array.from(
-    { length: count },
+    { length: threads - 1 },
     // The kernel is plain JavaScript: no loader flags of this process are needed there.
     () => new Worker(KERNEL_PATH, { workerData: { traceScan: true }, execArgv: [] }),
   );
@@ -134,9 +142,19 @@ function runInWorkers(jobs: readonly Job[], count: number): Promise<RawLine[][]>
       w.on("error", reject);
       send();
     });
-  return Promise.all(pool.map(drive))
-    .then(() => results)
-    .finally(() => Promise.all(pool.map((w) => w.terminate())));
+  const here = async (): Promise<void> => {
+    const k = localKernel();
+    for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
+      results[job.id] = k.scanRange(job.path, job.start, job.end, job.needles);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
+  try {
+    await Promise.all([here(), ...pool.map(drive)]);
+    return results;
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
 }
 
 function entryOf(file: LogFile, line: RawLine): Entry | null {
