@@ -47,11 +47,10 @@ export class Core {
     };
     if (step.forward !== null) {
       const eo = this.me.apply(step.forward);
-      const settled = this.ubs.applyEngineOutput(eo);
+      this.ubs.settle(eo, out.events);
       out.updates = eo.updates;
       out.trades = eo.trades;
       out.completions = eo.completions;
-      for (const e of settled.events) out.events.push(e);
       if (eo.reject !== 0) out.reject = eo.reject;
     }
     this.writer.reset();
