@@ -32,7 +32,9 @@ export type FlowLine =
   | { op: "cancel"; user: number; symbol?: string; cid?: string; order_id?: number | string };
 
 /** A flow line converted for the core, or the error that refused it at the edge. */
-export type Parsed = { cmd: Command; line: FlowLine } | { error: string; line: FlowLine | null };
+export type Parsed =
+  | { cmd: Command; line: FlowLine | null }
+  | { error: string; line: FlowLine | null };
 
 export function toCommand(spec: Spec, line: FlowLine, ts_ms: number): Command {
   switch (line.op) {
@@ -82,8 +84,10 @@ export function toCommand(spec: Spec, line: FlowLine, ts_ms: number): Command {
 /**
  * Read and convert a whole flow file. Timestamps are synthetic (1 ms apart from
  * a fixed origin) so a replay is deterministic whatever the wall clock says.
+ * The parsed lines are kept only when asked for (the baseline replays them):
+ * a million of them would otherwise double the heap the collector must walk.
  */
-export function readFlow(spec: Spec, path: string): Parsed[] {
+export function readFlow(spec: Spec, path: string, keep_lines = false): Parsed[] {
   const text = readFileSync(path, "utf8");
   const out: Parsed[] = [];
   let ts_ms = 1_700_000_000_000;
@@ -97,7 +101,7 @@ export function readFlow(spec: Spec, path: string): Parsed[] {
     let line: FlowLine | null = null;
     try {
       line = JSON.parse(raw) as FlowLine;
-      out.push({ cmd: toCommand(spec, line, ts_ms++), line });
+      out.push({ cmd: toCommand(spec, line, ts_ms++), line: keep_lines ? line : null });
     } catch (err) {
       out.push({ error: err instanceof BourseError ? err.code : (err as Error).message, line });
     }

@@ -77,7 +77,7 @@ export function benchCommand(): Command {
         },
       ) => {
         const spec = loadSpec(o.config);
-        const flow = readFlow(spec, file);
+        const flow = readFlow(spec, file, o.baseline === true);
         const { core: _core, ...result } = replay(spec, flow);
         if (o.heap) {
           result.heap_bytes_per_resting_order = heapBytesPerRestingOrder(

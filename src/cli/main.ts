@@ -7,6 +7,7 @@ import { keysCommand } from "./keys.ts";
 import { gatewayCommand, matchingCommand, settlementCommand, ubscoreCommand } from "./services.ts";
 import { snapshotCommand } from "./snapshot.ts";
 import { startCommand } from "./start.ts";
+import { traceCommand } from "./trace.ts";
 
 const program = new Command()
   .name("bourse")
@@ -21,6 +22,7 @@ program.addCommand(matchingCommand());
 program.addCommand(settlementCommand());
 program.addCommand(keysCommand());
 program.addCommand(snapshotCommand());
+program.addCommand(traceCommand());
 program.addCommand(benchCommand());
 
 await program.parseAsync(process.argv);

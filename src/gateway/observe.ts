@@ -12,7 +12,7 @@ export function observeGateway(obs: ServiceObs): GatewayHooks {
       logEvent(
         obs.log,
         event,
-        { ...fields, request_id: fields.req_id },
+        { request_id: fields.req_id, ...fields },
         { sampleKey: fields.req_id },
       );
     },

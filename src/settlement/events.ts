@@ -75,7 +75,12 @@ export class SettlementEvents {
         logEvent(
           obs.log,
           "TRADE_PERSISTED",
-          { event_id: String(t.trade_id), trade_id: t.trade_id, order_id: t.taker_order_id },
+          {
+            event_id: String(t.trade_id),
+            trade_id: t.trade_id,
+            order_id: t.taker_order_id,
+            maker_order_id: t.maker_order_id,
+          },
           { sampleKey: t.taker_order_id },
         );
       }

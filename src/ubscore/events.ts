@@ -27,9 +27,9 @@ export function transferEventId(cmd: TransferCmd): string {
   );
 }
 
-/** The request-level id of an order or cancel before (or without) an order id. */
+/** The event id of an order or cancel refused before it had an order id: the gateway's request id. */
 export function requestEventId(corr: string | undefined): string {
-  return `req_${corr ?? "none"}`;
+  return corr ?? "none";
 }
 
 export class UbsEvents {

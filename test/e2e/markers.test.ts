@@ -29,25 +29,12 @@ const SERVICES = ["gateway", "ubscore", "matching_engine", "settlement"] as cons
 type Service = (typeof SERVICES)[number];
 
 const run = promisify(execFile);
-const TRACE_CLI = new URL("../../src/cli/trace.ts", import.meta.url).pathname;
-// `bourse trace` as its own process: the command module run by node with the tsx loader.
-const TRACE_MAIN =
-  "const { traceCommand } = await import(process.env.BOURSE_TRACE_CLI); await traceCommand().parseAsync(process.argv.slice(1), { from: 'user' });";
+const BIN = new URL("../../bin/bourse.js", import.meta.url).pathname;
 
 async function bourseTrace(args: string[]): Promise<{ code: number; result: TraceResult }> {
-  const argv = [
-    "--import",
-    "tsx",
-    "--input-type=module",
-    "-e",
-    TRACE_MAIN,
-    "--",
-    ...args,
-    "--json",
-  ];
-  const env = { ...process.env, BOURSE_TRACE_CLI: TRACE_CLI };
+  const argv = [BIN, "trace", ...args, "--json"];
   try {
-    const { stdout } = await run(process.execPath, argv, { env, maxBuffer: 1 << 24 });
+    const { stdout } = await run(process.execPath, argv, { maxBuffer: 1 << 24 });
     return { code: 0, result: JSON.parse(stdout) as TraceResult };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

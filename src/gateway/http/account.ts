@@ -83,8 +83,11 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
           emit(`${marker}_FAILED`, { ...fields, error: String(err) });
           throw err;
         }
-        // A retry carries the first application's id, which is the one the other services logged.
-        const answered = { ...fields, event_id: reply.event_id };
+        // Every service logs a retry under its own id; the reply names the first application's.
+        const answered =
+          reply.duplicate && reply.event_id !== fields.event_id
+            ? { ...fields, first_event_id: reply.event_id }
+            : fields;
         if (reply.code !== null) {
           emit(`${marker}_REJECTED`, { ...answered, code: reply.code });
           throw refusal(reply.code);

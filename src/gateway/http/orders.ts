@@ -85,14 +85,15 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       const order_id = result.order_id;
       if (result.status === "Rejected") {
         const code = reply.reason ?? ApiError.INTERNAL.code;
-        emit("ORDER_REJECTED", { ...base, event_id: order_id, order_id, code });
+        emit("ORDER_REJECTED", { ...base, event_id: order_id, order_id: reply.order_id, code });
         const reason = specOfCode(code);
         throw new FailureWithData(reason, `order ${order_id} rejected: ${reason.message}`, result);
       }
       emit("ORDER_ANSWERED", {
         ...base,
         event_id: order_id,
-        order_id,
+        // A number, as every other service logs it (jq matches by type).
+        order_id: reply.order_id,
         status: result.status,
         trades: result.trades.length,
       });
@@ -124,7 +125,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       emit("CANCEL_RECEIVED", {
         ...base,
         event_id,
-        order_id: b.order_id ?? null,
+        order_id: b.order_id === undefined ? null : Number(b.order_id),
         cid: b.cid ?? null,
       });
       let reply: Awaited<ReturnType<typeof backend.cancel>>;
@@ -142,7 +143,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       emit("CANCEL_ANSWERED", {
         ...base,
         event_id: result.order_id,
-        order_id: result.order_id,
+        order_id: reply.order_id,
         status: result.status,
       });
       return ok(result);
