@@ -16,11 +16,15 @@ const only = process.argv[2];
 const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
 
 function bourse(args: string[]): Record<string, unknown>[] {
-  const out = execFileSync(process.execPath, [join(root, "bin/bourse.js"), "bench", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--max-semi-space-size=64", join(root, "bin/bourse.js"), "bench", ...args],
+    {
+      cwd: root,
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    },
+  );
   const lines = out
     .trim()
     .split("\n")

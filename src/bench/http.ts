@@ -87,6 +87,7 @@ export async function benchHttp(
   const results: HttpBenchResult[] = [];
   try {
     const ex = await spawnUp([
+      "--max-semi-space-size=64",
       join(root, "bin/bourse.js"),
       "start",
       "--data-dir",

@@ -12,13 +12,14 @@ import { BalanceKind, OrderStatus, OrderType, Side, Stp, TimeInForce } from "./e
 import { assert, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { mulPpmFloor } from "./money.ts";
+import { OrderIndex } from "./order-index.ts";
 import type { CancelIn, EngineOutput, MatchInput, OrderIn } from "./types.ts";
 import { writeEngineOutput } from "./wire.ts";
 
 export class SymbolBook {
   readonly bids = new BookSide(true);
   readonly asks = new BookSide(false);
-  readonly orders = new Map<number, RestingOrder>();
+  readonly orders = new OrderIndex();
   trade_seq = 0;
   output_seq = 0;
   prev_hash = GENESIS_HASH;

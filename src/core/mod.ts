@@ -70,12 +70,12 @@ export {
   parseUnits,
   pow10,
 } from "./money.ts";
+export { OpenOrders } from "./open-orders.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
 export type * from "./types.ts";
 export { Cause, isTransferCmd } from "./types.ts";
 export {
   type Account,
-  type OpenOrder,
   type TransferRecord,
   UbsCore,
   type UbsOptions,

@@ -70,12 +70,12 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     }
   }
   w.u32(u.orders.size);
-  for (const [order_id, o] of u.orders) {
+  u.orders.forEach((order_id, user_id, symbol_id, cid) => {
     w.int(order_id);
-    w.int(o.user_id);
-    w.u16(o.symbol_id);
-    w.str(o.cid);
-  }
+    w.int(user_id);
+    w.u16(symbol_id);
+    w.str(cid);
+  });
   const transfers = [...u.transfers.entries()].sort((a, b) =>
     a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
   );
@@ -126,11 +126,13 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
   const norders = r.u32();
   for (let i = 0; i < norders; i++) {
     const order_id = r.int();
-    const o = { user_id: r.int(), symbol_id: r.u16(), cid: r.str() };
-    u.orders.set(order_id, o);
-    const a = u.account(o.user_id);
+    const user_id = r.int();
+    const symbol_id = r.u16();
+    const cid = r.str();
+    u.orders.add(order_id, user_id, symbol_id, cid);
+    const a = u.account(user_id);
     a.open_orders++;
-    if (o.cid !== "") a.cids.set(o.cid, order_id);
+    if (cid !== "") a.cids.set(cid, order_id);
   }
   const ntransfers = r.u32();
   for (let i = 0; i < ntransfers; i++) {

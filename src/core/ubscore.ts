@@ -12,6 +12,7 @@ import { BalanceKind, CommandKind, OrderType, Side, Stp, TimeInForce } from "./e
 import { assert, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { MAX_UNITS } from "./money.ts";
+import { OpenOrders } from "./open-orders.ts";
 import {
   type BalanceEvent,
   type BalanceOutput,
@@ -34,12 +35,6 @@ export interface Account {
   open_orders: number;
   /** Client order ids of open orders. */
   readonly cids: Map<string, number>;
-}
-
-export interface OpenOrder {
-  readonly user_id: number;
-  readonly symbol_id: number;
-  readonly cid: string;
 }
 
 export interface TransferRecord {
@@ -87,7 +82,7 @@ export class UbsCore {
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
   readonly transfers = new Map<string, TransferRecord>();
-  readonly orders = new Map<number, OpenOrder>();
+  readonly orders = new OpenOrders();
   /** Recently completed orders, to answer late cancels. */
   readonly completed: CompletedOrders;
   next_order_id = 1;
@@ -143,8 +138,9 @@ export class UbsCore {
     return this.transfers.get(request_id);
   }
 
-  openOrder(order_id: number): OpenOrder | undefined {
-    return this.orders.get(order_id);
+  /** The owner of an open order, or -1 when it is not open. */
+  ownerOf(order_id: number): number {
+    return this.orders.userOf(order_id);
   }
 
   apply(cmd: Command): UbsStep {
@@ -399,7 +395,7 @@ export class UbsCore {
     );
     a.open_orders++;
     if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
-    this.orders.set(order_id, { user_id: cmd.user_id, symbol_id: s.id, cid: cmd.cid });
+    this.orders.add(order_id, cmd.user_id, s.id, cmd.cid);
     return {
       kind: 1,
       ubs_seq: this.input_seq,
@@ -494,8 +490,8 @@ export class UbsCore {
       order_id = found;
     }
     out.order_id = order_id;
-    const o = this.orders.get(order_id);
-    if (o === undefined) {
+    const owner = this.orders.userOf(order_id);
+    if (owner === -1) {
       // Only the owner learns that an order existed and is done.
       out.reject =
         this.completed.ownerOf(order_id) === cmd.user_id
@@ -503,7 +499,7 @@ export class UbsCore {
           : Reject.UNKNOWN_ORDER.id;
       return null;
     }
-    if (o.user_id !== cmd.user_id) {
+    if (owner !== cmd.user_id) {
       out.reject = Reject.NOT_YOUR_ORDER.id;
       return null;
     }
@@ -512,15 +508,14 @@ export class UbsCore {
       ubs_seq: this.input_seq,
       order_id,
       user_id: cmd.user_id,
-      symbol_id: o.symbol_id,
+      symbol_id: this.orders.symbolOf(order_id),
       ts_ms: cmd.ts_ms,
     };
   }
 
   private complete(order_id: number): void {
-    const o = this.orders.get(order_id);
-    assert(o !== undefined, () => `completion of unknown order ${order_id}`);
-    this.orders.delete(order_id);
+    const o = this.orders.remove(order_id);
+    assert(o !== null, () => `completion of unknown order ${order_id}`);
     const a = this.account(o.user_id);
     a.open_orders--;
     if (o.cid !== "") a.cids.delete(o.cid);

@@ -27,7 +27,9 @@ export interface Running {
  * stderr is kept for the error message and, with `stderr_file`, appended there.
  */
 export async function spawnBourse(args: string[], stderr_file?: string): Promise<Running> {
-  const proc = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--max-semi-space-size=64", BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   proc.stderr?.on("data", (d) => {
     stderr += String(d);

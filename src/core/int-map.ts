@@ -1,0 +1,119 @@
+// A hash map from order ids (positive safe integers) to small non-negative
+// integers, in two typed arrays. Orders come and go by the hundred thousand;
+// a JS Map rebuilds its backing store as deleted entries pile up and each
+// rebuild is a large allocation; this table allocates only when it grows.
+// Linear probing with backward-shift deletion leaves no tombstones.
+
+const EMPTY = 0;
+const GOLDEN = 0x9e3779b1;
+
+export class IntMap {
+  private keys: Float64Array;
+  private vals: Int32Array;
+  private mask: number;
+  private shift: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+  }
+
+  private home(key: number): number {
+    // Fibonacci hashing of the low 32 bits spreads consecutive ids evenly.
+    return Math.imul(key >>> 0, GOLDEN) >>> this.shift;
+  }
+
+  /** The value of key, or -1. */
+  get(key: number): number {
+    const keys = this.keys;
+    let i = this.home(key);
+    for (;;) {
+      const k = keys[i] as number;
+      if (k === key) return this.vals[i] as number;
+      if (k === EMPTY) return -1;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  set(key: number, value: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    let i = this.home(key);
+    for (;;) {
+      const k = keys[i] as number;
+      if (k === key) {
+        this.vals[i] = value;
+        return;
+      }
+      if (k === EMPTY) {
+        keys[i] = key;
+        this.vals[i] = value;
+        this.size++;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  delete(key: number): boolean {
+    const keys = this.keys;
+    const vals = this.vals;
+    const mask = this.mask;
+    let i = this.home(key);
+    for (;;) {
+      const k = keys[i] as number;
+      if (k === EMPTY) return false;
+      if (k === key) break;
+      i = (i + 1) & mask;
+    }
+    // Shift later entries of the same probe run back into the hole.
+    let hole = i;
+    let j = (i + 1) & mask;
+    for (;;) {
+      const k = keys[j] as number;
+      if (k === EMPTY) break;
+      const h = this.home(k);
+      const between = hole <= j ? hole < h && h <= j : hole < h || h <= j;
+      if (!between) {
+        keys[hole] = k;
+        vals[hole] = vals[j] as number;
+        hole = j;
+      }
+      j = (j + 1) & mask;
+    }
+    keys[hole] = EMPTY;
+    this.size--;
+    return true;
+  }
+
+  /** All keys, ascending. */
+  keysAscending(): number[] {
+    const out: number[] = [];
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as number;
+      if (k !== EMPTY) out.push(k);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const cap = keys.length * 2;
+    this.keys = new Float64Array(cap);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as number;
+      if (k !== EMPTY) this.set(k, vals[i] as number);
+    }
+  }
+}

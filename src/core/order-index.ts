@@ -1,0 +1,50 @@
+// The matching engine's orders by id, for cancels: an IntMap from order id to
+// a slot in an array of nodes, with the Map methods the engine uses.
+
+import type { RestingOrder } from "./book.ts";
+import { IntMap } from "./int-map.ts";
+
+export class OrderIndex {
+  private readonly slots = new IntMap(1024);
+  private readonly nodes: (RestingOrder | undefined)[] = [];
+  private readonly free: number[] = [];
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  get(order_id: number): RestingOrder | undefined {
+    const slot = this.slots.get(order_id);
+    return slot === -1 ? undefined : this.nodes[slot];
+  }
+
+  set(order_id: number, o: RestingOrder): void {
+    const existing = this.slots.get(order_id);
+    if (existing !== -1) {
+      this.nodes[existing] = o;
+      return;
+    }
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.nodes.length;
+      this.nodes.push(o);
+    } else {
+      this.nodes[slot] = o;
+    }
+    this.slots.set(order_id, slot);
+  }
+
+  delete(order_id: number): boolean {
+    const slot = this.slots.get(order_id);
+    if (slot === -1) return false;
+    this.slots.delete(order_id);
+    this.nodes[slot] = undefined;
+    this.free.push(slot);
+    return true;
+  }
+
+  /** Orders by ascending id: their arrival order, so also time priority within a level. */
+  values(): RestingOrder[] {
+    return this.slots.keysAscending().map((id) => this.nodes[this.slots.get(id)] as RestingOrder);
+  }
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { IntMap } from "../../../src/core/int-map.ts";
+
+test("behaves like a Map under random inserts, updates and deletes", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.constantFrom("set", "delete", "get"),
+          fc.integer({ min: 1, max: 300 }),
+          fc.nat(1000),
+        ),
+        {
+          maxLength: 2000,
+        },
+      ),
+      (ops) => {
+        const m = new IntMap(4);
+        const ref = new Map<number, number>();
+        for (const [op, key, value] of ops) {
+          if (op === "set") {
+            m.set(key, value);
+            ref.set(key, value);
+          } else if (op === "delete") {
+            assert.equal(m.delete(key), ref.delete(key));
+          } else {
+            assert.equal(m.get(key), ref.get(key) ?? -1);
+          }
+          assert.equal(m.size, ref.size);
+        }
+        assert.deepEqual(
+          m.keysAscending(),
+          [...ref.keys()].sort((a, b) => a - b),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("holds ids across the whole safe range", () => {
+  const m = new IntMap();
+  const keys = [1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
+  keys.forEach((k, i) => m.set(k, i));
+  keys.forEach((k, i) => assert.equal(m.get(k), i));
+  assert.equal(m.get(3), -1);
+});
