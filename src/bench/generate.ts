@@ -102,9 +102,13 @@ export function* generateFlow(spec: Spec, options: GenerateOptions): Generator<F
     const side = buy ? "Buy" : "Sell";
     const lots = 1 + Math.floor(rng.expo(40));
     if (x < 0.45) {
-      // Passive: rests away from the mid, building depth on both sides.
-      const away = 1 + Math.floor(rng.expo(300));
-      const p = buy ? m.mid_ticks - away : m.mid_ticks + away;
+      // Passive: rests away from the mid on round prices (whole steps of 100
+      // ticks), as real books concentrate, so levels grow deep: a few dozen
+      // levels a side holding thousands of orders each by the end of a long run.
+      const step = 100;
+      const base = Math.round(m.mid_ticks / step) * step;
+      const away = step * (1 + Math.floor(rng.expo(8)));
+      const p = buy ? base - away : base + away;
       const c = `c${++cid}`;
       m.live.push({ cid: c, user });
       yield {

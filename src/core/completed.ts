@@ -7,6 +7,7 @@
 export class CompletedOrders {
   private readonly ids: Float64Array;
   private readonly users: Float64Array;
+  private used = 0;
 
   constructor(readonly capacity: number) {
     this.ids = new Float64Array(capacity);
@@ -15,6 +16,7 @@ export class CompletedOrders {
 
   remember(order_id: number, user_id: number): void {
     const i = order_id % this.capacity;
+    if (this.ids[i] === 0) this.used++;
     this.ids[i] = order_id;
     this.users[i] = user_id;
   }
@@ -35,8 +37,6 @@ export class CompletedOrders {
   }
 
   count(): number {
-    let n = 0;
-    for (const id of this.ids) if (id !== 0) n++;
-    return n;
+    return this.used;
   }
 }

@@ -13,6 +13,13 @@ export class IntMap {
   private mask: number;
   private shift: number;
   size = 0;
+  /**
+   * Keys in insertion order, deleted ones left in place until they outnumber
+   * the live: order ids arrive ascending, so this is the ascending order that
+   * snapshots need, without sorting a hundred thousand ids in the pause.
+   */
+  private inserted: number[] = [];
+  private inserted_sorted = true;
 
   constructor(capacity = 1024) {
     let cap = 16;
@@ -54,6 +61,9 @@ export class IntMap {
         keys[i] = key;
         this.vals[i] = value;
         this.size++;
+        const ins = this.inserted;
+        if (ins.length > 0 && key <= (ins[ins.length - 1] as number)) this.inserted_sorted = false;
+        ins.push(key);
         return;
       }
       i = (i + 1) & this.mask;
@@ -88,18 +98,38 @@ export class IntMap {
     }
     keys[hole] = EMPTY;
     this.size--;
+    if (this.inserted.length > 2 * this.size + 1024) this.compactInserted();
     return true;
   }
 
+  private compactInserted(): void {
+    const live: number[] = [];
+    for (const k of this.inserted) if (this.get(k) !== -1) live.push(k);
+    this.inserted = live;
+  }
+
   /** All keys, ascending. */
-  keysAscending(): number[] {
-    const out: number[] = [];
+  keysAscending(): Float64Array {
+    const out = new Float64Array(this.size);
+    let n = 0;
+    if (this.inserted_sorted) {
+      let last = 0;
+      for (const k of this.inserted) {
+        // A key deleted and set again appears twice; the later copy is out of order.
+        if (k > last && this.get(k) !== -1) {
+          out[n++] = k;
+          last = k;
+        }
+      }
+      if (n === this.size) return out;
+      n = 0;
+    }
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as number;
-      if (k !== EMPTY) out.push(k);
+      if (k !== EMPTY) out[n++] = k;
     }
-    return out.sort((a, b) => a - b);
+    return out.sort();
   }
 
   private grow(): void {
@@ -111,9 +141,15 @@ export class IntMap {
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
     this.size = 0;
+    // Re-setting every key must not append it to the insertion order again.
+    const inserted = this.inserted;
+    const sorted = this.inserted_sorted;
+    this.inserted = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as number;
       if (k !== EMPTY) this.set(k, vals[i] as number);
     }
+    this.inserted = inserted;
+    this.inserted_sorted = sorted;
   }
 }

@@ -45,6 +45,10 @@ export class OrderIndex {
 
   /** Orders by ascending id: their arrival order, so also time priority within a level. */
   values(): RestingOrder[] {
-    return this.slots.keysAscending().map((id) => this.nodes[this.slots.get(id)] as RestingOrder);
+    const ids = this.slots.keysAscending();
+    const out: RestingOrder[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++)
+      out[i] = this.nodes[this.slots.get(ids[i] as number)] as RestingOrder;
+    return out;
   }
 }

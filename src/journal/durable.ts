@@ -11,7 +11,11 @@ import { SnapshotStore } from "./snapshot_store.ts";
 
 export interface Machine<I, O> {
   apply(input: I): O;
-  /** Canonical bytes of the whole state; its hash is the state hash. */
+  /**
+   * Canonical bytes of the whole state; its hash is the state hash. May be a
+   * buffer the machine reuses: it stays valid until the next snapshot(), and
+   * this host takes no new snapshot before the last one is on disk.
+   */
   snapshot(): Uint8Array;
 }
 

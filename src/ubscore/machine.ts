@@ -58,6 +58,7 @@ export class UbsMachine {
   readonly positions = new Map<string, number>();
   /** Last applied engine output_seq per symbol (a second guard against republished outputs). */
   readonly engine_seq: number[] = [];
+  private readonly snapshot_writer = new Writer(1 << 20);
 
   constructor(
     readonly spec: Spec,
@@ -110,8 +111,10 @@ export class UbsMachine {
     };
   }
 
+  /** The state's bytes in a buffer reused by the next call (see Core.snapshot for why). */
   snapshot(): Uint8Array {
-    const w = new Writer(1 << 16);
+    const w = this.snapshot_writer;
+    w.reset();
     w.u32(MAGIC);
     w.u32(this.positions.size);
     for (const [topic, seq] of this.positions) {

@@ -31,7 +31,7 @@ test("behaves like a Map under random inserts, updates and deletes", () => {
           assert.equal(m.size, ref.size);
         }
         assert.deepEqual(
-          m.keysAscending(),
+          [...m.keysAscending()],
           [...ref.keys()].sort((a, b) => a - b),
         );
       },
@@ -46,4 +46,28 @@ test("holds ids across the whole safe range", () => {
   keys.forEach((k, i) => m.set(k, i));
   keys.forEach((k, i) => assert.equal(m.get(k), i));
   assert.equal(m.get(3), -1);
+});
+
+test("heavy churn at a steady size stays cheap and keeps ascending order", () => {
+  const m = new IntMap(16);
+  let next = 1;
+  const live: number[] = [];
+  for (let i = 0; i < 200_000; i++) {
+    if (live.length < 5000 || (i & 1) === 1) {
+      m.set(next, 0);
+      live.push(next++);
+    } else {
+      const j = (i * 7919) % live.length;
+      const k = live[j] as number;
+      live[j] = live[live.length - 1] as number;
+      live.pop();
+      assert.ok(m.delete(k));
+    }
+  }
+  assert.deepEqual(
+    [...m.keysAscending()],
+    live.sort((a, b) => a - b),
+  );
+  // The insertion-order list is compacted, not left to grow with the churn.
+  assert.ok((m as unknown as { inserted: number[] }).inserted.length <= 2 * m.size + 1024);
 });
