@@ -44,7 +44,8 @@ export function benchCommand(): Command {
         out: string;
         config?: string;
       }) => {
-        const spec = loadSpec(o.config);
+        const spec = await loadSpec(o.config);
+        const { writeFlow } = await import("../bench/generate.ts");
         const lines = await writeFlow(
           spec,
           { commands: o.commands, seed: o.seed, users: o.users },
@@ -76,7 +77,9 @@ export function benchCommand(): Command {
           heap: boolean;
         },
       ) => {
-        const spec = loadSpec(o.config);
+        const spec = await loadSpec(o.config);
+        const { readFlow } = await import("../bench/flow.ts");
+        const { heapBytesPerRestingOrder, replay } = await import("../bench/replay.ts");
         const flow = readFlow(spec, file, o.baseline === true);
         const { core: _core, ...result } = replay(spec, flow);
         if (o.heap) {
@@ -87,6 +90,7 @@ export function benchCommand(): Command {
         }
         console.log(JSON.stringify({ mode: "memory", ...result }));
         if (o.journal !== undefined) {
+          const { replayDurable } = await import("../bench/durable.ts");
           const durable = await replayDurable(spec, flow, o.journal, o.sync);
           if (durable.state_hash !== result.state_hash) {
             throw new Error(
@@ -95,7 +99,10 @@ export function benchCommand(): Command {
           }
           console.log(JSON.stringify(durable));
         }
-        if (o.baseline) console.log(JSON.stringify(await replayBaseline(flow)));
+        if (o.baseline) {
+          const { replayBaseline } = await import("../bench/baseline.ts");
+          console.log(JSON.stringify(await replayBaseline(flow)));
+        }
       },
     );
 
@@ -109,7 +116,8 @@ export function benchCommand(): Command {
       "first recover and write a snapshot of the whole journal, then time recovering from it",
     )
     .action(async (o: { journal: string; config?: string; withSnapshot?: boolean }) => {
-      const spec = loadSpec(o.config);
+      const spec = await loadSpec(o.config);
+      const { measureRecovery, snapshotDir } = await import("../bench/recovery.ts");
       if (o.withSnapshot) await snapshotDir(spec, o.journal);
       console.log(JSON.stringify(await measureRecovery(spec, o.journal)));
     });
@@ -122,7 +130,10 @@ export function benchCommand(): Command {
     .action(async (o: { resting: number; config?: string }) => {
       const dir = mkdtempSync(join(tmpdir(), "bourse-snap-"));
       try {
-        console.log(JSON.stringify(await measureSnapshotPause(loadSpec(o.config), dir, o.resting)));
+        const { measureSnapshotPause } = await import("../bench/recovery.ts");
+        console.log(
+          JSON.stringify(await measureSnapshotPause(await loadSpec(o.config), dir, o.resting)),
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -136,7 +147,13 @@ export function benchCommand(): Command {
     .option("--config <file>", "assets and symbols config (JSON)")
     .action(async (o: { tradesPerS: number; seconds: number; config?: string }) => {
       console.log(
-        JSON.stringify(await benchSettlement(loadSpec(o.config), o.tradesPerS, o.seconds)),
+        JSON.stringify(
+          await (await import("../bench/settlement.ts")).benchSettlement(
+            await loadSpec(o.config),
+            o.tradesPerS,
+            o.seconds,
+          ),
+        ),
       );
     });
 
@@ -149,6 +166,7 @@ export function benchCommand(): Command {
     .option("--seconds <n>", "duration of each run", int, 10)
     .option("--no-logging", "run the exchange with logging off")
     .action(async (o: { connections: number; seconds: number; logging: boolean }) => {
+      const { benchHttp } = await import("../bench/http.ts");
       const results = await benchHttp(o.connections, o.seconds, o.logging);
       for (const r of results) console.log(JSON.stringify({ mode: "http", ...r }));
       const [order, echo] = results;

@@ -33,11 +33,6 @@ export function int(text: string): number {
   return n;
 }
 
-function env(name: string): string | undefined {
-  const v = process.env[name];
-  return v === undefined || v === "" ? undefined : v;
-}
-
 export function withEnv(o: Option, name: string): Option {
   return o.env(name);
 }
@@ -94,33 +89,6 @@ export function addObsOptions(cmd: Command): Command {
         OBS_ENV.otel_sample_ratio,
       ),
     );
-}
-
-export function obsOptionsFrom(o: Record<string, unknown>): ObsOptions {
-  const flags: ObsFlags = {
-    log_dir: o.logDir as string | undefined,
-    log_level: o.logLevel as string | undefined,
-    log_retention_days: o.logRetentionDays as string | undefined,
-    log_sample_ppm: o.logSamplePpm as string | undefined,
-    otel_exporter: o.otelExporter as string | undefined,
-    otel_url: o.otelUrl as string | undefined,
-    otel_sample_ratio: o.otelSampleRatio as string | undefined,
-  };
-  return resolveObsOptions(flags, {});
-}
-
-export async function openObs(
-  service: string,
-  options: ObsOptions,
-  process_metrics = false,
-): Promise<ServiceObs> {
-  const obs = createServiceObs(service, options, { process_metrics });
-  await obs.log.open();
-  return obs;
-}
-
-export function specFrom(o: { config?: string }): Spec {
-  return loadSpec(o.config ?? env(ENV.config));
 }
 
 /** One JSON line on stdout: what a process says when it is up (scripts wait for it). */

@@ -1,34 +1,17 @@
 // Distributed mode: one command per service, each its own process, connected
 // by NATS JetStream (event log and RPC) and, for settlement and the gateway's
 // queries, PostgreSQL. The services are the same code as in `bourse start`.
+// Their modules are imported when a command runs, so `bourse --help` and the
+// other commands do not pay for loading all of them.
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import closeWithGrace from "close-with-grace";
 import { Command, Option } from "commander";
 import type { Spec } from "../core/mod.ts";
-import { lockDataDir } from "../embedded/lock.ts";
-import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
-import { observeGateway } from "../gateway/observe.ts";
-import { ServiceBackend } from "../gateway/service-backend.ts";
-import { TracedBackend } from "../gateway/traced-backend.ts";
-import { MatchingService } from "../matching/service.ts";
-import { mergeRegistries, type ServiceObs, startAdminServer } from "../obs/mod.ts";
-import { SettlementService } from "../settlement/service.ts";
-import { openPostgresStore, type SettlementStore } from "../store/mod.ts";
-import { connectNats, type NatsTransport } from "../transport/mod.ts";
-import { UbsService } from "../ubscore/service.ts";
-import {
-  addObsOptions,
-  announce,
-  configOption,
-  ENV,
-  int,
-  obsOptionsFrom,
-  openObs,
-  specFrom,
-  syncOption,
-} from "./common.ts";
+import type { ServiceObs } from "../obs/mod.ts";
+import type { SettlementStore } from "../store/mod.ts";
+import type { NatsTransport } from "../transport/mod.ts";
+import { addObsOptions, announce, configOption, ENV, int, syncOption } from "./common.ts";
 
 interface Common {
   nats: string;
@@ -102,6 +85,10 @@ async function run(
     fail: (err: unknown) => void,
   ) => Promise<Omit<Running, "obs" | "service">>,
 ): Promise<void> {
+  const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
+  const { connectNats } = await import("../transport/mod.ts");
+  const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
+  const { default: closeWithGrace } = await import("close-with-grace");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
   const transport = await connectNats({
@@ -164,6 +151,8 @@ export function ubscoreCommand(): Command {
   return cmd.action(
     (o: Common & { dataDir: string; sync: "batch" | "none"; snapshotEvery: number }) =>
       run("ubscore", o, async (spec, t, obs, fail) => {
+        const { lockDataDir } = await import("../embedded/lock.ts");
+        const { UbsService } = await import("../ubscore/service.ts");
         mkdirSync(o.dataDir, { recursive: true });
         const unlock = lockDataDir(o.dataDir);
         const svc = await UbsService.start({
@@ -205,6 +194,8 @@ export function matchingCommand(): Command {
   common(cmd, 9102);
   return cmd.action((o: Common & { symbols?: string; dataDir: string; snapshotEvery: number }) =>
     run("matching_engine", o, async (spec, t, obs, fail) => {
+      const { lockDataDir } = await import("../embedded/lock.ts");
+      const { MatchingService } = await import("../matching/service.ts");
       const symbols =
         o.symbols === undefined
           ? spec.symbols.map((s) => s.name)
@@ -235,6 +226,7 @@ export function matchingCommand(): Command {
 }
 
 async function postgres(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
+  const { openPostgresStore } = await import("../store/mod.ts");
   const store = await openPostgresStore(url, { symbols: spec.symbols, schema });
   await store.migrate();
   return store;
@@ -248,6 +240,7 @@ export function settlementCommand(): Command {
   common(cmd, 9103);
   return cmd.action((o: Common & { databaseUrl: string; databaseSchema: string }) =>
     run("settlement", o, async (spec, t, obs, fail) => {
+      const { SettlementService } = await import("../settlement/service.ts");
       const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
       const svc = await SettlementService.start({ spec, log: t.log, store, obs, on_failure: fail });
       return {
@@ -298,6 +291,11 @@ export function gatewayCommand(): Command {
       },
     ) =>
       run("gateway", o, async (spec, t, obs) => {
+        const { buildGatewayApp, KeyStore } = await import("../gateway/mod.ts");
+        const { observeGateway } = await import("../gateway/observe.ts");
+        const { ServiceBackend } = await import("../gateway/service-backend.ts");
+        const { TracedBackend } = await import("../gateway/traced-backend.ts");
+        const { mergeRegistries } = await import("../obs/mod.ts");
         const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
         const backend = new ServiceBackend({
           spec,

@@ -3,6 +3,7 @@
 // Precedence: flag, then environment, then default.
 
 import { ConfigError } from "../core/config.ts";
+import { OBS_ENV as ENV_NAMES, OBS_FLAGS as FLAG_NAMES } from "./flags.ts";
 import { DEFAULT_BUFFER_BYTES_MAX } from "./log-writer.ts";
 import type { LogLevel } from "./logger.ts";
 import { LOG_LEVELS } from "./logger.ts";
@@ -37,28 +38,10 @@ export const OBS_DEFAULTS: ObsOptions = Object.freeze({
 });
 
 /** Environment variable of each setting; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT also sets otel_url. */
-export const OBS_ENV: Readonly<Record<keyof ObsOptions, string>> = Object.freeze({
-  log_dir: "BOURSE_LOG_DIR",
-  log_level: "BOURSE_LOG_LEVEL",
-  log_retention_days: "BOURSE_LOG_RETENTION_DAYS",
-  log_sample_ppm: "BOURSE_LOG_SAMPLE_PPM",
-  log_buffer_bytes_max: "BOURSE_LOG_BUFFER_BYTES_MAX",
-  otel_exporter: "BOURSE_OTEL_EXPORTER",
-  otel_url: "BOURSE_OTEL_URL",
-  otel_sample_ratio: "BOURSE_OTEL_SAMPLE_RATIO",
-});
+export const OBS_ENV: Readonly<Record<keyof ObsOptions, string>> = ENV_NAMES;
 
 /** Command-line flag of each setting, as the CLI should declare it. */
-export const OBS_FLAGS: Readonly<Record<keyof ObsOptions, string>> = Object.freeze({
-  log_dir: "--log-dir",
-  log_level: "--log-level",
-  log_retention_days: "--log-retention-days",
-  log_sample_ppm: "--log-sample-ppm",
-  log_buffer_bytes_max: "--log-buffer-bytes-max",
-  otel_exporter: "--otel-exporter",
-  otel_url: "--otel-url",
-  otel_sample_ratio: "--otel-sample-ratio",
-});
+export const OBS_FLAGS: Readonly<Record<keyof ObsOptions, string>> = FLAG_NAMES;
 
 export type ObsFlags = { readonly [K in keyof ObsOptions]?: string | number | undefined };
 

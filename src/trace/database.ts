@@ -5,8 +5,7 @@
 // withdrawals only.
 
 import Database from "better-sqlite3";
-import pg from "pg";
-import { tradeIdOf } from "../core/mod.ts";
+import { tradeIdOf } from "../core/constants.ts";
 import { transferParts } from "./query.ts";
 import type { Entry, SubjectKind } from "./types.ts";
 
@@ -34,6 +33,8 @@ const PG_INT8 = 20;
 
 export async function openPostgresSource(url: string, schema = "public"): Promise<SqlSource> {
   if (!SCHEMA_RE.test(schema)) throw new Error(`not a schema name: ${JSON.stringify(schema)}`);
+  // Loaded only when asked for: `bourse trace` on log files must start fast.
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await client.connect();
   // A connection that breaks fails the query in flight; the event itself must not end the process.

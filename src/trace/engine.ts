@@ -7,7 +7,7 @@
 // when a marker that only such an id can find is still missing are those ids
 // looked for everywhere, so a trace reads the logs about once.
 
-import { markerPolicy } from "../obs/mod.ts";
+import { markerPolicy } from "../obs/sampler.ts";
 import type { TraceDatabase } from "./database.ts";
 import { evaluate } from "./expect.ts";
 import { buildFlows, draft, type FlowDraft } from "./flows.ts";
