@@ -1,7 +1,7 @@
 // Durable replay: the same flow through the combined core with every command
 // journaled first and counted only once its batch is fsynced (group commit).
 
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { Core, commandCodec, hashHex, type Spec } from "../core/mod.ts";
 import { DurableMachine } from "../journal/mod.ts";
 import type { Parsed } from "./flow.ts";

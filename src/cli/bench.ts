@@ -4,14 +4,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { replayBaseline } from "../bench/baseline.ts";
-import { replayDurable } from "../bench/durable.ts";
-import { readFlow } from "../bench/flow.ts";
-import { writeFlow } from "../bench/generate.ts";
-import { benchHttp } from "../bench/http.ts";
-import { measureRecovery, measureSnapshotPause, snapshotDir } from "../bench/recovery.ts";
-import { heapBytesPerRestingOrder, replay } from "../bench/replay.ts";
-import { benchSettlement } from "../bench/settlement.ts";
 import { loadSpec } from "../core/mod.ts";
 
 function int(text: string): number {

@@ -2,16 +2,7 @@
 // environment variable (flag wins), documented in the README.
 
 import { type Command, Option } from "commander";
-import { loadSpec, type Spec } from "../core/mod.ts";
-import {
-  createServiceObs,
-  OBS_ENV,
-  OBS_FLAGS,
-  type ObsFlags,
-  type ObsOptions,
-  resolveObsOptions,
-  type ServiceObs,
-} from "../obs/mod.ts";
+import { OBS_ENV, OBS_FLAGS } from "../obs/mod.ts";
 
 export const ENV = {
   data_dir: "BOURSE_DATA_DIR",

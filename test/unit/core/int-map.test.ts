@@ -43,8 +43,8 @@ test("behaves like a Map under random inserts, updates and deletes", () => {
 test("holds ids across the whole safe range", () => {
   const m = new IntMap();
   const keys = [1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
-  keys.forEach((k, i) => m.set(k, i));
-  keys.forEach((k, i) => assert.equal(m.get(k), i));
+  for (const [i, k] of keys.entries()) m.set(k, i);
+  for (const [i, k] of keys.entries()) assert.equal(m.get(k), i);
   assert.equal(m.get(3), -1);
 });
 
