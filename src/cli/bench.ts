@@ -58,6 +58,10 @@ export function benchCommand(): Command {
     .addOption(syncOption())
     .option("--baseline", "also replay the flow through nodejs-order-book (dev dependency)")
     .option("--no-heap", "skip the heap-per-resting-order measurement")
+    .option(
+      "--observe <dir>",
+      "also measure logging and metrics: replay with the services' markers on (logs in DIR) and off, alternately",
+    )
     .action(
       async (
         file: string,
@@ -67,6 +71,7 @@ export function benchCommand(): Command {
           sync: "batch" | "none";
           baseline?: boolean;
           heap: boolean;
+          observe?: string;
         },
       ) => {
         const spec = await loadSpec(o.config);
@@ -90,6 +95,10 @@ export function benchCommand(): Command {
             );
           }
           console.log(JSON.stringify(durable));
+        }
+        if (o.observe !== undefined) {
+          const { replayObserved } = await import("../bench/observed.ts");
+          console.log(JSON.stringify(await replayObserved(spec, flow, o.observe)));
         }
         if (o.baseline) {
           const { replayBaseline } = await import("../bench/baseline.ts");

@@ -1,8 +1,13 @@
 // Matching-engine lifecycle markers: matches, trades and cancels, sampled per
 // order id like every per-order line.
 
-import { type EngineOutput, OrderStatus, type Spec } from "../core/mod.ts";
+import { type EngineOutput, type MatchInput, OrderStatus, type Spec } from "../core/mod.ts";
 import { eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
+
+/** The part of an engine output the markers read; the combined core's output can supply it. */
+export type MatchedView = Pick<EngineOutput, "symbol_id" | "updates" | "trades" | "reject"> & {
+  readonly input: Pick<MatchInput, "kind" | "order_id" | "user_id">;
+};
 
 export class MatchingEvents {
   constructor(
@@ -10,7 +15,7 @@ export class MatchingEvents {
     private readonly spec: Spec,
   ) {}
 
-  output(eo: EngineOutput): void {
+  output(eo: MatchedView): void {
     const obs = this.obs;
     if (obs === undefined) return;
     if (eo.trades.length > 0) obs.metrics.trades_total.inc(eo.trades.length);

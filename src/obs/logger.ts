@@ -44,6 +44,8 @@ export interface ServiceLogger {
   readonly writer: LogWriter | null;
   readonly sample_ppm: number;
   readonly enabled: boolean;
+  /** Writes one event line at a level the caller checked is enabled. */
+  writeEvent(level: EventLevel, event: string, fields: EventFields, msg: string | undefined): void;
   /** Opens the file now; rejects when the folder is not writable. */
   open(): Promise<void>;
   flush(): Promise<void>;
@@ -103,16 +105,82 @@ export function createLogger(opts: LoggerOptions): ServiceLogger {
     },
     writer,
   );
+  const head = {
+    info: `{"level":"info","time":`,
+    warn: `{"level":"warn","time":`,
+    error: `{"level":"error","time":`,
+  };
+  const service_json = `,"service":${JSON.stringify(opts.service)},"event":`;
   return {
     service: opts.service,
     logger,
     writer,
     sample_ppm,
     enabled: opts.level !== "silent",
+    writeEvent(level, event, fields, msg) {
+      const body = encodeFlat(fields);
+      if (body === null) {
+        const line = { event, ...fields };
+        if (msg === undefined) logger[level](line);
+        else logger[level](line, msg);
+        return;
+      }
+      const tail = msg === undefined ? "}\n" : `,"msg":${JSON.stringify(msg)}}\n`;
+      writer.write(`${head[level]}${clock()}${service_json}${JSON.stringify(event)}${body}${tail}`);
+    },
     open: () => writer.open(),
     flush: () => writer.flush(),
     close: () => writer.close(),
   };
+}
+
+// `,"key":` for each field name seen, so a line costs one concatenation per field.
+const KEY_CACHE_MAX = 1024;
+const encodedKeys = new Map<string, string>();
+
+function encodedKey(key: string): string {
+  let k = encodedKeys.get(key);
+  if (k === undefined) {
+    k = `,${JSON.stringify(key)}:`;
+    if (encodedKeys.size < KEY_CACHE_MAX) encodedKeys.set(key, k);
+  }
+  return k;
+}
+
+/**
+ * The fields of an event line as JSON members (each with a leading comma),
+ * or null when one is not a primitive: those lines go through pino, whose
+ * serializers know errors and nested objects. Event lines are flat ids and
+ * amounts, and pino's generic path costs about twice this one per line.
+ */
+function encodeFlat(fields: EventFields): string | null {
+  let out = "";
+  for (const key in fields) {
+    const v = fields[key];
+    switch (typeof v) {
+      case "undefined":
+        continue;
+      case "string":
+        out += encodedKey(key) + JSON.stringify(v);
+        continue;
+      case "number":
+        out += encodedKey(key) + (Number.isFinite(v) ? String(v) : "null");
+        continue;
+      case "bigint":
+        out += encodedKey(key) + v.toString();
+        continue;
+      case "boolean":
+        out += encodedKey(key) + (v ? "true" : "false");
+        continue;
+      default:
+        if (v === null) {
+          out += `${encodedKey(key)}null`;
+          continue;
+        }
+        return null;
+    }
+  }
+  return out;
 }
 
 /** Logging off: every call returns at the first check and nothing is formatted. */
@@ -124,6 +192,7 @@ export function nullLogger(service = "none"): ServiceLogger {
     writer: null,
     sample_ppm: 0,
     enabled: false,
+    writeEvent: () => undefined,
     open: () => Promise.resolve(),
     flush: () => Promise.resolve(),
     close: () => Promise.resolve(),
@@ -182,8 +251,6 @@ export function logEvent(
     opts?.level,
   );
   if (level === null) return false;
-  const line = { event, ...fields };
-  if (opts?.msg === undefined) log.logger[level](line);
-  else log.logger[level](line, opts.msg);
+  log.writeEvent(level, event, fields, opts?.msg);
   return true;
 }

@@ -2,7 +2,9 @@
 // are always written; order markers follow the per-order sampling.
 
 import {
+  type BalanceOutput,
   type CancelCmd,
+  type Command,
   CommandKind,
   errorById,
   isTransferCmd,
@@ -10,12 +12,29 @@ import {
   type Spec,
   type TransferCmd,
 } from "../core/mod.ts";
-import { eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
+import { type CounterCell, eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
 import type { UbsEffects } from "./machine.ts";
 import { eventIdOfTransfer } from "./replies.ts";
 
-function transferFamily(cmd: TransferCmd): "DEPOSIT" | "WITHDRAW" {
-  return cmd.kind === CommandKind.Deposit ? "DEPOSIT" : "WITHDRAW";
+// Marker names built once: a name assembled per line would be a fresh string
+// whose hash the sampler's policy lookup recomputes every time.
+function markers(family: string) {
+  return Object.freeze({
+    CONSUMED: `${family}_CONSUMED`,
+    REJECTED: `${family}_REJECTED`,
+    VALIDATED: `${family}_VALIDATED`,
+    ACCEPTED: `${family}_ACCEPTED`,
+    TO_SETTLEMENT: `${family}_TO_SETTLEMENT`,
+    EXIT: `${family}_EXIT`,
+  });
+}
+const DEPOSIT = markers("DEPOSIT");
+const WITHDRAW = markers("WITHDRAW");
+const ORDER = markers("ORDER");
+const CANCEL = markers("CANCEL");
+
+function transferMarkers(cmd: TransferCmd): typeof DEPOSIT {
+  return cmd.kind === CommandKind.Deposit ? DEPOSIT : WITHDRAW;
 }
 
 export function transferEventId(cmd: TransferCmd): string {
@@ -32,23 +51,52 @@ export function requestEventId(corr: string | undefined): string {
   return corr ?? "none";
 }
 
+export type AppliedResult = Pick<BalanceOutput, "order_id" | "reject" | "duplicate">;
+
+interface ReasonCounters {
+  readonly rejections: CounterCell;
+  readonly orders_rejected: CounterCell;
+}
+
 export class UbsEvents {
+  // Labelled counters looked up once: a lookup builds a key string per call.
+  private readonly orders_accepted: CounterCell | undefined;
+  private readonly by_reason = new Map<number, ReasonCounters>();
+
   constructor(
     private readonly obs: ServiceObs | undefined,
     private readonly spec: Spec,
-  ) {}
+  ) {
+    this.orders_accepted = obs?.metrics.orders_total.labels({
+      outcome: "accepted",
+      reason: "none",
+    });
+  }
 
-  /** Right after UBSCore applied a command (not yet durable). */
-  applied(fx: UbsEffects, corr: string | undefined): void {
+  private reasonCounters(obs: ServiceObs, reject: number, code: string): ReasonCounters {
+    let c = this.by_reason.get(reject);
+    if (c === undefined) {
+      c = {
+        rejections: obs.metrics.rejections_total.labels({ reason: code }),
+        orders_rejected: obs.metrics.orders_total.labels({ outcome: "rejected", reason: code }),
+      };
+      this.by_reason.set(reject, c);
+    }
+    return c;
+  }
+
+  /**
+   * Right after UBSCore applied a command (not yet durable). `out` is the part
+   * of its result the markers read, so the combined core's output fits too.
+   */
+  applied(cmd: Command | null, out: AppliedResult | null, corr: string | undefined): void {
     const obs = this.obs;
-    const cmd = fx.command;
-    if (obs === undefined || cmd === null || fx.out === null) return;
-    const reject = fx.out.reject;
+    if (obs === undefined || cmd === null || out === null) return;
     if (isTransferCmd(cmd)) {
-      this.transferApplied(obs, cmd, reject, fx.out.duplicate);
+      this.transferApplied(obs, cmd, out.reject, out.duplicate);
       return;
     }
-    this.orderApplied(obs, cmd, fx, reject, corr);
+    this.orderApplied(obs, cmd, out.order_id, out.reject, corr);
   }
 
   private transferApplied(
@@ -57,7 +105,7 @@ export class UbsEvents {
     reject: number,
     duplicate: boolean,
   ): void {
-    const family = transferFamily(cmd);
+    const m = transferMarkers(cmd);
     const base = {
       event_id: transferEventId(cmd),
       user_id: cmd.user_id,
@@ -65,43 +113,43 @@ export class UbsEvents {
       request_id: cmd.request_id,
       amount_units: cmd.amount_units,
     };
-    logEvent(obs.log, `${family}_CONSUMED`, base);
+    logEvent(obs.log, m.CONSUMED, base);
     if (reject !== 0) {
       const code = errorById(reject).code;
-      logEvent(obs.log, `${family}_REJECTED`, { ...base, reason: code, duplicate });
-      obs.metrics.rejections_total.labels({ reason: code }).inc();
+      logEvent(obs.log, m.REJECTED, { ...base, reason: code, duplicate });
+      this.reasonCounters(obs, reject, code).rejections.inc();
     } else {
-      logEvent(obs.log, `${family}_VALIDATED`, { ...base, duplicate });
+      logEvent(obs.log, m.VALIDATED, { ...base, duplicate });
       if (!duplicate)
-        (family === "DEPOSIT" ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
+        (m === DEPOSIT ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
     }
   }
 
   private orderApplied(
     obs: ServiceObs,
     cmd: PlaceCmd | CancelCmd,
-    fx: UbsEffects,
+    order_id: number,
     reject: number,
     corr: string | undefined,
   ): void {
-    const order_id = fx.out?.order_id ?? 0;
     const place = cmd.kind === CommandKind.Place;
-    const family = place ? "ORDER" : "CANCEL";
+    const m = place ? ORDER : CANCEL;
     if (reject !== 0) {
       const code = errorById(reject).code;
-      logEvent(obs.log, `${family}_REJECTED`, {
+      logEvent(obs.log, m.REJECTED, {
         event_id: order_id > 0 ? String(order_id) : requestEventId(corr),
         user_id: cmd.user_id,
         request_id: corr,
         order_id: order_id > 0 ? order_id : undefined,
         reason: code,
       });
-      obs.metrics.rejections_total.labels({ reason: code }).inc();
-      if (place) obs.metrics.orders_total.labels({ outcome: "rejected", reason: code }).inc();
+      const counters = this.reasonCounters(obs, reject, code);
+      counters.rejections.inc();
+      if (place) counters.orders_rejected.inc();
       return;
     }
-    if (place) obs.metrics.orders_total.labels({ outcome: "accepted", reason: "none" }).inc();
-    const event = `${family}_ACCEPTED`;
+    if (place) this.orders_accepted?.inc();
+    const event = m.ACCEPTED;
     if (!eventEnabled(obs.log, event, order_id)) return;
     logEvent(obs.log, event, {
       event_id: String(order_id),
@@ -118,14 +166,13 @@ export class UbsEvents {
     const cmd = fx.command;
     if (obs === undefined || cmd === null) return;
     if (!isTransferCmd(cmd)) return;
-    const family = transferFamily(cmd);
+    const m = transferMarkers(cmd);
     const base = {
       event_id: transferEventId(cmd),
       user_id: cmd.user_id,
       request_id: cmd.request_id,
     };
-    if (published)
-      logEvent(obs.log, `${family}_TO_SETTLEMENT`, { ...base, topic: "balance.events" });
-    logEvent(obs.log, `${family}_EXIT`, { ...base, replied });
+    if (published) logEvent(obs.log, m.TO_SETTLEMENT, { ...base, topic: "balance.events" });
+    logEvent(obs.log, m.EXIT, { ...base, replied });
   }
 }

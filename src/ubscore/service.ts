@@ -187,7 +187,7 @@ export class UbsService {
       payload: m.payload,
     });
     if (output.skipped) return;
-    this.events.applied(output, m.headers[Header.Correlation]);
+    this.events.applied(output.command, output.out, m.headers[Header.Correlation]);
     const tracing = this.opts.obs?.tracing;
     const span =
       tracing?.enabled === true && m.headers[Header.TraceParent] !== undefined
