@@ -1,18 +1,18 @@
 // HTTP order entry: autocannon (in this process) against `bourse start` (a
-// child process) placing signed limit orders that trade, then against a bare
-// fastify echo route with the same body, in the same run.
+// child process) placing signed limit orders that trade, once with logging on
+// and once with it off, then against a bare fastify echo route with the same
+// body, all in the same run.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type autocannon from "autocannon";
 import { BourseClient } from "../client/mod.ts";
 import { sign } from "../gateway/http/signature.ts";
+import { ROOT, spawnNode, stopChild as stop } from "./child.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
+const root = ROOT;
 
 export interface HttpBenchResult {
   target: string;
@@ -24,31 +24,9 @@ export interface HttpBenchResult {
   errors: number;
 }
 
-async function spawnUp(
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, args, {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
-  });
-  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on("line", (l) => {
-      if (!l.startsWith("{")) return;
-      const m = JSON.parse(l) as { url?: string };
-      if (m.url !== undefined) resolve(m.url);
-    });
-    proc.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
-  });
-  return { proc, url };
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  const exited = once(proc, "exit");
-  proc.kill("SIGTERM");
-  await exited;
+async function spawnUp(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const c = await spawnNode(args, (m) => typeof m.url === "string");
+  return { proc: c.proc, url: String(c.started.url) };
 }
 
 async function cannon(
@@ -78,29 +56,73 @@ function key(dir: string, who: string[]): { api_key: string; secret: string } {
   return JSON.parse(out) as { api_key: string; secret: string };
 }
 
-export async function benchHttp(
+export async function benchHttp(connections: number, seconds: number): Promise<HttpBenchResult[]> {
+  const results: HttpBenchResult[] = [];
+  for (const logging of [true, false])
+    results.push(await orderEntry(connections, seconds, logging));
+  const echo = await spawnUp(["--import", "tsx", join(root, "src/bench/echo-server.ts")]);
+  try {
+    results.push(
+      await cannon(
+        {
+          url: `${echo.url}/echo`,
+          connections,
+          duration: seconds,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: BODIES[0],
+        },
+        "bare_fastify_echo",
+        connections,
+      ),
+    );
+  } finally {
+    await stop(echo.proc);
+  }
+  return results;
+}
+
+// User 1 sells, user 2 buys, at one price: every other order trades.
+const BODIES = [
+  JSON.stringify({
+    symbol: "BTC_USDT",
+    side: "Sell",
+    order_type: "Limit",
+    price: "50000",
+    quantity: "0.0001",
+  }),
+  JSON.stringify({
+    symbol: "BTC_USDT",
+    side: "Buy",
+    order_type: "Limit",
+    price: "50000",
+    quantity: "0.0001",
+  }),
+] as const;
+
+/** One fresh `bourse start` in its own data folder, loaded for `seconds`. */
+async function orderEntry(
   connections: number,
   seconds: number,
   logging: boolean,
-): Promise<HttpBenchResult[]> {
+): Promise<HttpBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-http-"));
-  const results: HttpBenchResult[] = [];
+  const ex = await spawnUp([
+    "--max-semi-space-size=64",
+    join(root, "bin/bourse.js"),
+    "start",
+    "--data-dir",
+    dir,
+    "--port",
+    "0",
+    "--rate-limit-per-s",
+    "0",
+    "--log-dir",
+    join(dir, "logs"),
+    "--log-level",
+    logging ? "info" : "silent",
+  ]);
   try {
-    const ex = await spawnUp([
-      "--max-semi-space-size=64",
-      join(root, "bin/bourse.js"),
-      "start",
-      "--data-dir",
-      dir,
-      "--port",
-      "0",
-      "--rate-limit-per-s",
-      "0",
-      "--log-dir",
-      join(dir, "logs"),
-      "--log-level",
-      logging ? "info" : "silent",
-    ]);
     const op = key(dir, ["--operator"]);
     const users = [key(dir, ["--user", "1"]), key(dir, ["--user", "2"])];
     const admin = new BourseClient({ baseUrl: ex.url, apiKey: op.api_key, secret: op.secret });
@@ -112,75 +134,39 @@ export async function benchHttp(
     ] as const) {
       await admin.transferIn({ request_id: `bench-${i}-${asset}`, user_id: i, asset, amount });
     }
-    // User 1 sells, user 2 buys, at one price: every other order trades.
-    const bodies = [
-      JSON.stringify({
-        symbol: "BTC_USDT",
-        side: "Sell",
-        order_type: "Limit",
-        price: "50000",
-        quantity: "0.0001",
-      }),
-      JSON.stringify({
-        symbol: "BTC_USDT",
-        side: "Buy",
-        order_type: "Limit",
-        price: "50000",
-        quantity: "0.0001",
-      }),
-    ];
     const path = "/api/v1/order/create";
     let n = 0;
-    results.push(
-      await cannon(
-        {
-          url: ex.url,
-          connections,
-          duration: seconds,
-          requests: [
-            {
-              method: "POST",
-              path,
-              setupRequest: (req: autocannon.Request) => {
-                const i = n++ & 1;
-                const body = bodies[i] as string;
-                const u = users[i] as { api_key: string; secret: string };
-                const ts = String(Date.now());
-                req.body = body;
-                req.headers = {
-                  "content-type": "application/json",
-                  "x-bourse-apikey": u.api_key,
-                  "x-bourse-timestamp": ts,
-                  "x-bourse-signature": sign(u.secret, ts, "POST", path, body),
-                };
-                return req;
-              },
+    return await cannon(
+      {
+        url: ex.url,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            method: "POST",
+            path,
+            setupRequest: (req: autocannon.Request) => {
+              const i = n++ & 1;
+              const body = BODIES[i] as string;
+              const u = users[i] as { api_key: string; secret: string };
+              const ts = String(Date.now());
+              req.body = body;
+              req.headers = {
+                "content-type": "application/json",
+                "x-bourse-apikey": u.api_key,
+                "x-bourse-timestamp": ts,
+                "x-bourse-signature": sign(u.secret, ts, "POST", path, body),
+              };
+              return req;
             },
-          ],
-        },
-        logging ? "order_create" : "order_create_logging_off",
-        connections,
-      ),
+          },
+        ],
+      },
+      logging ? "order_create" : "order_create_logging_off",
+      connections,
     );
-    await stop(ex.proc);
-    const echo = await spawnUp(["--import", "tsx", join(root, "src/bench/echo-server.ts")]);
-    results.push(
-      await cannon(
-        {
-          url: `${echo.url}/echo`,
-          connections,
-          duration: seconds,
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: bodies[0],
-        },
-        "bare_fastify_echo",
-        connections,
-      ),
-    );
-    await stop(echo.proc);
   } finally {
+    await stop(ex.proc);
     rmSync(dir, { recursive: true, force: true });
   }
-  return results;
 }

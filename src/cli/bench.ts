@@ -18,7 +18,9 @@ const syncOption = () =>
     .default("batch");
 
 export function benchCommand(): Command {
-  const bench = new Command("bench").description("benchmarks of the core on order-flow files");
+  const bench = new Command("bench").description(
+    "benchmarks: the core on order-flow files, the services, settlement and HTTP",
+  );
 
   bench
     .command("generate")
@@ -159,26 +161,84 @@ export function benchCommand(): Command {
     });
 
   bench
+    .command("pipeline")
+    .description(
+      "orders through the gateway's backend to trade rows, embedded and distributed (NATS JetStream, PostgreSQL) in one run",
+    )
+    .option("--orders <n>", "orders placed (every second one trades)", int, 20_000)
+    .option("--window <n>", "orders in flight at once", int, 256)
+    .option("--users <n>", "users placing them", int, 100)
+    .option("--poll-ms <n>", "how often the store is asked for its newest trade", int, 2)
+    .addOption(
+      new Option("--nats <url>", "NATS server of the distributed run")
+        .default("nats://127.0.0.1:4222")
+        .env("BOURSE_NATS_URL"),
+    )
+    .addOption(
+      new Option("--database-url <url>", "PostgreSQL of the distributed run")
+        .default("postgres://postgres@127.0.0.1:5432/test")
+        .env("BOURSE_DATABASE_URL"),
+    )
+    .option("--no-distributed", "run the embedded exchange only")
+    .option("--config <file>", "assets and symbols config (JSON)")
+    .action(
+      async (o: {
+        orders: number;
+        window: number;
+        users: number;
+        pollMs: number;
+        nats: string;
+        databaseUrl: string;
+        distributed: boolean;
+        config?: string;
+      }) => {
+        const { benchPipeline } = await import("../bench/pipeline.ts");
+        const results = await benchPipeline(
+          {
+            spec: await loadSpec(o.config),
+            orders: o.orders,
+            window: Math.max(1, o.window),
+            users: Math.max(2, o.users),
+            poll_ms: Math.max(1, o.pollMs),
+            nats_url: o.nats,
+            database_url: o.databaseUrl,
+          },
+          o.distributed ? ["embedded", "distributed"] : ["embedded"],
+        );
+        for (const r of results) console.log(JSON.stringify({ mode: "pipeline", ...r }));
+        const [emb, dist] = results;
+        if (emb !== undefined && dist !== undefined && emb.orders_per_s > 0)
+          console.log(
+            JSON.stringify({
+              mode: "pipeline_ratio",
+              distributed_over_embedded:
+                Math.round((dist.orders_per_s / emb.orders_per_s) * 100) / 100,
+            }),
+          );
+      },
+    );
+
+  bench
     .command("http")
     .description(
-      "HTTP order entry with autocannon against bourse start, next to a bare fastify echo route (dev dependency)",
+      "HTTP order entry with autocannon against bourse start, logging on and off, next to a bare fastify echo route (dev dependency)",
     )
     .option("--connections <n>", "concurrent connections", int, 50)
     .option("--seconds <n>", "duration of each run", int, 10)
-    .option("--no-logging", "run the exchange with logging off")
-    .action(async (o: { connections: number; seconds: number; logging: boolean }) => {
+    .action(async (o: { connections: number; seconds: number }) => {
       const { benchHttp } = await import("../bench/http.ts");
-      const results = await benchHttp(o.connections, o.seconds, o.logging);
+      const results = await benchHttp(o.connections, o.seconds);
       for (const r of results) console.log(JSON.stringify({ mode: "http", ...r }));
-      const [order, echo] = results;
-      if (order !== undefined && echo !== undefined && echo.requests_per_s > 0) {
-        console.log(
-          JSON.stringify({
-            mode: "http_ratio",
-            order_over_echo: Math.round((order.requests_per_s / echo.requests_per_s) * 100) / 100,
-          }),
-        );
-      }
+      const [logged, unlogged, echo] = results;
+      if (logged === undefined || unlogged === undefined || echo === undefined) return;
+      const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
+      console.log(
+        JSON.stringify({
+          mode: "http_ratio",
+          order_over_echo: ratio(logged.requests_per_s, echo.requests_per_s),
+          logging_on_over_off: ratio(logged.requests_per_s, unlogged.requests_per_s),
+        }),
+      );
     });
 
   return bench;

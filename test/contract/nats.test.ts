@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { JetStreamLog } from "../../src/transport/mod.ts";
+import { type JetStreamLog, NatsLink } from "../../src/transport/mod.ts";
 import { transportContract } from "./contract.ts";
 import { NATS_URL, natsGate } from "./gate.ts";
 import { natsEnv } from "./nats-env.ts";
@@ -40,6 +40,47 @@ if (gate.run) {
       assert.equal(state.num_ack_pending, 0);
     } finally {
       await env.dispose();
+    }
+  });
+
+  test("NATS: writes coalesce per event-loop turn and still arrive whole and in order", async () => {
+    const a = await NatsLink.open({ servers: NATS_URL });
+    const b = await NatsLink.open({ servers: NATS_URL });
+    try {
+      assert.equal(
+        a.coalesced,
+        true,
+        "the pinned nats.js has the outbound buffer coalescing expects",
+      );
+      const subject = `coalesce.${process.pid}.${Date.now()}`;
+      const got: number[] = [];
+      let done = () => {};
+      const all = new Promise<void>((r) => {
+        done = r;
+      });
+      b.nc.subscribe(subject, {
+        callback: (_err, m) => {
+          got.push(m.data[0] ?? -1, m.data[1] ?? -1);
+          if (got.length === 2000) done();
+        },
+      });
+      await b.nc.flush();
+      // Across microtask rounds of one turn, then across turns.
+      for (let i = 0; i < 1000; i++) {
+        a.nc.publish(subject, new Uint8Array([i >> 8, i & 255]));
+        if (i % 3 === 0) await Promise.resolve();
+        if (i % 250 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await all;
+      const seq = [];
+      for (let i = 0; i < got.length; i += 2) seq.push(((got[i] ?? 0) << 8) | (got[i + 1] ?? 0));
+      assert.deepEqual(
+        seq,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

@@ -6,6 +6,7 @@
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { TransportError } from "../types.ts";
+import { coalesceWrites } from "./coalesce.ts";
 
 export interface NatsConnectOptions {
   /** One URL or several (a cluster), e.g. "nats://127.0.0.1:4222". */
@@ -28,7 +29,11 @@ export class NatsLink {
   private readonly listeners = new Set<() => void>();
   private closing: Promise<void> | null = null;
 
+  /** Whether writes are flushed once per event-loop turn (see coalesce.ts). */
+  readonly coalesced: boolean;
+
   private constructor(readonly nc: NatsConnection) {
+    this.coalesced = coalesceWrites(nc);
     void this.watch();
   }
 
