@@ -1,7 +1,9 @@
 // `npm run bench`: the recorded benchmarks of the core, in one run.
 //
-//   npm run bench            replay (100K and 1M, with nodejs-order-book), durability, recovery, snapshot pause
-//   npm run bench -- replay  only the replay part
+//   npm run bench              replay (100K and 1M, with nodejs-order-book), durability, recovery, snapshot pause
+//   npm run bench -- replay    only the replay part
+//   npm run bench -- services  the services: embedded vs distributed pipeline (needs NATS and
+//                              PostgreSQL), HTTP order entry, logging cost on replay, settlement lag
 //
 // Each measurement runs `bourse bench …` in its own child process (a fresh
 // heap each) and prints its JSON line; the set is written to bench/results/.
@@ -13,6 +15,10 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv[2];
+if (only !== undefined && only !== "replay" && only !== "services") {
+  console.error(`npm run bench: unknown set "${only}" (sets: replay, services)`);
+  process.exit(2);
+}
 const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
 
 function bourse(args: string[]): Record<string, unknown>[] {
@@ -36,14 +42,29 @@ function bourse(args: string[]): Record<string, unknown>[] {
 
 const results: Record<string, Record<string, unknown>[]> = {};
 try {
-  for (const n of [100_000, 1_000_000]) {
+  if (only === "services") {
+    const file = join(tmp, "flow-1000000.ndjson");
+    bourse(["generate", "--commands", "1000000", "--seed", "1", "--out", file]);
+    results.observability = bourse(["replay", file, "--no-heap", "--observe", join(tmp, "logs")]);
+    results.pipeline = bourse(["pipeline"]);
+    results.pipeline_fixed_rate = bourse([
+      "pipeline",
+      "--orders",
+      "10000",
+      "--orders-per-s",
+      "1000",
+    ]);
+    results.http = bourse(["http", "--seconds", "8", "--runs", "3"]);
+    results.settlement = bourse(["settlement", "--trades-per-s", "20000", "--seconds", "5"]);
+  }
+  for (const n of only === "services" ? [] : [100_000, 1_000_000]) {
     const file = join(tmp, `flow-${n}.ndjson`);
     bourse(["generate", "--commands", String(n), "--seed", "1", "--out", file]);
     const args = ["replay", file, "--baseline"];
     if (only !== "replay") args.push("--journal", join(tmp, `journal-${n}`));
     results[`replay_${n}`] = bourse(args);
   }
-  if (only !== "replay") {
+  if (only === undefined) {
     const dir = join(tmp, "journal-1000000");
     results.recovery_without_snapshot = bourse(["recovery", "--journal", dir]);
     results.recovery_with_snapshot = bourse(["recovery", "--journal", dir, "--with-snapshot"]);
@@ -54,7 +75,7 @@ try {
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`;
-const name = only === "replay" ? "replay" : "core";
+const name = only ?? "core";
 writeFileSync(
   join(root, "bench/results", `${name}.json`),
   `${JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2)}\n`,

@@ -56,10 +56,16 @@ function key(dir: string, who: string[]): { api_key: string; secret: string } {
   return JSON.parse(out) as { api_key: string; secret: string };
 }
 
-export async function benchHttp(connections: number, seconds: number): Promise<HttpBenchResult[]> {
+/** Logging on and off alternate `runs` times, so drift of a noisy machine hits both alike. */
+export async function benchHttp(
+  connections: number,
+  seconds: number,
+  runs = 1,
+): Promise<HttpBenchResult[]> {
   const results: HttpBenchResult[] = [];
-  for (const logging of [true, false])
-    results.push(await orderEntry(connections, seconds, logging));
+  for (let r = 0; r < runs; r++)
+    for (const logging of [true, false])
+      results.push(await orderEntry(connections, seconds, logging));
   const echo = await spawnUp(["--import", "tsx", join(root, "src/bench/echo-server.ts")]);
   try {
     results.push(

@@ -42,6 +42,12 @@ export interface PipelineOptions {
   orders: number;
   /** Orders in flight at once. */
   window: number;
+  /**
+   * Open loop: order i is due at i / orders_per_s seconds and is sent then,
+   * whatever is in flight; latencies count from when it was due, so a backlog
+   * shows in them. Null: closed loop, `window` orders in flight.
+   */
+  orders_per_s: number | null;
   users: number;
   poll_ms: number;
   nats_url: string;
@@ -56,6 +62,9 @@ export interface Percentiles {
 
 export interface PipelineResult {
   exchange: "embedded" | "distributed";
+  /** The open-loop rate, or null for a closed loop of `window` orders in flight. */
+  orders_per_s_target: number | null;
+  window: number | null;
   orders: number;
   trades: number;
   /** From the first order submitted to the last reply. */
@@ -190,7 +199,16 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
   };
 }
 
-async function fund(ex: Exchange, s: SymbolSpec, users: number): Promise<void> {
+const QTY_LOTS = 10;
+const priceTicks = (s: SymbolSpec) => Math.floor(s.max_price_ticks / 20);
+
+/** Enough of both assets for every user to place all its orders as either side, twice over. */
+async function fund(ex: Exchange, s: SymbolSpec, users: number, orders: number): Promise<void> {
+  const per_user = 2 * Math.ceil(orders / users);
+  const amount = new Map([
+    [s.base.id, per_user * QTY_LOTS * s.lot_units],
+    [s.quote.id, per_user * QTY_LOTS * priceTicks(s) * s.notional_per_tick_lot],
+  ]);
   await Promise.all(
     Array.from({ length: users }, (_, u) =>
       Promise.all(
@@ -200,7 +218,7 @@ async function fund(ex: Exchange, s: SymbolSpec, users: number): Promise<void> {
             request_id: `pipeline-${u + 1}-${a.id}`,
             user_id: u + 1,
             asset_id: a.id,
-            amount_units: 10 ** (a.decimals + 4),
+            amount_units: amount.get(a.id) ?? 0,
             ts_ms: Date.now(),
           });
           if (r.code !== null) throw new Error(`deposit refused: ${r.code}`);
@@ -217,7 +235,7 @@ async function drive(
   o: PipelineOptions,
 ): Promise<Omit<PipelineResult, "exchange" | "cpu_s">> {
   const pairs = Math.max(1, Math.floor(o.users / 2));
-  const price_ticks = Math.floor(s.max_price_ticks / 20);
+  const price_ticks = priceTicks(s);
   const ack: number[] = [];
   const row: number[] = [];
   // Taker trades whose rows are not visible yet: trade id and submit time.
@@ -245,10 +263,9 @@ async function drive(
       await delay(o.poll_ms);
     }
   })();
-  const place = async (i: number) => {
+  const place = async (i: number, t0: number) => {
     const pair = (i >> 1) % pairs;
     const sell = (i & 1) === 0;
-    const t0 = performance.now();
     const r = await ex.backend.place({
       kind: CommandKind.Place,
       user_id: sell ? 2 * pair + 1 : 2 * pair + 2,
@@ -259,7 +276,7 @@ async function drive(
       post_only: false,
       stp: STP_DEFAULT,
       price_ticks,
-      qty_lots: 10,
+      qty_lots: QTY_LOTS,
       quote_units: 0,
       cid: "",
       ts_ms: Date.now(),
@@ -282,19 +299,29 @@ async function drive(
     let next = 0;
     let done = 0;
     let inflight = 0;
-    const pump = () => {
-      while (inflight < o.window && next < o.orders) {
-        inflight++;
-        place(next++).then(() => {
-          inflight--;
-          if (++done === o.orders) {
-            last_reply_ms = performance.now();
-            resolve();
-          } else pump();
-        }, reject);
-      }
+    const send = (t0: number) => {
+      inflight++;
+      place(next++, t0).then(() => {
+        inflight--;
+        if (++done === o.orders) {
+          last_reply_ms = performance.now();
+          resolve();
+        } else if (o.orders_per_s === null) pump();
+      }, reject);
     };
-    pump();
+    const pump = () => {
+      while (inflight < o.window && next < o.orders) send(performance.now());
+    };
+    const rate = o.orders_per_s;
+    const tick = () => {
+      if (rate === null) return;
+      const now = performance.now();
+      while (next < o.orders && started_ms + (next * 1000) / rate <= now)
+        send(started_ms + (next * 1000) / rate);
+      if (next < o.orders) setTimeout(tick, 1);
+    };
+    if (rate === null) pump();
+    else tick();
   });
   const deadline = performance.now() + 120_000;
   while (pending.length > 0) {
@@ -306,6 +333,8 @@ async function drive(
   await poller;
   const seconds = (last_reply_ms - started_ms) / 1000;
   return {
+    orders_per_s_target: o.orders_per_s,
+    window: o.orders_per_s === null ? o.window : null,
     orders: o.orders,
     trades,
     seconds: Math.round(seconds * 100) / 100,
@@ -327,7 +356,8 @@ async function runOne(
     const ex =
       exchange === "embedded" ? await embedded(o.spec, dir) : await distributed(o.spec, dir, o);
     try {
-      await fund(ex, s, 2 * Math.max(1, Math.floor(o.users / 2)));
+      const users = 2 * Math.max(1, Math.floor(o.users / 2));
+      await fund(ex, s, users, o.orders);
       const before = ex.cpu();
       const r = await drive(ex, s, o);
       const after = ex.cpu();

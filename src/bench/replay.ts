@@ -14,7 +14,8 @@ export interface ReplayResult {
   trades: number;
   resting_orders: number;
   latency_us: { p50: number; p99: number; max: number };
-  heap_bytes_per_resting_order: number;
+  /** Null when not measured (--no-heap). */
+  heap_bytes_per_resting_order: number | null;
   state_hash: string;
   rejected: number;
 }
@@ -62,7 +63,7 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
       p99: round(percentile(latency_ns, 0.99) / 1000),
       max: round((latency_ns[latency_ns.length - 1] ?? 0) / 1000),
     },
-    heap_bytes_per_resting_order: 0,
+    heap_bytes_per_resting_order: null,
     state_hash: hashHex(core.stateHash()),
     rejected,
     core,
