@@ -101,30 +101,20 @@ export function* generateFlow(spec: Spec, options: GenerateOptions): Generator<F
     const buy = rng.next() < 0.5;
     const side = buy ? "Buy" : "Sell";
     const lots = 1 + Math.floor(rng.expo(40));
-    if (x < 0.45) {
-      // Passive: rests away from the mid on round prices (whole steps of 100
-      // ticks), as real books concentrate, so levels grow deep: a few dozen
-      // levels a side holding thousands of orders each by the end of a long run.
-      const step = 100;
-      const base = Math.round(m.mid_ticks / step) * step;
-      const away = step * (1 + Math.floor(rng.expo(8)));
-      const p = buy ? base - away : base + away;
-      const c = `c${++cid}`;
-      m.live.push({ cid: c, user });
-      yield {
-        op: "order",
-        user,
-        symbol: m.name,
-        side,
-        type: "Limit",
-        tif: "GTC",
-        price: price(m, p),
-        quantity: qty(m, lots),
-        cid: c,
-      };
-    } else if (x < 0.5) {
-      // Aggressive GTC: crosses a little, trades, may rest the remainder.
-      const p = buy ? m.mid_ticks + rng.int(0, 20) : m.mid_ticks - rng.int(0, 20);
+    if (x < 0.5) {
+      let p: number;
+      if (x < 0.45) {
+        // Passive: rests away from the mid on round prices (whole steps of 100
+        // ticks), as real books concentrate, so levels grow deep: a few dozen
+        // levels a side holding thousands of orders each by the end of a long run.
+        const step = 100;
+        const base = Math.round(m.mid_ticks / step) * step;
+        const away = step * (1 + Math.floor(rng.expo(8)));
+        p = buy ? base - away : base + away;
+      } else {
+        // Aggressive: crosses a little, trades, may rest the remainder.
+        p = buy ? m.mid_ticks + rng.int(0, 20) : m.mid_ticks - rng.int(0, 20);
+      }
       const c = `c${++cid}`;
       m.live.push({ cid: c, user });
       yield {

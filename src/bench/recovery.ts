@@ -1,7 +1,8 @@
 // Recovery and snapshot measurements for the combined core.
 
-import { CommandKind, type Core, hashHex, type PlaceCmd, type Spec } from "../core/mod.ts";
+import { type Core, hashHex, type Spec } from "../core/mod.ts";
 import { openCore } from "./durable.ts";
+import { restingBook } from "./resting.ts";
 
 export interface RecoveryResult {
   mode: "recovery";
@@ -53,34 +54,10 @@ export async function measureSnapshotPause(
   const dm = await openCore(spec, dir, "batch");
   const s = spec.symbols[0];
   if (s === undefined) throw new Error("no symbol configured");
-  const users = 1000;
-  for (let u = 1; u <= users; u++) {
-    dm.submit({
-      kind: CommandKind.Deposit,
-      request_id: `snap-${u}`,
-      user_id: u,
-      asset_id: s.quote.id,
-      amount_units: 10 ** (s.quote.decimals + 6),
-      ts_ms: 0,
-    });
-  }
-  const mid = Math.floor(s.max_price_ticks / 20);
+  const book = restingBook(s, 1000, 5000, "s");
+  for (const d of book.deposits) dm.submit(d);
   for (let i = 0; i < resting; i++) {
-    const cmd: PlaceCmd = {
-      kind: CommandKind.Place,
-      user_id: 1 + (i % users),
-      symbol_id: s.id,
-      side: 1,
-      order_type: 1,
-      tif: 1,
-      post_only: false,
-      stp: 2,
-      price_ticks: mid - 1 - (i % 5000),
-      qty_lots: 100,
-      quote_units: 0,
-      cid: `s${i}`,
-      ts_ms: 0,
-    };
+    const cmd = book.order(i);
     const { seq } = dm.submit(cmd);
     if (i % 50_000 === 0) await dm.durable(seq);
   }

@@ -3,9 +3,10 @@
 // (UBSCore checks and freezes, matching, settlement of fills, the hash-chained
 // output of every command), not JSON.parse's.
 
-import { CommandKind, Core, hashHex, type PlaceCmd, type Spec } from "../core/mod.ts";
+import { Core, hashHex, type Spec } from "../core/mod.ts";
 import type { Parsed } from "./flow.ts";
 import { heapUsedAfterGc } from "./heap.ts";
+import { restingBook } from "./resting.ts";
 
 export interface ReplayResult {
   commands: number;
@@ -79,37 +80,10 @@ export function heapBytesPerRestingOrder(spec: Spec, count: number): number {
   const s = spec.symbols[0];
   if (s === undefined || count <= 0) return 0;
   const core = new Core(spec);
-  const users = 1000;
-  for (let u = 1; u <= users; u++) {
-    core.apply({
-      kind: CommandKind.Deposit,
-      request_id: `h${u}`,
-      user_id: u,
-      asset_id: s.quote.id,
-      amount_units: 10 ** (s.quote.decimals + 6),
-      ts_ms: 0,
-    });
-  }
-  const mid = Math.floor(s.max_price_ticks / 20);
+  const book = restingBook(s, 1000, 2000, "h");
+  for (const d of book.deposits) core.apply(d);
   const before = heapUsedAfterGc();
-  for (let i = 0; i < count; i++) {
-    const cmd: PlaceCmd = {
-      kind: CommandKind.Place,
-      user_id: 1 + (i % users),
-      symbol_id: s.id,
-      side: 1,
-      order_type: 1,
-      tif: 1,
-      post_only: false,
-      stp: 2,
-      price_ticks: mid - 1 - (i % 2000),
-      qty_lots: 100,
-      quote_units: 0,
-      cid: `h${i}`,
-      ts_ms: 0,
-    };
-    core.apply(cmd);
-  }
+  for (let i = 0; i < count; i++) core.apply(book.order(i));
   const after = heapUsedAfterGc();
   let resting = 0;
   for (const b of core.me.books) if (b !== undefined) resting += b.orders.size;

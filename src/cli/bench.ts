@@ -5,17 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { loadSpec } from "../core/mod.ts";
-
-function int(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${text}`);
-  return n;
-}
-
-const syncOption = () =>
-  new Option("--sync <mode>", 'group commit ("batch") or UNSAFE no fsync ("none")')
-    .choices(["batch", "none"])
-    .default("batch");
+import { ENV, int, syncOption } from "./common.ts";
 
 export function benchCommand(): Command {
   const bench = new Command("bench").description(
@@ -177,12 +167,12 @@ export function benchCommand(): Command {
     .addOption(
       new Option("--nats <url>", "NATS server of the distributed run")
         .default("nats://127.0.0.1:4222")
-        .env("BOURSE_NATS_URL"),
+        .env(ENV.nats),
     )
     .addOption(
       new Option("--database-url <url>", "PostgreSQL of the distributed run")
         .default("postgres://postgres@127.0.0.1:5432/test")
-        .env("BOURSE_DATABASE_URL"),
+        .env(ENV.database_url),
     )
     .option("--no-distributed", "run the embedded exchange only")
     .option("--config <file>", "assets and symbols config (JSON)")

@@ -24,10 +24,6 @@ export function int(text: string): number {
   return n;
 }
 
-export function withEnv(o: Option, name: string): Option {
-  return o.env(name);
-}
-
 export function configOption(): Option {
   return new Option(
     "--config <file>",
@@ -43,6 +39,46 @@ export function syncOption(): Option {
     .choices(["batch", "none"])
     .default("batch")
     .env(ENV.sync);
+}
+
+export function snapshotEveryOption(description: string): Option {
+  return new Option("--snapshot-every <n>", description).argParser(int).default(100_000);
+}
+
+export interface RateLimitFlags {
+  rateLimitPerS: number;
+  rateLimitBurst: number;
+}
+
+/** --rate-limit-per-s and --rate-limit-burst: the same on `start` and `gateway`. */
+export function addRateLimitOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--rate-limit-per-s <n>",
+        "requests per second per API key (0 turns the limit off)",
+      )
+        .argParser(int)
+        .default(50),
+    )
+    .addOption(
+      new Option("--rate-limit-burst <n>", "burst allowed above the rate")
+        .argParser(int)
+        .default(100),
+    );
+}
+
+/** The gateway's rate limit those flags ask for; null when turned off. */
+export function rateLimitFrom(o: RateLimitFlags): { rate_per_s: number; burst: number } | null {
+  return o.rateLimitPerS === 0
+    ? null
+    : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) };
+}
+
+/** The port a listening server got (the asked one unless it was 0). */
+export function boundPort(server: { address(): unknown }, asked: number): number {
+  const a = server.address();
+  return typeof a === "object" && a !== null && "port" in a ? Number(a.port) : asked;
 }
 
 /** --log-*, --otel-* flags, the same on every service command. */

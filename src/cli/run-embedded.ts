@@ -8,7 +8,7 @@ import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
 import { TracedBackend } from "../gateway/traced-backend.ts";
 import { createProcessMetrics, mergeRegistries } from "../obs/mod.ts";
-import { announce } from "./common.ts";
+import { announce, boundPort, rateLimitFrom } from "./common.ts";
 import { obsOptionsFrom, openObs, specFrom } from "./runtime.ts";
 import type { StartOptions } from "./start.ts";
 
@@ -50,16 +50,10 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
     keys: KeyStore.open(data_dir),
     metrics,
     hooks: observeGateway(obs.gateway),
-    options: {
-      rate_limit:
-        o.rateLimitPerS === 0
-          ? null
-          : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) },
-    },
+    options: { rate_limit: rateLimitFrom(o) },
   });
   await app.listen({ port: o.port, host: o.host });
-  const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : o.port;
+  const port = boundPort(app.server, o.port);
   // `bourse snapshot` asks a running exchange for snapshots with this signal.
   process.on("SIGUSR2", () => {
     void Promise.all([ex.ubscore.snapshot(), ex.matching.snapshot()]).then(

@@ -11,7 +11,19 @@ import type { Spec } from "../core/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
 import type { SettlementStore } from "../store/mod.ts";
 import type { NatsTransport } from "../transport/mod.ts";
-import { addObsOptions, announce, configOption, ENV, int, syncOption } from "./common.ts";
+import {
+  addObsOptions,
+  addRateLimitOptions,
+  announce,
+  boundPort,
+  configOption,
+  ENV,
+  int,
+  type RateLimitFlags,
+  rateLimitFrom,
+  snapshotEveryOption,
+  syncOption,
+} from "./common.ts";
 
 interface Common {
   nats: string;
@@ -142,11 +154,7 @@ export function ubscoreCommand(): Command {
     .description("run UBSCore (balances, order admission) as its own process over NATS JetStream")
     .addOption(dataDirOption())
     .addOption(syncOption())
-    .addOption(
-      new Option("--snapshot-every <n>", "inputs between snapshots")
-        .argParser(int)
-        .default(100_000),
-    );
+    .addOption(snapshotEveryOption("inputs between snapshots"));
   common(cmd, 9101);
   return cmd.action(
     (o: Common & { dataDir: string; sync: "batch" | "none"; snapshotEvery: number }) =>
@@ -186,11 +194,7 @@ export function matchingCommand(): Command {
       ),
     )
     .addOption(dataDirOption())
-    .addOption(
-      new Option("--snapshot-every <n>", "inputs between snapshots")
-        .argParser(int)
-        .default(100_000),
-    );
+    .addOption(snapshotEveryOption("inputs between snapshots"));
   common(cmd, 9102);
   return cmd.action((o: Common & { symbols?: string; dataDir: string; snapshotEvery: number }) =>
     run("matching_engine", o, async (spec, t, obs, fail) => {
@@ -262,33 +266,20 @@ export function gatewayCommand(): Command {
     .addOption(new Option("--port <n>", "HTTP port").argParser(int).default(3001).env(ENV.port))
     .addOption(
       new Option("--host <addr>", "address to listen on").default("127.0.0.1").env(ENV.host),
-    )
-    .addOption(
-      new Option(
-        "--rate-limit-per-s <n>",
-        "requests per second per API key (0 turns the limit off)",
-      )
-        .argParser(int)
-        .default(50),
-    )
-    .addOption(
-      new Option("--rate-limit-burst <n>", "burst allowed above the rate")
-        .argParser(int)
-        .default(100),
     );
+  addRateLimitOptions(cmd);
   databaseOptions(cmd);
   common(cmd, 9104);
   return cmd.action(
     (
-      o: Common & {
-        databaseUrl: string;
-        databaseSchema: string;
-        dataDir: string;
-        port: number;
-        host: string;
-        rateLimitPerS: number;
-        rateLimitBurst: number;
-      },
+      o: Common &
+        RateLimitFlags & {
+          databaseUrl: string;
+          databaseSchema: string;
+          dataDir: string;
+          port: number;
+          host: string;
+        },
     ) =>
       run("gateway", o, async (spec, t, obs) => {
         const { buildGatewayApp, KeyStore } = await import("../gateway/mod.ts");
@@ -311,16 +302,10 @@ export function gatewayCommand(): Command {
           keys: KeyStore.open(o.dataDir),
           metrics: mergeRegistries([obs.metrics.registry]),
           hooks: observeGateway(obs),
-          options: {
-            rate_limit:
-              o.rateLimitPerS === 0
-                ? null
-                : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) },
-          },
+          options: { rate_limit: rateLimitFrom(o) },
         });
         await app.listen({ port: o.port, host: o.host });
-        const a = app.server.address();
-        const port = typeof a === "object" && a !== null ? a.port : o.port;
+        const port = boundPort(app.server, o.port);
         return {
           ready: () => backend.ready(),
           stop: async () => {

@@ -2,17 +2,24 @@
 // options are declared here; the exchange itself is loaded when it runs.
 
 import { Command, Option } from "commander";
-import { addObsOptions, configOption, ENV, int, syncOption } from "./common.ts";
+import {
+  addObsOptions,
+  addRateLimitOptions,
+  configOption,
+  ENV,
+  int,
+  type RateLimitFlags,
+  snapshotEveryOption,
+  syncOption,
+} from "./common.ts";
 
-export interface StartOptions {
+export interface StartOptions extends RateLimitFlags {
   dataDir: string;
   port: number;
   host: string;
   config?: string;
   sync: "batch" | "none";
   snapshotEvery: number;
-  rateLimitPerS: number;
-  rateLimitBurst: number;
   [obs: string]: unknown;
 }
 
@@ -38,26 +45,9 @@ export function startCommand(): Command {
     .addOption(configOption())
     .addOption(syncOption())
     .addOption(
-      new Option(
-        "--snapshot-every <n>",
-        "inputs between automatic snapshots of UBSCore and the matching engine",
-      )
-        .argParser(int)
-        .default(100_000),
-    )
-    .addOption(
-      new Option(
-        "--rate-limit-per-s <n>",
-        "requests per second per API key (0 turns the limit off)",
-      )
-        .argParser(int)
-        .default(50),
-    )
-    .addOption(
-      new Option("--rate-limit-burst <n>", "burst allowed above the rate")
-        .argParser(int)
-        .default(100),
+      snapshotEveryOption("inputs between automatic snapshots of UBSCore and the matching engine"),
     );
+  addRateLimitOptions(cmd);
   addObsOptions(cmd);
   return cmd.action(async (o: StartOptions) => {
     const { runEmbedded } = await import("./run-embedded.ts");
