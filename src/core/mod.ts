@@ -71,6 +71,13 @@ export {
   pow10,
 } from "./money.ts";
 export { OpenOrders } from "./open-orders.ts";
+export {
+  OUTPUT_BATCH_COUNT_MAX,
+  OUTPUT_BATCH_VERSION,
+  type OutputBatchView,
+  OutputBatchWriter,
+  readOutputBatch,
+} from "./output-batch.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
 export type * from "./types.ts";
 export { Cause, isTransferCmd } from "./types.ts";
