@@ -220,6 +220,7 @@ async function fund(ex: Exchange, s: SymbolSpec, users: number, orders: number):
             asset_id: a.id,
             amount_units: amount.get(a.id) ?? 0,
             ts_ms: Date.now(),
+            corr: "",
           });
           if (r.code !== null) throw new Error(`deposit refused: ${r.code}`);
         }),
@@ -280,6 +281,7 @@ async function drive(
       quote_units: 0,
       cid: "",
       ts_ms: Date.now(),
+      corr: "",
     });
     const now = performance.now();
     if (r.code !== null) throw new Error(`order refused: ${r.code}`);

@@ -34,6 +34,7 @@ export function restingBook(
       asset_id: s.quote.id,
       amount_units: 10 ** (s.quote.decimals + 6),
       ts_ms: 0,
+      corr: "",
     });
   }
   const mid = Math.floor(s.max_price_ticks / 20);
@@ -53,6 +54,7 @@ export function restingBook(
       quote_units: 0,
       cid: `${tag}${i}`,
       ts_ms: 0,
+      corr: "",
     }),
   };
 }

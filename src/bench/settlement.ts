@@ -64,6 +64,7 @@ function produce(spec: Spec, trades: number, rate: number): { msgs: Scheduled[];
           asset_id: a.id,
           amount_units: 10 ** (a.decimals + 4),
           ts_ms: BASE_TS,
+          corr: "",
         },
         0,
       );
@@ -89,6 +90,7 @@ function produce(spec: Spec, trades: number, rate: number): { msgs: Scheduled[];
       quote_units: 0,
       cid: "",
       ts_ms,
+      corr: "",
     } as const;
     apply({ ...base, user_id: maker, side: 2 }, at_ms);
     made += apply({ ...base, user_id: taker, side: 1 }, at_ms);

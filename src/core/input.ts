@@ -51,6 +51,7 @@ export function transferCommand(
   kind: TransferCmd["kind"],
   t: TransferInput,
   ts_ms: number,
+  corr = "",
 ): TransferCmd {
   const a = assetOf(spec, t.asset);
   return {
@@ -60,6 +61,7 @@ export function transferCommand(
     asset_id: a.id,
     amount_units: parseUnits(t.amount, a.decimals),
     ts_ms,
+    corr,
   };
 }
 
@@ -88,7 +90,7 @@ function enumOf<T extends Record<string, number>>(e: T, text: string, what: stri
   return v;
 }
 
-export function placeCommand(spec: Spec, o: OrderInput, ts_ms: number): PlaceCmd {
+export function placeCommand(spec: Spec, o: OrderInput, ts_ms: number, corr = ""): PlaceCmd {
   const s = symbolOf(spec, o.symbol);
   const side = enumOf(Side, o.side, "side");
   const order_type = enumOf(OrderType, o.order_type, "order_type");
@@ -132,6 +134,7 @@ export function placeCommand(spec: Spec, o: OrderInput, ts_ms: number): PlaceCmd
     quote_units,
     cid: o.cid ?? "",
     ts_ms,
+    corr,
   };
 }
 
@@ -139,6 +142,7 @@ export function cancelCommand(
   user_id: number,
   target: { order_id?: number | undefined; cid?: string | undefined },
   ts_ms: number,
+  corr = "",
 ): CancelCmd {
   if ((target.order_id === undefined) === (target.cid === undefined)) {
     throw new BourseError(Reject.INVALID_ORDER, "give order_id or cid");
@@ -149,5 +153,6 @@ export function cancelCommand(
     order_id: target.order_id ?? 0,
     cid: target.cid ?? "",
     ts_ms,
+    corr,
   };
 }

@@ -21,6 +21,8 @@ export interface TransferCmd {
   amount_units: number;
   /** Set once at the gateway; the core never reads a clock. */
   ts_ms: number;
+  /** The gateway's request id ("" when none): journaled and echoed, so every stage names the request. */
+  corr: string;
 }
 
 export interface PlaceCmd {
@@ -41,6 +43,7 @@ export interface PlaceCmd {
   /** Client order id; "" when none. */
   cid: string;
   ts_ms: number;
+  corr: string;
 }
 
 export interface CancelCmd {
@@ -50,6 +53,7 @@ export interface CancelCmd {
   order_id: number;
   cid: string;
   ts_ms: number;
+  corr: string;
 }
 
 export type Command = TransferCmd | PlaceCmd | CancelCmd;

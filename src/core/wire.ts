@@ -31,6 +31,7 @@ export function writeCommand(w: Writer, c: Command): void {
       w.u16(c.asset_id);
       w.int(c.amount_units);
       w.int(c.ts_ms);
+      w.str(c.corr);
       return;
     case CommandKind.Place:
       w.int(c.user_id);
@@ -45,12 +46,14 @@ export function writeCommand(w: Writer, c: Command): void {
       w.int(c.quote_units);
       w.str(c.cid);
       w.int(c.ts_ms);
+      w.str(c.corr);
       return;
     case CommandKind.Cancel:
       w.int(c.user_id);
       w.int(c.order_id);
       w.str(c.cid);
       w.int(c.ts_ms);
+      w.str(c.corr);
       return;
   }
 }
@@ -67,6 +70,7 @@ export function readCommand(r: Reader): Command {
         asset_id: r.u16(),
         amount_units: r.int(),
         ts_ms: r.int(),
+        corr: r.str(),
       };
     case CommandKind.Place:
       return {
@@ -83,9 +87,17 @@ export function readCommand(r: Reader): Command {
         quote_units: r.int(),
         cid: r.str(),
         ts_ms: r.int(),
+        corr: r.str(),
       };
     case CommandKind.Cancel:
-      return { kind, user_id: r.int(), order_id: r.int(), cid: r.str(), ts_ms: r.int() };
+      return {
+        kind,
+        user_id: r.int(),
+        order_id: r.int(),
+        cid: r.str(),
+        ts_ms: r.int(),
+        corr: r.str(),
+      };
     default:
       throw new InvariantError(`decode: unknown command kind ${kind}`);
   }

@@ -57,6 +57,7 @@ export class CommandStream {
               ? 10 ** a.decimals * (a.name === "USDT" ? 500 : 0.01)
               : 10 ** a.decimals * (a.name === "USDT" ? 2_000_000 : 40),
           ts_ms: this.ts++,
+          corr: "",
         });
       }
     }
@@ -125,6 +126,7 @@ export class CommandStream {
       asset_id: typeof asset === "number" ? asset : asset.id,
       amount_units: amount,
       ts_ms: this.ts,
+      corr: "",
     };
     // Retries resend the very same request: it must be answered, never applied twice.
     this.sent.push(cmd);
@@ -166,6 +168,7 @@ export class CommandStream {
       quote_units: 0,
       cid: this.cid(user_id),
       ts_ms: this.ts,
+      corr: "",
     };
   }
 
@@ -233,18 +236,32 @@ export class CommandStream {
       const owner = this.live.get(order_id);
       // Mostly the owner; sometimes someone else, who must be refused.
       const user_id = owner !== undefined && r.chance(0.9) ? owner : this.user();
-      return { kind: 4, user_id, order_id, cid: "", ts_ms: this.ts };
+      return { kind: 4, user_id, order_id, cid: "", ts_ms: this.ts, corr: "" };
     }
     const user_id = this.user();
     if (x < 0.6 && this.maxOrderId > 0) {
       const lo = Math.max(1, this.maxOrderId - 60);
-      return { kind: 4, user_id, order_id: r.int(lo, this.maxOrderId), cid: "", ts_ms: this.ts };
+      return {
+        kind: 4,
+        user_id,
+        order_id: r.int(lo, this.maxOrderId),
+        cid: "",
+        ts_ms: this.ts,
+        corr: "",
+      };
     }
     if (x < 0.92) {
       const list = this.cidsByUser.get(user_id) ?? [];
       const cid = list.length > 0 ? r.pick(list) : "none";
-      return { kind: 4, user_id, order_id: 0, cid, ts_ms: this.ts };
+      return { kind: 4, user_id, order_id: 0, cid, ts_ms: this.ts, corr: "" };
     }
-    return { kind: 4, user_id, order_id: this.maxOrderId + r.int(1, 5), cid: "", ts_ms: this.ts };
+    return {
+      kind: 4,
+      user_id,
+      order_id: this.maxOrderId + r.int(1, 5),
+      cid: "",
+      ts_ms: this.ts,
+      corr: "",
+    };
   }
 }

@@ -43,7 +43,15 @@ test("core outputs survive encode and decode unchanged, and their hash verifies"
 test("a flipped byte anywhere in a sealed output is detected", () => {
   const ubs = new UbsCore(spec);
   const me = new MatchingEngine(spec);
-  ubs.apply({ kind: 1, request_id: "d", user_id: 5, asset_id: 1, amount_units: 10 ** 8, ts_ms: 1 });
+  ubs.apply({
+    kind: 1,
+    request_id: "d",
+    user_id: 5,
+    asset_id: 1,
+    amount_units: 10 ** 8,
+    ts_ms: 1,
+    corr: "",
+  });
   const step = ubs.apply({
     kind: 3,
     user_id: 5,
@@ -58,6 +66,7 @@ test("a flipped byte anywhere in a sealed output is detected", () => {
     quote_units: 0,
     cid: "x",
     ts_ms: 2,
+    corr: "",
   });
   assert.ok(step.forward);
   const eo = me.apply(step.forward);

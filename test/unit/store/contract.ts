@@ -335,6 +335,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           asset_id: BTC,
           amount_units: 100_000,
           ts_ms: 1_010,
+          corr: "",
         },
         [ev(BUYER, BTC, 2, BalanceKind.Withdraw, -100_000, 0, 299_400, 0, 0, "wd-2")],
       );
@@ -349,6 +350,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           asset_id: BTC,
           amount_units: 5,
           ts_ms: 1_011,
+          corr: "",
         },
         [],
         { reject: Reject.DUPLICATE_REQUEST_ID.id },

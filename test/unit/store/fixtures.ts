@@ -204,6 +204,7 @@ export function day(): Day {
       asset_id: USDT,
       amount_units: 10_000_000_000,
       ts_ms: 1_000,
+      corr: "",
     },
     [ev(BUYER, USDT, 1, BalanceKind.Deposit, 10_000_000_000, 0, 10_000_000_000, 0, 0, "dep-1")],
   );
@@ -215,6 +216,7 @@ export function day(): Day {
       asset_id: BTC,
       amount_units: 100_000_000,
       ts_ms: 1_001,
+      corr: "",
     },
     [ev(SELLER, BTC, 1, BalanceKind.Deposit, 100_000_000, 0, 100_000_000, 0, 0, "dep-2")],
   );
@@ -244,6 +246,7 @@ export function day(): Day {
       quote_units: 0,
       cid: "s-1",
       ts_ms: 1_002,
+      corr: "",
     },
     [ev(SELLER, BTC, 2, BalanceKind.Freeze, -1_000_000, 1_000_000, 99_000_000, 1_000_000, 101)],
     { order_id: 101 },
@@ -277,6 +280,7 @@ export function day(): Day {
       quote_units: 0,
       cid: "",
       ts_ms: 1_003,
+      corr: "",
     },
     [
       ev(
@@ -353,6 +357,7 @@ export function day(): Day {
       quote_units: 0,
       cid: "po-1",
       ts_ms: 1_004,
+      corr: "",
     },
     [
       ev(
@@ -381,7 +386,7 @@ export function day(): Day {
 
   // The seller cancels the rest of 101.
   s.command(
-    { kind: CommandKind.Cancel, user_id: SELLER, order_id: 101, cid: "", ts_ms: 1_005 },
+    { kind: CommandKind.Cancel, user_id: SELLER, order_id: 101, cid: "", ts_ms: 1_005, corr: "" },
     [],
     { order_id: 101 },
   );
@@ -395,7 +400,7 @@ export function day(): Day {
 
   // A cancel of an order the engine does not have.
   s.command(
-    { kind: CommandKind.Cancel, user_id: BUYER, order_id: 555, cid: "", ts_ms: 1_006 },
+    { kind: CommandKind.Cancel, user_id: BUYER, order_id: 555, cid: "", ts_ms: 1_006, corr: "" },
     [],
     { order_id: 555 },
   );
@@ -416,6 +421,7 @@ export function day(): Day {
       asset_id: USDT,
       amount_units: 100_000_000,
       ts_ms: 1_007,
+      corr: "",
     },
     [ev(SELLER, USDT, 2, BalanceKind.Withdraw, -100_000_000, 0, 99_800_000, 0, 0, "wd-1")],
   );
@@ -427,6 +433,7 @@ export function day(): Day {
       asset_id: USDT,
       amount_units: 10_000_000_000,
       ts_ms: 1_008,
+      corr: "",
     },
     [],
     { duplicate: true },
@@ -439,6 +446,7 @@ export function day(): Day {
       asset_id: BTC,
       amount_units: 1_000_000_000,
       ts_ms: 1_009,
+      corr: "",
     },
     [],
     { reject: Reject.INSUFFICIENT_BALANCE.id },

@@ -181,9 +181,10 @@ describe("balance plan", () => {
 
   test("a deposit row without its command is refused", () => {
     const s = new Streams();
-    s.command({ kind: CommandKind.Cancel, user_id: BUYER, order_id: 1, cid: "", ts_ms: 1 }, [
-      ev(BUYER, 2, 1, BalanceKind.Deposit, 1, 0, 1, 0, 0),
-    ]);
+    s.command(
+      { kind: CommandKind.Cancel, user_id: BUYER, order_id: 1, cid: "", ts_ms: 1, corr: "" },
+      [ev(BUYER, 2, 1, BalanceKind.Deposit, 1, 0, 1, 0, 0)],
+    );
     assert.throws(() => planBalance(s.balance), code("BATCH_INVALID"));
   });
 
@@ -196,6 +197,7 @@ describe("balance plan", () => {
       asset_id: 2,
       amount_units: 5,
       ts_ms: 1,
+      corr: "",
     } as const;
     s.command(cmd, [], { reject: Reject.INSUFFICIENT_BALANCE.id });
     s.command({ ...cmd, ts_ms: 2 }, [ev(BUYER, 2, 1, BalanceKind.Withdraw, -5, 0, 0, 0, 0, "w")]);
@@ -219,6 +221,7 @@ describe("batch plan", () => {
         asset_id: 2,
         amount_units: 1.5,
         ts_ms: 1,
+        corr: "",
       },
       [ev(BUYER, 2, 1, BalanceKind.Deposit, 1.5, 0, 1.5, 0, 0, "d")],
     );

@@ -79,6 +79,7 @@ describe("ids and hashes", () => {
         asset_id: 1,
         amount_units: 1,
         ts_ms: 99,
+        corr: "",
       }),
       "withdraw_7_1_99",
     );
