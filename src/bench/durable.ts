@@ -1,9 +1,10 @@
-// Durable replay: the same flow through the combined core with every command
-// journaled first and counted only once its batch is fsynced (group commit).
+// Durable replay: the same flow through the embedded exchange's sequencer, each
+// command applied, its sealed output journaled, and counted only once its
+// batch is fsynced (group commit).
 
 import { readdirSync } from "node:fs";
-import { Core, commandCodec, hashHex, type Spec } from "../core/mod.ts";
-import { DurableMachine } from "../journal/mod.ts";
+import { hashHex, type Spec } from "../core/mod.ts";
+import { openDurableSequencer } from "../pipeline/mod.ts";
 import type { Parsed } from "./flow.ts";
 
 export interface DurableResult {
@@ -26,24 +27,6 @@ const WINDOW = 32_768;
  */
 const BURST = 2048;
 
-export function openCore(
-  spec: Spec,
-  dir: string,
-  sync: "batch" | "none",
-  extra: { snapshot_every_inputs?: number; snapshots_kept?: number } = {},
-) {
-  const codec = commandCodec();
-  return DurableMachine.open({
-    dir,
-    sync,
-    create: () => new Core(spec),
-    restore: (bytes) => Core.restore(spec, bytes),
-    encode: codec.encode,
-    decode: codec.decode,
-    ...extra,
-  });
-}
-
 export async function replayDurable(
   spec: Spec,
   flow: readonly Parsed[],
@@ -58,30 +41,39 @@ export async function replayDurable(
   }
   if (existing.length > 0)
     throw new Error(`${dir} is not empty: a durable replay needs a fresh journal`);
-  const dm = await openCore(spec, dir, sync);
+  const { journal, sequencer } = await openDurableSequencer({ dir, spec, sync });
   const cmds = flow.flatMap((p) => ("cmd" in p ? [p.cmd] : []));
   const submitted_ns = new Float64Array(cmds.length + 1);
   const ack_ns = new Float64Array(cmds.length + 1);
   let acked = 0;
   const t0 = process.hrtime.bigint();
-  dm.onDurable((durable) => {
+  journal.onDurable((durable) => {
     const now = Number(process.hrtime.bigint() - t0);
     for (let s = acked + 1; s <= durable; s++) ack_ns[s] = now - (submitted_ns[s] as number);
     acked = durable;
   });
-  let last = 0;
+  let seq = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  // Every BURST-th answer, so the producer can wait for the window's middle.
+  const marks = new Map<number, Promise<unknown>>();
   for (const cmd of cmds) {
-    const { seq } = dm.submit(cmd);
+    seq++;
     submitted_ns[seq] = Number(process.hrtime.bigint() - t0);
-    last = seq;
-    if (seq - dm.durableSeq() > WINDOW) await dm.durable(seq - WINDOW / 2);
-    else if (seq % BURST === 0) await new Promise<void>((r) => setImmediate(r));
+    tail = sequencer.submit(cmd);
+    if (seq % BURST === 0) {
+      marks.set(seq, tail);
+      marks.delete(seq - 2 * WINDOW);
+      if (seq - journal.durableSeq() > WINDOW) await marks.get(seq - WINDOW / 2);
+      else await new Promise<void>((r) => setImmediate(r));
+    }
   }
-  if (last > 0) await dm.durable(last);
+  const last = seq;
+  await tail;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const stats = dm.journal.stats();
-  const state_hash = hashHex(dm.machine.stateHash());
-  await dm.close();
+  const stats = journal.journal.stats();
+  const state_hash = hashHex(journal.core.stateHash());
+  await sequencer.stop();
+  await journal.close();
   const lat = ack_ns.subarray(1, last + 1).sort();
   const pct = (p: number) =>
     Math.round((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0) / 10) / 100;

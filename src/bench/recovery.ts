@@ -1,7 +1,7 @@
 // Recovery and snapshot measurements for the combined core.
 
-import { type Core, hashHex, type Spec } from "../core/mod.ts";
-import { openCore } from "./durable.ts";
+import { type CoreOutput, hashHex, type Spec } from "../core/mod.ts";
+import { openDurableSequencer } from "../pipeline/mod.ts";
 import { restingBook } from "./resting.ts";
 
 export interface RecoveryResult {
@@ -14,10 +14,10 @@ export interface RecoveryResult {
 
 /** Open a journal directory as the core would after a crash; report how long it took. */
 export async function measureRecovery(spec: Spec, dir: string): Promise<RecoveryResult> {
-  const dm = await openCore(spec, dir, "batch");
-  const r = dm.recovery;
-  const state_hash = hashHex(dm.machine.stateHash());
-  await dm.close();
+  const { journal } = await openDurableSequencer({ dir, spec, sync: "batch" });
+  const r = journal.recovery;
+  const state_hash = hashHex(journal.core.stateHash());
+  await journal.close();
   return {
     mode: "recovery",
     snapshot_seq: r.snapshot_seq,
@@ -29,10 +29,10 @@ export async function measureRecovery(spec: Spec, dir: string): Promise<Recovery
 
 /** Recover, then write a snapshot of the recovered state (what `bourse snapshot` does offline). */
 export async function snapshotDir(spec: Spec, dir: string) {
-  const dm = await openCore(spec, dir, "batch");
-  const report = await dm.snapshot();
-  const state_hash = hashHex(dm.machine.stateHash());
-  await dm.close();
+  const { journal } = await openDurableSequencer({ dir, spec, sync: "batch" });
+  const report = await journal.snapshot();
+  const state_hash = hashHex(journal.core.stateHash());
+  await journal.close();
   return { ...report, state_hash };
 }
 
@@ -51,26 +51,28 @@ export async function measureSnapshotPause(
   resting: number,
   rounds = 5,
 ): Promise<SnapshotPauseResult> {
-  const dm = await openCore(spec, dir, "batch");
+  const { journal, sequencer } = await openDurableSequencer({ dir, spec, sync: "batch" });
   const s = spec.symbols[0];
   if (s === undefined) throw new Error("no symbol configured");
   const book = restingBook(s, 1000, 5000, "s");
-  for (const d of book.deposits) dm.submit(d);
+  let tail: Promise<CoreOutput> | null = null;
+  for (const d of book.deposits) tail = sequencer.submit(d);
   for (let i = 0; i < resting; i++) {
-    const cmd = book.order(i);
-    const { seq } = dm.submit(cmd);
-    if (i % 50_000 === 0) await dm.durable(seq);
+    tail = sequencer.submit(book.order(i));
+    if (i % 50_000 === 0) await tail;
   }
+  await tail;
   const pauses: number[] = [];
   let last = { bytes: 0, write_ms: 0 };
   for (let i = 0; i < rounds; i++) {
-    const r = await dm.snapshot();
+    const r = await journal.snapshot();
     pauses.push(r.pause_ms);
     last = r;
   }
   let count = 0;
-  for (const b of (dm.machine as Core).me.books) if (b !== undefined) count += b.orders.size;
-  await dm.close();
+  for (const b of journal.core.me.books) if (b !== undefined) count += b.orders.size;
+  await sequencer.stop();
+  await journal.close();
   pauses.sort((a, b) => a - b);
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {

@@ -7,6 +7,7 @@
 
 import { Reader, Writer } from "./codec.ts";
 import type { Spec } from "./config.ts";
+import { CommandKind } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
 import { GENESIS_HASH, hash64 } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
@@ -38,6 +39,7 @@ export class Core {
       prev_hash: this.prev_hash,
       hash: 0n,
       input: cmd,
+      symbol_id: step.forward?.symbol_id ?? (cmd.kind === CommandKind.Place ? cmd.symbol_id : 0),
       order_id: step.out.order_id,
       reject: step.out.reject,
       duplicate: step.out.duplicate,

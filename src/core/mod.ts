@@ -3,6 +3,12 @@
 export { BookSide, Level, RestingOrder } from "./book.ts";
 export { Reader, Writer } from "./codec.ts";
 export {
+  COMMAND_BATCH_COUNT_MAX,
+  COMMAND_BATCH_VERSION,
+  encodeCommandBatch,
+  readCommandBatch,
+} from "./command-batch.ts";
+export {
   type AssetConfig,
   type AssetSpec,
   type BourseConfig,
@@ -97,8 +103,10 @@ export {
   readBalanceOutput,
   readCommand,
   readCoreOutput,
+  readCoreOutputHead,
   readEngineOutput,
   readMatchInput,
+  sealedHash,
   verifySealed,
   WIRE_VERSION,
   writeBalanceOutput,

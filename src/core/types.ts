@@ -180,6 +180,8 @@ export interface CoreOutput {
   prev_hash: bigint;
   hash: bigint;
   input: Command;
+  /** The symbol the command concerned (a cancel's: its order's, once found); 0 for transfers. */
+  symbol_id: number;
   /** The order id assigned to an accepted order, or the target of a cancel. */
   order_id: number;
   /** Error registry id; 0 when accepted. */

@@ -403,6 +403,7 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   w.int(o.output_seq);
   w.u64(o.prev_hash);
   writeCommand(w, o.input);
+  w.u16(o.symbol_id);
   w.int(o.order_id);
   w.u16(o.reject);
   w.bool(o.duplicate);
@@ -419,6 +420,7 @@ export function readCoreOutput(r: Reader): CoreOutput {
     output_seq: r.int(),
     prev_hash: r.u64(),
     input: readCommand(r),
+    symbol_id: r.u16(),
     order_id: r.int(),
     reject: r.u16(),
     duplicate: r.bool(),
@@ -485,4 +487,25 @@ export function commandCodec(): {
       return readCommand(r);
     },
   };
+}
+
+/** The head of a sealed CoreOutput: what recovery needs to apply its command again. */
+export function readCoreOutputHead(bytes: Uint8Array): {
+  output_seq: number;
+  prev_hash: bigint;
+  command: Command;
+} {
+  const r = new Reader(bytes);
+  version(r, "CoreOutput");
+  const output_seq = r.int();
+  const prev_hash = r.u64();
+  return { output_seq, prev_hash, command: readCommand(r) };
+}
+
+/** The hash a sealed message carries in its last 8 bytes. */
+export function sealedHash(bytes: Uint8Array): bigint {
+  if (bytes.length < 9) throw new InvariantError("sealed message shorter than its hash");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readBigUInt64LE(
+    bytes.length - 8,
+  );
 }

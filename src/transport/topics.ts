@@ -3,7 +3,10 @@
 
 export const Topic = {
   BalanceOperations: "balance.operations",
+  /** The sequencer's input in distributed mode: command batches from every gateway, one total order. */
   Orders: "orders",
+  /** The sequencer's output batches, one hash chain: settlement and the gateways follow it. */
+  Outputs: "engine.outputs",
   BalanceEvents: "balance.events",
   validatedOrders: (symbol: string) => `validated_orders.${symbol}`,
   engineOutputs: (symbol: string) => `engine.outputs.${symbol}`,
@@ -14,4 +17,6 @@ export const Subject = {
   Balances: "ubscore.balances",
   /** Order book depth from the matching engine owning the symbol. */
   depth: (symbol: string) => `matching.depth.${symbol}`,
+  /** A transfer request id's first application, from the sequencer. */
+  Transfer: "sequencer.transfer",
 } as const;

@@ -36,6 +36,11 @@ export interface SubscribeOptions {
   from_seq: number;
   /** Durable consumer name, unique per consuming service and topic. */
   name: string;
+  /**
+   * A consumer that keeps no position worth keeping (a gateway following the
+   * outputs from the tail): transports may forget it soon after it stops.
+   */
+  transient?: boolean;
 }
 
 export interface Subscription {

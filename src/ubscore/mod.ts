@@ -6,8 +6,10 @@ export {
   engineReply,
   eventIdOfTransfer,
   type OrderReply,
+  orderReplyOf,
   type ReplyTrade,
   refusedReply,
   type TransferReply,
   transferReply,
+  transferReplyOf,
 } from "./replies.ts";

@@ -6,6 +6,7 @@
 import {
   type CancelCmd,
   CommandKind,
+  type CoreOutput,
   type EngineOutput,
   errorById,
   type PlaceCmd,
@@ -167,5 +168,91 @@ export function engineReply(eo: EngineOutput, spec: Spec): OrderReply {
     remaining_lots: update?.remaining_lots ?? 0,
     filled_quote_units: update?.filled_quote_units ?? 0,
     trades,
+  };
+}
+
+/**
+ * The answer to an order or cancel from the core's output for it: a refusal
+ * before the book, or the order's status and its own fills as taker.
+ */
+export function orderReplyOf(out: CoreOutput, spec: Spec): OrderReply {
+  const cmd = out.input as PlaceCmd | CancelCmd;
+  const order_id = out.order_id;
+  let update = null;
+  for (let i = out.updates.length - 1; i >= 0; i--) {
+    const u = out.updates[i];
+    if (u !== undefined && u.order_id === order_id) {
+      update = u;
+      break;
+    }
+  }
+  if (update === null && out.reject !== 0) return refusedReply(cmd, out.reject, order_id);
+  const s = spec.symbolById[out.symbol_id];
+  const trades: ReplyTrade[] = [];
+  for (const t of out.trades) {
+    if (t.taker_order_id !== order_id) continue;
+    const buys = t.taker_side === Side.Buy;
+    trades.push({
+      trade_id: t.trade_id,
+      price_ticks: t.price_ticks,
+      qty_lots: t.qty_lots,
+      quote_units: t.quote_units,
+      fee_units: buys ? t.buyer_fee_units : t.seller_fee_units,
+      fee_asset_id: (buys ? s?.base.id : s?.quote.id) ?? 0,
+      is_maker: false,
+    });
+  }
+  return {
+    kind: cmd.kind === CommandKind.Place ? "order" : "cancel",
+    code: codeOf(out.reject),
+    order_id,
+    symbol_id: out.symbol_id,
+    status: update === null ? null : (statusName[update.status] ?? null),
+    reason: update === null ? null : codeOf(update.reason),
+    filled_lots: update?.filled_lots ?? 0,
+    remaining_lots: update?.remaining_lots ?? 0,
+    filled_quote_units: update?.filled_quote_units ?? 0,
+    trades,
+  };
+}
+
+/**
+ * The answer to a deposit or withdrawal from the core's output. A retried
+ * request id names the first application's outcome; its balance after comes
+ * from `first` (the core's record of it), or is null when unknown here.
+ */
+export function transferReplyOf(
+  out: CoreOutput,
+  first: { avail: number; frozen: number; ts_ms: number } | null,
+): TransferReply {
+  const cmd = out.input as TransferCmd;
+  const event = out.events[0];
+  const applied = out.reject === 0;
+  let avail: number | null = null;
+  let frozen: number | null = null;
+  if (applied && !out.duplicate && event !== undefined) {
+    avail = event.avail;
+    frozen = event.frozen;
+  } else if (applied && out.duplicate && first !== null) {
+    avail = first.avail;
+    frozen = first.frozen;
+  }
+  const ts = out.duplicate && first !== null ? first.ts_ms : cmd.ts_ms;
+  return {
+    kind: "transfer",
+    code: codeOf(out.reject),
+    duplicate: out.duplicate,
+    request_id: cmd.request_id,
+    user_id: cmd.user_id,
+    asset_id: cmd.asset_id,
+    amount_units: cmd.amount_units,
+    avail_units: avail,
+    frozen_units: frozen,
+    event_id: eventIdOfTransfer(
+      cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
+      cmd.user_id,
+      cmd.asset_id,
+      ts,
+    ),
   };
 }

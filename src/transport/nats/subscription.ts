@@ -162,6 +162,8 @@ export class DurableSubscription implements Subscription {
       opt_start_seq: this.expected,
       filter_subject: this.names.subject,
       max_ack_pending: this.tuning.max_ack_pending,
+      // A transient follower's consumer goes once it has been idle a minute.
+      ...(this.options.transient === true ? { inactive_threshold: nanos(60_000) } : {}),
       ack_wait: nanos(this.tuning.ack_wait_ms),
       max_deliver: -1,
       replay_policy: ReplayPolicy.Instant,

@@ -1,0 +1,31 @@
+// Public surface of the order path: its declaration (pipeline.ts), the
+// sequencer and its durability, and the intakes gateways use.
+
+export {
+  CoreJournal,
+  type CoreJournalOptions,
+  decodeSequencerSnapshot,
+  encodeSequencerSnapshot,
+  type RecoveryReport,
+  type SnapshotReport,
+} from "./core-journal.ts";
+export { balanceRows, depthOf, LocalIntake } from "./local-intake.ts";
+export { LogIntake, type LogIntakeOptions } from "./log-intake.ts";
+export {
+  type DurableSequencerOptions,
+  type EmbeddedPipeline,
+  type EmbeddedPipelineOptions,
+  openDurableSequencer,
+  PipelineStartError,
+  type SettlementStage,
+  sequencerDir,
+  startEmbeddedPipeline,
+} from "./pipeline.ts";
+export {
+  type Durability,
+  type OutputSink,
+  Sequencer,
+  SequencerBusyError,
+  type SequencerOptions,
+} from "./sequencer.ts";
+export { lastOutput, SequencerService, type SequencerServiceOptions } from "./sequencer-service.ts";

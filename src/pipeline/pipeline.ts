@@ -1,0 +1,259 @@
+// The order path, declared once. Every mode runs these stages in this order;
+// only what carries a command between them differs.
+//
+//   gateway ── intake ──► sequencer: UBSCore hold ─► matching ─► UBSCore settle ─► sealed output
+//                              │                                                   (one encoding,
+//                              ▼                                                    one hash chain)
+//                         durability: embedded, the output journal (group commit);
+//                                     distributed, the input topic the gateways wrote
+//                              │
+//                              ▼  released once durable, in order, as output batches
+//           ┌──────────────────┼─────────────────────┬─────────────────────┐
+//        answers           settlement            market data          engine.outputs
+//     (the gateway)   (worker thread, or its    (streams, depth)     (distributed: settlement
+//                       own process)                                  and gateways follow it)
+//
+// Embedded (`bourse start`): everything below runs in one process; the
+// sequencer's thread does only intake, the core and the journal hand-off.
+// Distributed: `bourse ubscore` runs the sequencer over the input topic
+// (sequencer-service.ts), `bourse gateway` runs the intake over the topics
+// (log-intake.ts), `bourse settlement` follows engine.outputs.
+
+import { join } from "node:path";
+import { type CoreOutput, OutputBatchWriter, type Spec } from "../core/mod.ts";
+import { PipelineBackend, type SettledPosition } from "../gateway/pipeline-backend.ts";
+import type { SettlementStore } from "../store/mod.ts";
+import { CoreJournal, type CoreJournalOptions, type RecoveryReport } from "./core-journal.ts";
+import { LocalIntake } from "./local-intake.ts";
+import { type OutputSink, Sequencer, type SequencerOptions } from "./sequencer.ts";
+
+/** Settlement as the embedded pipeline drives it (a worker thread writing the database). */
+export interface SettlementStage extends OutputSink, SettledPosition {
+  /** The last output the database holds, read at start, and its hash. */
+  readonly start: { seq: number; hash: bigint };
+  /** Why settlement stopped, or null. */
+  failure(): unknown;
+  /** Write what was handed over, then stop. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPipelineOptions {
+  spec: Spec;
+  data_dir: string;
+  /** "none" is UNSAFE: acknowledged commands can be lost on a crash. */
+  sync?: "batch" | "none";
+  snapshot_every_outputs?: number;
+  snapshots_kept?: number;
+  /** Start settlement; it reports where its database stands. */
+  settlement: () => Promise<SettlementStage>;
+  /** The store the gateway reads history from. */
+  store: SettlementStore;
+  /** Extra consumers of released outputs (market data, tests). */
+  sinks?: OutputSink[];
+  on_applied?: (out: CoreOutput) => void;
+  on_backpressure?: (engaged: boolean, sink: string, backlog: number) => void;
+  /** Called once when any stage stops on an error. */
+  on_failure?: (stage: string, err: unknown) => void;
+}
+
+export interface EmbeddedPipeline {
+  sequencer: Sequencer;
+  journal: CoreJournal;
+  settlement: SettlementStage;
+  backend: PipelineBackend;
+  recovery: RecoveryReport;
+  /** The first error any stage stopped on, or null. */
+  failure(): unknown;
+  stop(): Promise<void>;
+}
+
+/** The sequencer's folder inside an embedded exchange's data folder. */
+export function sequencerDir(data_dir: string): string {
+  return join(data_dir, "sequencer");
+}
+
+export interface DurableSequencerOptions
+  extends Omit<CoreJournalOptions, "dir">,
+    Pick<SequencerOptions, "on_applied" | "on_backpressure"> {
+  /** The sequencer's own folder (journal/ and snapshots/). */
+  dir: string;
+  /** Called when a snapshot fails: the disk refuses writes, and nothing may go on. */
+  on_snapshot_error?: (err: unknown) => void;
+}
+
+/**
+ * The sequencer over its own journal, recovered, with nothing downstream yet:
+ * what the embedded exchange, the crash tests and the durable benchmarks run.
+ */
+export async function openDurableSequencer(
+  o: DurableSequencerOptions,
+): Promise<{ journal: CoreJournal; sequencer: Sequencer }> {
+  const journal = await CoreJournal.open(o);
+  const sequencer = new Sequencer(journal.core, journal, {
+    ...(o.on_applied === undefined ? {} : { on_applied: o.on_applied }),
+    ...(o.on_backpressure === undefined ? {} : { on_backpressure: o.on_backpressure }),
+  });
+  sequencer.addSink(
+    snapshotTrigger(journal, (err) => {
+      sequencer.fail(err);
+      o.on_snapshot_error?.(err);
+    }),
+  );
+  return { journal, sequencer };
+}
+
+export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise<EmbeddedPipeline> {
+  let settlement: SettlementStage | null = null;
+  let first: unknown = null;
+  const failed = (name: string, err: unknown) => {
+    if (first !== null) return;
+    first = err;
+    sequencer.fail(err);
+    o.on_failure?.(name, err);
+  };
+  const { journal, sequencer } = await openDurableSequencer({
+    dir: sequencerDir(o.data_dir),
+    spec: o.spec,
+    sync: o.sync ?? "batch",
+    snapshot_every_outputs: o.snapshot_every_outputs ?? 100_000,
+    snapshots_kept: o.snapshots_kept ?? 2,
+    // Keep every record settlement has not committed, and the last it has,
+    // whose hash the next start checks against the database.
+    retain_from: () => Math.max(1, settlement?.settledSeq() ?? 1),
+    ...(o.on_applied === undefined ? {} : { on_applied: o.on_applied }),
+    ...(o.on_backpressure === undefined ? {} : { on_backpressure: o.on_backpressure }),
+    on_snapshot_error: (err) => failed("sequencer", err),
+  });
+  try {
+    settlement = await o.settlement();
+    await checkDownstream(journal, settlement.start);
+    await catchUp(journal, settlement);
+  } catch (err) {
+    await settlement?.stop().catch(() => undefined);
+    await journal.close().catch(() => undefined);
+    throw err;
+  }
+  const stage = settlement;
+  sequencer.addSink(stage);
+  for (const s of o.sinks ?? []) sequencer.addSink(s);
+  const backend = new PipelineBackend({
+    spec: o.spec,
+    intake: new LocalIntake(o.spec, sequencer),
+    store: o.store,
+    settled: stage,
+  });
+  const watch = setInterval(() => {
+    const j = journal.failure();
+    if (j !== null) failed("sequencer", j);
+    const s = stage.failure();
+    if (s !== null) failed("settlement", s);
+    sequencer.checkBackpressure();
+  }, 200);
+  watch.unref();
+  let stopped = false;
+  return {
+    sequencer,
+    journal,
+    settlement: stage,
+    backend,
+    recovery: journal.recovery,
+    failure: () => first ?? journal.failure() ?? stage.failure(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(watch);
+      backend.setReady(false);
+      await sequencer.stop();
+      await journal.close();
+      await stage.stop();
+    },
+  };
+}
+
+/** After each released batch, let the journal take a snapshot when one is due. */
+function snapshotTrigger(journal: CoreJournal, fail: (err: unknown) => void): OutputSink {
+  return {
+    name: "snapshots",
+    deliver() {
+      try {
+        journal.maybeSnapshot();
+      } catch (err) {
+        fail(err);
+      }
+    },
+    backlog: () => 0,
+  };
+}
+
+/**
+ * Refuse to serve when the database downstream holds outputs the journal does
+ * not, or different ones: the journal lost acknowledged commands, or the two
+ * belong to different exchanges. Serving would show balances that disagree
+ * with history.
+ */
+async function checkDownstream(
+  journal: CoreJournal,
+  settled: { seq: number; hash: bigint },
+): Promise<void> {
+  const end = journal.core.output_seq;
+  if (settled.seq > end) {
+    throw new PipelineStartError(
+      `the settlement database holds outputs up to ${settled.seq} but the journal ends at ${end}: acknowledged commands are missing from the journal (or the database belongs to another exchange); restore the journal or start with an empty data folder`,
+    );
+  }
+  if (settled.seq === 0) return;
+  if (settled.seq < journal.journal.firstSeq()) {
+    throw new PipelineStartError(
+      `the settlement database stands at output ${settled.seq} but the journal keeps outputs from ${journal.journal.firstSeq()} only: settlement cannot catch up`,
+    );
+  }
+  let hash: bigint | null = null;
+  await journal.journal.read(
+    settled.seq,
+    (_seq, record) => {
+      hash = Buffer.from(record.buffer, record.byteOffset, record.byteLength).readBigUInt64LE(
+        record.length - 8,
+      );
+    },
+    settled.seq,
+  );
+  if (hash !== settled.hash) {
+    throw new PipelineStartError(
+      `output ${settled.seq} in the journal does not hash as the settlement database recorded it: the two hold different histories`,
+    );
+  }
+}
+
+/** Hand settlement what it has not committed, straight from the journal. */
+async function catchUp(journal: CoreJournal, settlement: SettlementStage): Promise<void> {
+  const end = journal.core.output_seq;
+  const from = settlement.start.seq + 1;
+  if (from > end) return;
+  const writer = new OutputBatchWriter();
+  await journal.journal.read(
+    from,
+    async (seq, record) => {
+      writer.push(seq, record);
+      if (writer.size < CATCH_UP_BATCH && seq !== end) return;
+      const bytes = writer.take();
+      if (bytes !== null) settlement.deliver(bytes, []);
+      // Hold the reading back while settlement has a lot in hand: memory stays bounded.
+      if (settlement.backlog() > CATCH_UP_AHEAD) {
+        await settlement.waitFor(seq - CATCH_UP_AHEAD / 2, CATCH_UP_WAIT_MS);
+      }
+    },
+    end,
+  );
+}
+
+const CATCH_UP_BATCH = 4096;
+const CATCH_UP_AHEAD = 65_536;
+const CATCH_UP_WAIT_MS = 600_000;
+
+/** The exchange cannot start safely; the message says why and what to do. */
+export class PipelineStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PipelineStartError";
+  }
+}
