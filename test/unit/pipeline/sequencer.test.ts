@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   type Command,
-  compile,
   type CoreOutput,
+  compile,
   DEFAULT_CONFIG,
   hashHex,
   InvariantError,
@@ -85,10 +85,12 @@ test("answers, outputs and reads wait for the fdatasync that covers them", async
   while (io.syncCalls === 0) await new Promise((r) => setImmediate(r));
   assert.equal(journal.core.output_seq, 50, "applied at once");
   let read_done = false;
-  const read = sequencer.read(() => journal.core.output_seq).then((v) => {
-    read_done = true;
-    return v;
-  });
+  const read = sequencer
+    .read(() => journal.core.output_seq)
+    .then((v) => {
+      read_done = true;
+      return v;
+    });
   await new Promise((r) => setImmediate(r));
   assert.equal(answered, 0, "no answer before its fdatasync returned");
   assert.equal(sink.seqs.length, 0, "no output before its fdatasync returned");
@@ -101,7 +103,10 @@ test("answers, outputs and reads wait for the fdatasync that covers them", async
     cmds.map((_, i) => i + 1),
   );
   assert.equal(await read, 50);
-  assert.deepEqual(sink.seqs, outs.map((o) => o.output_seq));
+  assert.deepEqual(
+    sink.seqs,
+    outs.map((o) => o.output_seq),
+  );
   await sequencer.stop();
   await journal.close();
 });
