@@ -80,7 +80,12 @@ test("answers, outputs and reads wait for the fdatasync that covers them", async
   io.syncCalls = 0;
   const cmds = commands(50);
   let answered = 0;
-  const answers = cmds.map((c) => sequencer.submit(c).then((o) => (answered++, o)));
+  const answers = cmds.map((c) =>
+    sequencer.submit(c).then((o) => {
+      answered++;
+      return o;
+    }),
+  );
   // Let the sequencer apply everything and the journal reach its fdatasync.
   while (io.syncCalls === 0) await new Promise((r) => setImmediate(r));
   assert.equal(journal.core.output_seq, 50, "applied at once");
