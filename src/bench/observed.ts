@@ -7,10 +7,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CommandKind, Core, type CoreOutput, hashHex, type Spec } from "../core/mod.ts";
-import { type MatchedView, MatchingEvents } from "../matching/events.ts";
-import { createServiceObs, OBS_DEFAULTS, type ServiceObs } from "../obs/mod.ts";
-import { UbsEvents } from "../ubscore/events.ts";
+import { Core, type CoreOutput, hashHex, type Spec } from "../core/mod.ts";
+import { createServiceObs, OBS_DEFAULTS } from "../obs/mod.ts";
+import { coreObserver } from "../pipeline/observe.ts";
 import type { Parsed } from "./flow.ts";
 
 const BURST = 1024;
@@ -48,34 +47,6 @@ async function run(spec: Spec, cmds: readonly CoreOutput["input"][], hook: Hook 
   return { seconds, state_hash: hashHex(core.stateHash()) };
 }
 
-/** What the services log and count for one command, fed from the combined core's output. */
-function observer(spec: Spec, ubs_obs: ServiceObs, me_obs: ServiceObs): Hook {
-  const ubs = new UbsEvents(ubs_obs, spec);
-  const me = new MatchingEvents(me_obs, spec);
-  const any_symbol_id = spec.symbols[0]?.id ?? 0;
-  const view = {
-    symbol_id: 0,
-    updates: [] as MatchedView["updates"],
-    trades: [] as MatchedView["trades"],
-    reject: 0,
-    input: { kind: 1 as 1 | 2, order_id: 0, user_id: 0 },
-  };
-  return (out) => {
-    const cmd = out.input;
-    ubs.applied(cmd, out, undefined);
-    if (out.reject !== 0) return;
-    if (cmd.kind !== CommandKind.Place && cmd.kind !== CommandKind.Cancel) return;
-    // A cancel's symbol is not in the combined output; any symbol's name makes a line of the same cost.
-    view.symbol_id = cmd.kind === CommandKind.Place ? cmd.symbol_id : any_symbol_id;
-    view.updates = out.updates;
-    view.trades = out.trades;
-    view.input.kind = cmd.kind === CommandKind.Place ? 1 : 2;
-    view.input.order_id = out.order_id;
-    view.input.user_id = cmd.user_id;
-    me.output(view);
-  };
-}
-
 function logFiles(dir: string): { lines: number; bytes: number } {
   let bytes = 0;
   let lines = 0;
@@ -107,7 +78,7 @@ export async function replayObserved(
     const me_obs = createServiceObs("matching", options);
     await ubs_obs.log.open();
     await me_obs.log.open();
-    const observed = await run(spec, cmds, observer(spec, ubs_obs, me_obs));
+    const observed = await run(spec, cmds, coreObserver(spec, ubs_obs, me_obs));
     await Promise.all([ubs_obs.close(), me_obs.close()]);
     best_observed = Math.min(best_observed, observed.seconds);
     if (plain.state_hash !== observed.state_hash) {

@@ -22,7 +22,6 @@ import {
   type RateLimitFlags,
   rateLimitFrom,
   snapshotEveryOption,
-  syncOption,
 } from "./common.ts";
 
 interface Common {
@@ -83,6 +82,8 @@ interface Running {
   stop(): Promise<void>;
   ready(): boolean;
   obs: ServiceObs;
+  /** Take a snapshot now (the sequencer); absent where a service has no state of its own. */
+  snapshot?: () => Promise<{ seq: number; path: string }>;
   details: Record<string, unknown>;
 }
 
@@ -151,82 +152,59 @@ async function run(
 
 export function ubscoreCommand(): Command {
   const cmd = new Command("ubscore")
-    .description("run UBSCore (balances, order admission) as its own process over NATS JetStream")
-    .addOption(dataDirOption())
-    .addOption(syncOption())
-    .addOption(snapshotEveryOption("inputs between snapshots"));
-  common(cmd, 9101);
-  return cmd.action(
-    (o: Common & { dataDir: string; sync: "batch" | "none"; snapshotEvery: number }) =>
-      run("ubscore", o, async (spec, t, obs, fail) => {
-        const { lockDataDir } = await import("../embedded/lock.ts");
-        const { UbsService } = await import("../ubscore/service.ts");
-        mkdirSync(o.dataDir, { recursive: true });
-        const unlock = lockDataDir(o.dataDir);
-        const svc = await UbsService.start({
-          spec,
-          log: t.log,
-          rpc: t.rpc,
-          dir: join(o.dataDir, "ubscore"),
-          sync: o.sync,
-          snapshot_every_inputs: o.snapshotEvery,
-          obs,
-          on_failure: fail,
-        });
-        return {
-          ready: () => svc.failed() === null,
-          stop: async () => {
-            await svc.stop();
-            unlock();
-          },
-          details: { data_dir: o.dataDir },
-        };
-      }),
-  );
-}
-
-export function matchingCommand(): Command {
-  const cmd = new Command("matching")
-    .description("run a matching engine for some symbols as its own process over NATS JetStream")
-    .addOption(
-      new Option("--symbols <list>", "comma-separated symbols this engine owns (default: all)").env(
-        ENV.symbols,
-      ),
+    .description(
+      "run the sequencer (UBSCore and the matching engines, applying the orders topic in order) as its own process over NATS JetStream",
     )
     .addOption(dataDirOption())
-    .addOption(snapshotEveryOption("inputs between snapshots"));
-  common(cmd, 9102);
-  return cmd.action((o: Common & { symbols?: string; dataDir: string; snapshotEvery: number }) =>
-    run("matching_engine", o, async (spec, t, obs, fail) => {
+    .addOption(snapshotEveryOption("outputs between snapshots"));
+  common(cmd, 9101);
+  return cmd.action((o: Common & { dataDir: string; snapshotEvery: number }) =>
+    run("ubscore", o, async (spec, t, obs, fail) => {
       const { lockDataDir } = await import("../embedded/lock.ts");
-      const { MatchingService } = await import("../matching/service.ts");
-      const symbols =
-        o.symbols === undefined
-          ? spec.symbols.map((s) => s.name)
-          : o.symbols.split(",").map((s) => s.trim());
-      const dir = join(o.dataDir, `matching-${symbols.join("-")}`);
-      mkdirSync(dir, { recursive: true });
-      const unlock = lockDataDir(dir);
-      const svc = await MatchingService.start({
+      const { SequencerService } = await import("../pipeline/mod.ts");
+      const { coreObserver, releaseMarkers } = await import("../pipeline/observe.ts");
+      const { obsOptionsFrom, openObs } = await import("./runtime.ts");
+      const { Topic } = await import("../transport/mod.ts");
+      mkdirSync(o.dataDir, { recursive: true });
+      const unlock = lockDataDir(o.dataDir);
+      // The matching engines run in this process and keep their own log.
+      const me_obs = await openObs("matching_engine", obsOptionsFrom(o));
+      const svc = await SequencerService.start({
         spec,
         log: t.log,
         rpc: t.rpc,
-        dir,
-        symbols,
-        snapshot_every_inputs: o.snapshotEvery,
-        obs,
+        dir: join(o.dataDir, "sequencer"),
+        snapshot_every_outputs: o.snapshotEvery,
+        on_applied: coreObserver(spec, obs, me_obs),
         on_failure: fail,
       });
+      svc.sequencer.addSink(releaseMarkers(obs, Topic.Outputs));
       return {
         ready: () => svc.failed() === null,
         stop: async () => {
           await svc.stop();
+          await me_obs.close();
           unlock();
         },
-        details: { symbols },
+        snapshot: () => svc.snapshot(),
+        details: { data_dir: o.dataDir },
       };
     }),
   );
+}
+
+export function matchingCommand(): Command {
+  return new Command("matching")
+    .description(
+      "no longer a process of its own: the matching engines run inside `bourse ubscore` (the sequencer)",
+    )
+    .allowUnknownOption()
+    .action(() => {
+      process.stderr.write(
+        "bourse matching: the matching engines now run inside the sequencer (`bourse ubscore`), so an order needs no network hop and no second durable write between balances and books; start `bourse ubscore` alone\n",
+      );
+      process.exitCode = 2;
+    });
 }
 
 async function postgres(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
@@ -284,18 +262,25 @@ export function gatewayCommand(): Command {
       run("gateway", o, async (spec, t, obs) => {
         const { buildGatewayApp, KeyStore } = await import("../gateway/mod.ts");
         const { observeGateway } = await import("../gateway/observe.ts");
-        const { ServiceBackend } = await import("../gateway/service-backend.ts");
+        const { PipelineBackend } = await import("../gateway/pipeline-backend.ts");
         const { TracedBackend } = await import("../gateway/traced-backend.ts");
         const { mergeRegistries } = await import("../obs/mod.ts");
+        const { LogIntake } = await import("../pipeline/mod.ts");
+        const { StorePosition } = await import("../pipeline/store-position.ts");
         const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
-        const backend = new ServiceBackend({
+        const intake = new LogIntake({
           spec,
           log: t.log,
           rpc: t.rpc,
-          store,
           transport_ready: () => t.ready,
         });
-        await backend.start();
+        await intake.start();
+        const backend = new PipelineBackend({
+          spec,
+          intake,
+          store,
+          settled: new StorePosition(store),
+        });
         const app = buildGatewayApp({
           backend: new TracedBackend(backend, obs.tracing),
           spec,
@@ -310,7 +295,7 @@ export function gatewayCommand(): Command {
           ready: () => backend.ready(),
           stop: async () => {
             await app.close();
-            backend.close();
+            await intake.stop();
             await store.close();
           },
           details: { url: `http://${o.host}:${port}` },

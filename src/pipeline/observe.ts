@@ -1,0 +1,73 @@
+// The sequencer's markers and counters. UBSCore and the matching engine run
+// in the sequencer's thread but keep their own logs (ubscore.log,
+// matching_engine.log) and markers, written from the core's output as each
+// command is applied; the transfer markers that say a command left the
+// sequencer are written when its output is released (durable).
+
+import {
+  CommandKind,
+  type CoreOutput,
+  isTransferCmd,
+  type Spec,
+  type TransferCmd,
+} from "../core/mod.ts";
+import { type MatchedView, MatchingEvents } from "../matching/events.ts";
+import { logEvent, type ServiceObs } from "../obs/mod.ts";
+import { transferEventId, UbsEvents } from "../ubscore/events.ts";
+import type { OutputSink } from "./sequencer.ts";
+
+/** The per-command hook: UBSCore's markers, then the engine's when the command reached a book. */
+export function coreObserver(
+  spec: Spec,
+  ubs_obs: ServiceObs | undefined,
+  me_obs: ServiceObs | undefined,
+): (out: CoreOutput) => void {
+  const ubs = new UbsEvents(ubs_obs, spec);
+  const me = new MatchingEvents(me_obs, spec);
+  // One view object reused for every output: the engine's markers read only these fields.
+  const view = {
+    symbol_id: 0,
+    updates: [] as MatchedView["updates"],
+    trades: [] as MatchedView["trades"],
+    reject: 0,
+    input: { kind: 1 as 1 | 2, order_id: 0, user_id: 0 },
+  };
+  return (out) => {
+    const cmd = out.input;
+    ubs.applied(cmd, out, cmd.corr === "" ? undefined : cmd.corr);
+    if (cmd.kind !== CommandKind.Place && cmd.kind !== CommandKind.Cancel) return;
+    // A refusal (before the book, or of a cancel the book did not know) matched nothing.
+    if (out.reject !== 0 && out.updates.length === 0) return;
+    view.symbol_id = out.symbol_id;
+    view.updates = out.updates;
+    view.trades = out.trades;
+    view.reject = out.reject;
+    view.input.kind = cmd.kind === CommandKind.Place ? 1 : 2;
+    view.input.order_id = out.order_id;
+    view.input.user_id = cmd.user_id;
+    me.output(view);
+  };
+}
+
+/** Released outputs: a transfer has left UBSCore for settlement and its answer. */
+export function releaseMarkers(ubs_obs: ServiceObs | undefined, topic: string): OutputSink {
+  return {
+    name: "markers",
+    deliver(_batch, outputs) {
+      if (ubs_obs === undefined) return;
+      for (const o of outputs) {
+        const cmd = o.input;
+        if (!isTransferCmd(cmd)) continue;
+        const family = cmd.kind === CommandKind.Deposit ? "DEPOSIT" : "WITHDRAW";
+        const base = {
+          event_id: transferEventId(cmd as TransferCmd),
+          user_id: cmd.user_id,
+          request_id: cmd.request_id,
+        };
+        logEvent(ubs_obs.log, `${family}_TO_SETTLEMENT`, { ...base, topic });
+        logEvent(ubs_obs.log, `${family}_EXIT`, { ...base, replied: cmd.corr !== "" });
+      }
+    },
+    backlog: () => 0,
+  };
+}
