@@ -1,6 +1,6 @@
 // Faults under load in distributed mode: with orders and transfers flowing
 // through the gateway, each process is killed with SIGKILL in turn and
-// restarted (UBSCore, matching, settlement, the gateway), the NATS server is
+// restarted (the sequencer, settlement, the gateway), the NATS server is
 // killed and restarted, and PostgreSQL is cut off for a while. Afterwards:
 // nothing acknowledged is lost, nothing is applied twice, conservation holds,
 // and settlement's tables equal those an uninterrupted settlement builds from
@@ -224,12 +224,7 @@ describe("distributed mode under faults", {
     );
   };
 
-  for (const service of [
-    "ubscore",
-    "matching",
-    "settlement",
-    "gateway",
-  ] as const satisfies ServiceName[]) {
+  for (const service of ["ubscore", "settlement", "gateway"] as const satisfies ServiceName[]) {
     test(`kill -9 ${service} under load, then restart it`, async () => {
       await answeredMore(20, `load running before ${service} is killed`);
       await d.procs.get(service)?.kill();

@@ -1,6 +1,7 @@
-// The four services as separate processes over NATS JetStream and
-// PostgreSQL, each run by its `bourse <service>` command, with a stream prefix
-// and a database schema of their own so test runs never meet.
+// The exchange as separate processes over NATS JetStream and PostgreSQL: the
+// sequencer (`bourse ubscore`, UBSCore with the matching engines), settlement
+// and a gateway, each run by its `bourse <service>` command, with a stream
+// prefix and a database schema of their own so test runs never meet.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -14,7 +15,7 @@ import { spawnBourse } from "./exchange-process.ts";
 import { NATS_URL, PG_URL, uniqueName } from "./gates.ts";
 import type { LedgerRow } from "./seed-scenario.ts";
 
-export type ServiceName = "ubscore" | "matching" | "settlement" | "gateway";
+export type ServiceName = "ubscore" | "settlement" | "gateway";
 
 const BIN = new URL("../../bin/bourse.js", import.meta.url).pathname;
 
@@ -59,8 +60,6 @@ export class Distributed {
     switch (service) {
       case "ubscore":
         return ["ubscore", "--data-dir", join(this.dir, "ubscore"), ...common];
-      case "matching":
-        return ["matching", "--data-dir", join(this.dir, "matching"), ...common];
       case "settlement":
         return ["settlement", ...db, ...common];
       case "gateway":
@@ -86,7 +85,7 @@ export class Distributed {
 
   /** Upstream first, so each service finds what it consumes. */
   async start(): Promise<string> {
-    for (const s of ["ubscore", "matching", "settlement", "gateway"] as const)
+    for (const s of ["ubscore", "settlement", "gateway"] as const)
       await this.startService(s);
     return this.gatewayUrl();
   }
@@ -97,7 +96,7 @@ export class Distributed {
 
   async stop(): Promise<(number | null)[]> {
     const codes: (number | null)[] = [];
-    for (const s of ["gateway", "ubscore", "matching", "settlement"] as const) {
+    for (const s of ["gateway", "ubscore", "settlement"] as const) {
       const p = this.procs.get(s);
       if (p !== undefined) codes.push(await p.stop());
       this.procs.delete(s);
