@@ -1,11 +1,11 @@
 // The whole exchange under order load, embedded and distributed, in one run.
 // The load comes through the gateway's backend (no HTTP, which `bench http`
 // measures on its own), so both modes pay for the same hops after the
-// gateway: UBSCore journal and admission, matching, UBSCore applying the
-// engine output, and settlement writing the rows. Embedded: all four services
-// in this process over the local log, settling into SQLite. Distributed:
-// UBSCore, matching and settlement as `bourse` child processes over NATS
-// JetStream, settling into PostgreSQL, with this process as the gateway.
+// gateway: the sequencer (UBSCore, matching, UBSCore settling the fills) and
+// its one durable write, and settlement writing the rows. Embedded: the whole
+// exchange in this process (output journal, settlement into SQLite).
+// Distributed: the sequencer and settlement as `bourse` child processes over
+// NATS JetStream, settling into PostgreSQL, with this process as the gateway.
 //
 // Order-to-trade-row latency is taken from the moment an order is submitted
 // to the moment the store shows the trade it made as taker. The store is
@@ -31,7 +31,9 @@ import {
 } from "../core/mod.ts";
 import { startEmbedded } from "../embedded/exchange.ts";
 import type { ExchangeBackend } from "../gateway/backend.ts";
-import { ServiceBackend } from "../gateway/service-backend.ts";
+import { PipelineBackend } from "../gateway/pipeline-backend.ts";
+import { LogIntake } from "../pipeline/mod.ts";
+import { StorePosition } from "../pipeline/store-position.ts";
 import { openPostgresStore, type SettlementStore } from "../store/mod.ts";
 import { connectNats } from "../transport/mod.ts";
 import { streamNamePrefix } from "../transport/nats/names.ts";
@@ -153,7 +155,6 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
   };
   const services: [string, string[]][] = [
     ["ubscore", ["ubscore", "--data-dir", join(dir, "ubscore")]],
-    ["matching", ["matching", "--data-dir", join(dir, "matching")]],
     ["settlement", ["settlement", "--database-url", o.database_url, "--database-schema", name]],
   ];
   try {
@@ -170,14 +171,19 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
   const transport = await connectNats({ servers: [o.nats_url], prefix: name, name: "bench-gw" });
   const store = await openPostgresStore(o.database_url, { symbols: spec.symbols, schema: name });
   await store.migrate();
-  const backend = new ServiceBackend({
+  const intake = new LogIntake({
     spec,
     log: transport.log,
     rpc: transport.rpc,
-    store,
     transport_ready: () => transport.ready,
   });
-  await backend.start();
+  await intake.start();
+  const backend = new PipelineBackend({
+    spec,
+    intake,
+    store,
+    settled: new StorePosition(store),
+  });
   const nats = pidsNamed("nats-server");
   const postgres = pidsNamed("postgres");
   return {
@@ -191,7 +197,7 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
       return out;
     },
     stop: async () => {
-      backend.close();
+      await intake.stop();
       await store.close();
       await transport.close();
       await cleanup();
