@@ -22,6 +22,8 @@ interface Child {
   proc: ChildProcess;
   ready: Promise<{ seq: number; recovery: { snapshot_seq: number; replayed: number } }>;
   acked: () => number;
+  /** Resolves once the child reports seq durable (or exits). */
+  ackedAt: (seq: number) => Promise<void>;
   next: () => Promise<Record<string, unknown>>;
   exited: Promise<void>;
 }
@@ -37,6 +39,7 @@ function start(dir: string): Child {
   // Writes racing the SIGKILL fail with EPIPE; those commands were never journaled.
   proc.stdin?.on("error", () => undefined);
   let acked = 0;
+  let ackWaiters: { seq: number; resolve: () => void }[] = [];
   const waiting: ((m: Record<string, unknown>) => void)[] = [];
   const queued: Record<string, unknown>[] = [];
   let resolveReady: (v: {
@@ -52,18 +55,30 @@ function start(dir: string): Child {
   rl.on("line", (line) => {
     const m = JSON.parse(line) as Record<string, unknown>;
     if (m.ready) resolveReady(m as never);
-    else if (typeof m.acked === "number") acked = Math.max(acked, m.acked);
-    else {
+    else if (typeof m.acked === "number") {
+      acked = Math.max(acked, m.acked);
+      const due = ackWaiters.filter((w) => w.seq <= acked);
+      ackWaiters = ackWaiters.filter((w) => w.seq > acked);
+      for (const w of due) w.resolve();
+    } else {
       const w = waiting.shift();
       if (w) w(m);
       else queued.push(m);
     }
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  void exited.then(() => {
+    for (const w of ackWaiters) w.resolve();
+    ackWaiters = [];
+  });
   return {
     proc,
     ready,
     acked: () => acked,
+    ackedAt: (seq) =>
+      seq <= acked
+        ? Promise.resolve()
+        : new Promise((resolve) => ackWaiters.push({ seq, resolve })),
     next: () =>
       new Promise((r) => {
         const m = queued.shift();
@@ -117,8 +132,10 @@ test(`the durable core survives ${KILLS} SIGKILLs without losing or repeating a 
         log.push(cmd);
         send(child, { cmd });
       }
-      // Kill at a random point: often mid-stream, sometimes after everything is durable.
-      await new Promise((r) => setTimeout(r, rng.int(1, 60)));
+      // Kill at a random point of the stream: once a random share of this round's
+      // commands is durable (all of it now and then), while the rest is in flight.
+      const share = rng.chance(0.15) ? batch : rng.int(0, batch - 1);
+      await child.ackedAt(ready.seq + share);
       ackedBefore = child.acked();
       child.proc.kill("SIGKILL");
       await child.exited;
