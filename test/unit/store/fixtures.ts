@@ -14,6 +14,7 @@ import {
   compile,
   DEFAULT_CONFIG,
   OrderType,
+  OutputBatchWriter,
   Side,
   Stp,
   TimeInForce,
@@ -131,6 +132,27 @@ export function dayCommands(): Command[] {
 
 export function run(commands: readonly Command[], core = new Core(SPEC)): CoreOutput[] {
   return commands.map((c) => core.apply(c));
+}
+
+/** The outputs and their sealed encodings (what output batches carry). */
+export function sealedRun(
+  commands: readonly Command[],
+  core = new Core(SPEC),
+): { outputs: CoreOutput[]; sealed: Buffer[] } {
+  const outputs: CoreOutput[] = [];
+  const sealed: Buffer[] = [];
+  for (const c of commands) {
+    outputs.push(core.apply(c));
+    sealed.push(Buffer.from(core.lastEncoded()));
+  }
+  return { outputs, sealed };
+}
+
+/** One output batch of consecutive sealed outputs, the first being output first_seq. */
+export function outputBatch(first_seq: number, sealed: readonly Uint8Array[]): Uint8Array {
+  const w = new OutputBatchWriter();
+  sealed.forEach((s, i) => w.push(first_seq + i, s));
+  return w.take() ?? new Uint8Array();
 }
 
 export function day(): Day {
