@@ -153,6 +153,8 @@ export class SettlementApplier {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && this.failure === null) {
+      // Let batches that already arrived (messages, deliveries) join this transaction.
+      await new Promise((resolve) => setImmediate(resolve));
       const taken = this.take();
       const outputs: CoreOutput[] = [];
       let consumed = 0;

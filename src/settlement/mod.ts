@@ -10,3 +10,14 @@ export {
   type SettlementWorkerOptions,
   startSettlementWorker,
 } from "./worker-client.ts";
+export {
+  type SettlementConsumer,
+  type SettlementOptions,
+  startSettlement,
+} from "./consumer.ts";
+export {
+  BALANCE_STREAM,
+  engineStream,
+  SettlementService,
+  type SettlementServiceOptions,
+} from "./legacy.ts";

@@ -5,7 +5,6 @@
 
 import type { CoreOutput } from "../core/mod.ts";
 import { checkLinks, firstUnapplied, sameHash } from "./chain.ts";
-import { hashToHex } from "./hex.ts";
 import type { LedgerTails } from "./ledger-tails.ts";
 import { type AccountSpan, checkAccounts, planOutputs, rowCounts, type WritePlan } from "./plan.ts";
 import {
@@ -15,7 +14,7 @@ import {
   type StoredPosition,
   type SymbolAssets,
 } from "./types.ts";
-import { POSITION_UPSERT, type TableRows, tableRows } from "./writes.ts";
+import { PositionRow } from "./rows.ts";
 
 /** What a transaction has to write, or nothing when the stored position covers the batch. */
 export interface Step {
@@ -53,11 +52,8 @@ export function stepOf(
   };
 }
 
-export function positionRows(p: StoredPosition): TableRows {
-  const t = tableRows(POSITION_UPSERT);
-  t.values.push(p.stream, p.seq, hashToHex(p.hash), p.clock_ms, p.source_seq);
-  t.count = 1;
-  return t;
+export function positionRows(p: StoredPosition): PositionRow {
+  return new PositionRow(p);
 }
 
 /** Accounts whose stored last seq the cache does not know. */

@@ -6,7 +6,6 @@
 // candles: every field is an associative fold in stream order.
 
 import { InvariantError, Side, type Trade } from "../core/mod.ts";
-import type { SqlValue } from "./writes.ts";
 
 /** Interval name (Binance's) -> length in ms. Aligned to the Unix epoch (UTC). */
 export const KLINE_INTERVALS = {
@@ -55,7 +54,8 @@ export function addExact(a: number | bigint, b: number): number | bigint {
   return a + BigInt(b);
 }
 
-interface Candle {
+/** One candle of the batch, as folded; written by KLINE_UPSERT (rows.ts). */
+export interface Candle {
   symbol_id: number;
   interval_s: number;
   open_time_ms: number;
@@ -127,30 +127,8 @@ export class KlineFold {
     }
   }
 
-  /** Rows in KLINE_UPSERT's column order. */
-  rows(out: SqlValue[]): number {
-    let n = 0;
-    const emit = (c: Candle) => {
-      out.push(
-        c.symbol_id,
-        c.interval_s,
-        c.open_time_ms,
-        c.open_ticks,
-        c.high_ticks,
-        c.low_ticks,
-        c.close_ticks,
-        c.volume_lots,
-        c.quote_units,
-        c.taker_buy_volume_lots,
-        c.taker_buy_quote_units,
-        c.trade_count,
-        c.first_trade_id,
-        c.last_trade_id,
-      );
-      n++;
-    };
-    for (const c of this.done) emit(c);
-    for (const c of this.current.values()) emit(c);
-    return n;
+  /** Every candle the batch touched, those it left first. */
+  candles(): Candle[] {
+    return [...this.done, ...this.current.values()];
   }
 }

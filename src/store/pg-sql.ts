@@ -5,7 +5,7 @@
 // of one batch touch disjoint rows (plan.ts folds each order and candle to
 // one write), which is what lets them share one statement and one snapshot.
 
-import { type SqlValue, type TableRows, type WriteSpec, widthOf } from "./writes.ts";
+import { type Planned, type SqlValue, type WriteSpec, widthOf } from "./writes.ts";
 
 /** One table's write, its parameters numbered from `first`. */
 export function pgWrite(spec: WriteSpec, first = 1): string {
@@ -45,17 +45,14 @@ function quoted(v: SqlValue): string {
  * column. Built here rather than by the driver's generic value conversion,
  * which costs more client CPU than the server spends inserting the rows.
  */
-export function pgParams(t: TableRows): string[] {
+export function pgParams(t: Planned): string[] {
   const width = widthOf(t.spec);
-  const v = t.values;
-  const out: string[] = [];
-  for (let c = 0; c < width; c++) {
-    let s = "{";
-    for (let r = 0; r < t.count; r++) {
-      if (r > 0) s += ",";
-      s += quoted(v[r * width + c] ?? null);
-    }
-    out.push(`${s}}`);
+  const cols: string[] = new Array(width).fill("{");
+  const row: SqlValue[] = new Array(width);
+  for (let r = 0; r < t.count; r++) {
+    t.row(r, row);
+    const sep = r === 0 ? "" : ",";
+    for (let c = 0; c < width; c++) cols[c] += sep + quoted(row[c] ?? null);
   }
-  return out;
+  return cols.map((s) => `${s}}`);
 }

@@ -15,7 +15,6 @@
 import {
   CommandKind,
   type CoreOutput,
-  type OrderStatus,
   OrderStatus as Status,
   type PlaceCmd,
   Reject,
@@ -23,20 +22,19 @@ import {
 } from "../core/mod.ts";
 import { settledTime } from "./clock.ts";
 import { StoreError } from "./errors.ts";
-import { transferEventId } from "./event-id.ts";
 import { KlineFold } from "./klines.ts";
-import type { SymbolAssets } from "./types.ts";
 import {
-  KLINE_UPSERT,
-  LEDGER_INSERT,
-  ORDER_INSERT,
-  ORDER_UPDATE,
-  type SqlValue,
-  TRADE_INSERT,
-  TRANSFER_UPSERT,
-  type TableRows,
-  tableRows,
-} from "./writes.ts";
+  KlineRows,
+  LedgerRows,
+  type OrderFold,
+  OrderInserts,
+  OrderUpdates,
+  TradeRows,
+  type TransferFold,
+  TransferRows,
+} from "./rows.ts";
+import type { SymbolAssets } from "./types.ts";
+import type { Planned } from "./writes.ts";
 
 /** One account's ledger rows in the batch: the database must hold first - 1 as its last seq. */
 export interface AccountSpan {
@@ -47,12 +45,12 @@ export interface AccountSpan {
 }
 
 export interface WritePlan {
-  orderInserts: TableRows;
-  orderUpdates: TableRows;
-  trades: TableRows;
-  ledger: TableRows;
-  transfers: TableRows;
-  klines: TableRows;
+  orderInserts: OrderInserts;
+  orderUpdates: OrderUpdates;
+  trades: TradeRows;
+  ledger: LedgerRows;
+  transfers: TransferRows;
+  klines: KlineRows;
   accounts: AccountSpan[];
   /** The settled clock after the last output. */
   clock_ms: number;
@@ -61,7 +59,7 @@ export interface WritePlan {
 }
 
 /** Every table of the plan, in write order (the position is written after). */
-export function planTables(p: WritePlan): TableRows[] {
+export function planTables(p: WritePlan): Planned[] {
   return [p.orderInserts, p.orderUpdates, p.trades, p.ledger, p.transfers, p.klines];
 }
 
@@ -76,25 +74,12 @@ export function rowCounts(p: WritePlan): { rows: number; tables: Record<string, 
   return { rows, tables };
 }
 
-interface OrderFold {
-  /** The command that placed it, when the order was accepted in this batch. */
-  placed: PlaceCmd | null;
-  created_ts_ms: number;
-  status: OrderStatus;
-  filled_lots: number;
-  remaining_lots: number;
-  filled_quote_units: number;
-  reason: number;
-  updated_ts_ms: number;
-  output_seq: number;
-}
-
 class Planner {
   readonly orders = new Map<number, OrderFold>();
-  readonly transfers = new Map<string, SqlValue[]>();
+  readonly transfers = new Map<string, TransferFold>();
   readonly klines = new KlineFold();
-  readonly trades = tableRows(TRADE_INSERT);
-  readonly ledger = tableRows(LEDGER_INSERT);
+  readonly trades = new TradeRows();
+  readonly ledger = new LedgerRows();
   /** user -> (asset -> span): continuity inside the batch, and what to check against the database. */
   private readonly spans = new Map<number, Map<number, AccountSpan>>();
   readonly accounts: AccountSpan[] = [];
@@ -127,6 +112,7 @@ class Planner {
       const f = this.orders.get(u.order_id);
       if (f === undefined) {
         this.orders.set(u.order_id, {
+          order_id: u.order_id,
           placed: null,
           created_ts_ms: 0,
           status: u.status,
@@ -150,33 +136,15 @@ class Planner {
   }
 
   private tradesOf(o: CoreOutput, at_ms: number): void {
-    const v = this.trades.values;
     for (const t of o.trades) {
       this.symbol(t.symbol_id, `trade ${t.trade_id}`);
-      v.push(
-        t.symbol_id,
-        t.trade_id,
-        t.price_ticks,
-        t.qty_lots,
-        t.quote_units,
-        t.taker_side,
-        t.taker_order_id,
-        t.maker_order_id,
-        t.taker_user_id,
-        t.maker_user_id,
-        t.buyer_fee_units,
-        t.seller_fee_units,
-        at_ms,
-        o.output_seq,
-      );
-      this.trades.count++;
+      this.trades.add(t, at_ms, o.output_seq);
       this.klines.add(t, at_ms);
     }
     this.trade_count += o.trades.length;
   }
 
   private events(o: CoreOutput, at_ms: number): void {
-    const v = this.ledger.values;
     for (const e of o.events) {
       let assets = this.spans.get(e.user_id);
       if (assets === undefined) {
@@ -196,21 +164,7 @@ class Planner {
       } else {
         span.last = e.seq;
       }
-      v.push(
-        e.user_id,
-        e.asset_id,
-        e.seq,
-        e.kind,
-        e.delta_avail,
-        e.delta_frozen,
-        e.avail,
-        e.frozen,
-        e.ref_id,
-        e.ref,
-        at_ms,
-        o.output_seq,
-      );
-      this.ledger.count++;
+      this.ledger.add(e, at_ms, o.output_seq);
     }
   }
 }
@@ -228,18 +182,8 @@ const transferRows: CommandRows = (o, at_ms, p) => {
   if (o.duplicate || o.reject === Reject.DUPLICATE_REQUEST_ID.id) return;
   const c = o.input as TransferCmd;
   const before = p.transfers.get(c.request_id);
-  if (before !== undefined && (before[5] === 0 || o.reject !== 0)) return;
-  p.transfers.set(c.request_id, [
-    c.request_id,
-    c.kind,
-    c.user_id,
-    c.asset_id,
-    c.amount_units,
-    o.reject,
-    transferEventId(c),
-    at_ms,
-    o.output_seq,
-  ]);
+  if (before !== undefined && (before.reject === 0 || o.reject !== 0)) return;
+  p.transfers.set(c.request_id, { cmd: c, reject: o.reject, at_ms, output_seq: o.output_seq });
 };
 
 /**
@@ -262,6 +206,7 @@ const placeRows: CommandRows = (o, at_ms, p) => {
     );
   }
   p.orders.set(o.order_id, {
+    order_id: o.order_id,
     placed: c,
     created_ts_ms: at_ms,
     status: own ? Status.New : Status.Rejected,
@@ -284,59 +229,6 @@ const COMMAND_ROWS = new Map<number, CommandRows>([
   [CommandKind.Cancel, noRows],
 ]);
 
-function checkIntegers(t: TableRows): void {
-  const v = t.values;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (typeof x === "number" && !Number.isSafeInteger(x)) {
-      throw new StoreError("BATCH_INVALID", `${t.spec.table}: ${x} is not a safe integer`);
-    }
-  }
-}
-
-function orderRows(orders: ReadonlyMap<number, OrderFold>, ins: TableRows, upd: TableRows): void {
-  for (const [order_id, f] of orders) {
-    const c = f.placed;
-    if (c === null) {
-      upd.values.push(
-        f.status,
-        f.filled_lots,
-        f.remaining_lots,
-        f.filled_quote_units,
-        f.reason,
-        f.updated_ts_ms,
-        f.output_seq,
-        order_id,
-      );
-      upd.count++;
-      continue;
-    }
-    ins.values.push(
-      order_id,
-      c.user_id,
-      c.symbol_id,
-      c.side,
-      c.order_type,
-      c.tif,
-      c.post_only ? 1 : 0,
-      c.stp,
-      c.price_ticks,
-      c.qty_lots,
-      c.quote_units,
-      c.cid,
-      f.created_ts_ms,
-      f.status,
-      f.filled_lots,
-      f.remaining_lots,
-      f.filled_quote_units,
-      f.reason,
-      f.updated_ts_ms,
-      f.output_seq,
-    );
-    ins.count++;
-  }
-}
-
 /** Plans consecutive, not yet applied outputs; clock_ms is the stored settled clock. */
 export function planOutputs(
   outputs: readonly CoreOutput[],
@@ -349,27 +241,25 @@ export function planOutputs(
     clock = settledTime(clock, o.input.ts_ms);
     p.output(o, clock);
   }
-  const orderInserts = tableRows(ORDER_INSERT);
-  const orderUpdates = tableRows(ORDER_UPDATE);
-  orderRows(p.orders, orderInserts, orderUpdates);
-  const transfers = tableRows(TRANSFER_UPSERT);
-  for (const row of p.transfers.values()) transfers.values.push(...row);
-  transfers.count = p.transfers.size;
-  const klines = tableRows(KLINE_UPSERT);
-  klines.count = p.klines.rows(klines.values);
-  const plan: WritePlan = {
+  const orderInserts = new OrderInserts();
+  const orderUpdates = new OrderUpdates();
+  for (const f of p.orders.values()) {
+    if (f.placed === null) orderUpdates.items.push(f);
+    else orderInserts.items.push(f);
+  }
+  const transfers = new TransferRows();
+  transfers.items.push(...p.transfers.values());
+  return {
     orderInserts,
     orderUpdates,
     trades: p.trades,
     ledger: p.ledger,
     transfers,
-    klines,
+    klines: new KlineRows(p.klines.candles()),
     accounts: p.accounts,
     clock_ms: clock,
     trade_count: p.trade_count,
   };
-  for (const t of planTables(plan)) checkIntegers(t);
-  return plan;
 }
 
 /**

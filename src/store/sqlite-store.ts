@@ -31,10 +31,7 @@ import {
   type StoreOptions,
   type SymbolAssets,
 } from "./types.ts";
-import type { InsertSpec, SqlValue, TableRows } from "./writes.ts";
-
-/** Rows per multi-row statement, largest first; the tail goes in smaller chunks. */
-const CHUNKS = [256, 32, 4, 1] as const;
+import type { Planned } from "./writes.ts";
 
 type Statements = (sql: string) => Database.Statement;
 
@@ -65,52 +62,16 @@ function symbolMap(opts: StoreOptions): Map<number, SymbolAssets> {
   return new Map(opts.symbols.map((s) => [s.id, s]));
 }
 
-/** The writer: every table's statements, chunked, with one reused parameter array per chunk size. */
-class SqliteWrites {
-  private readonly params = new Map<number, SqlValue[]>();
-
-  constructor(private readonly prepared: Statements) {}
-
-  private buffer(size: number): SqlValue[] {
-    let b = this.params.get(size);
-    if (b === undefined) {
-      b = new Array(size);
-      this.params.set(size, b);
-    }
-    return b;
-  }
-
-  exec(t: TableRows): void {
-    if (t.count === 0) return;
-    const v = t.values;
-    if (t.spec.op === "update") {
-      const one = this.prepared(sqliteUpdate(t.spec));
-      const w = t.spec.columns.length + 1;
-      const p = this.buffer(w);
-      for (let r = 0; r < t.count; r++) {
-        for (let k = 0; k < w; k++) p[k] = v[r * w + k] ?? null;
-        one.run(p);
-      }
-      return;
-    }
-    this.insert(t.spec, v, t.count);
-  }
-
-  private insert(spec: InsertSpec, v: readonly SqlValue[], count: number): void {
-    const w = spec.columns.length;
-    let row = 0;
-    for (const size of CHUNKS) {
-      if (count - row < size) continue;
-      const stmt = this.prepared(sqliteInsert(spec, size));
-      const p = this.buffer(size * w);
-      while (count - row >= size) {
-        const base = row * w;
-        for (let k = 0; k < size * w; k++) p[k] = v[base + k] ?? null;
-        stmt.run(p);
-        row += size;
-      }
-    }
-  }
+/**
+ * A table's rows through its one-row statement, each row's values passed as
+ * arguments: cheaper here than multi-row statements, whose parameter arrays
+ * cost more to fill and bind than the extra statement steps (measured:
+ * bench/results/settlement.md).
+ */
+function exec(prepared: Statements, t: Planned): void {
+  if (t.count === 0) return;
+  const stmt = prepared(t.spec.op === "insert" ? sqliteInsert(t.spec) : sqliteUpdate(t.spec));
+  for (let i = 0; i < t.count; i++) t.run(stmt, i);
 }
 
 function configure(db: Database.Database, cache_mib: number): void {
@@ -137,7 +98,6 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
   const symbols = symbolMap(opts);
   const statements = statementCache(db);
   const all = fetcher(statements.get);
-  const writes = new SqliteWrites(statements.get);
   const tails = new LedgerTails();
   let known: StoredPosition | null = null;
 
@@ -161,8 +121,8 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
       tails.learn(a.user_id, a.asset_id, seq === undefined ? 0 : num(seq));
     }
     checkTails(plan, tails);
-    for (const t of planTables(plan)) writes.exec(t);
-    writes.exec(positionRows(step.position));
+    for (const t of planTables(plan)) exec(statements.get, t);
+    exec(statements.get, positionRows(step.position));
     return step;
   });
 

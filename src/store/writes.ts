@@ -37,15 +37,25 @@ export function widthOf(spec: WriteSpec): number {
   return spec.op === "insert" ? spec.columns.length : spec.columns.length + 1;
 }
 
-/** One table's planned rows: `count` rows of widthOf(spec) values each, back to back. */
-export interface TableRows {
-  readonly spec: WriteSpec;
-  readonly values: SqlValue[];
-  count: number;
+/** A prepared one-row statement, its values passed as arguments. */
+export interface Runnable {
+  run(...params: SqlValue[]): unknown;
 }
 
-export function tableRows(spec: WriteSpec): TableRows {
-  return { spec, values: [], count: 0 };
+/**
+ * One table's planned rows. The rows stay the objects the plan read them
+ * from (decoded events, trades, folded orders): SQLite passes a row's values
+ * straight to a one-row statement, PostgreSQL reads them into one array per
+ * column. Both accessors give the values in the spec's column order (a test
+ * holds them to it), and refuse an amount that is not a safe integer.
+ */
+export interface Planned {
+  readonly spec: WriteSpec;
+  readonly count: number;
+  /** Row i's values, in column order, into out. */
+  row(i: number, out: SqlValue[]): void;
+  /** Row i through a one-row statement of this spec. */
+  run(stmt: Runnable, i: number): void;
 }
 
 function cols(spec: string): Column[] {

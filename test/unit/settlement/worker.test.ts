@@ -112,7 +112,8 @@ describe("settlement worker", () => {
       w.push(outputBatch(1, sealed.slice(0, 3)));
       assert.equal(await w.waitFor(3, 10_000), true);
       const bad = sealed.slice(3).map((s) => Buffer.from(s));
-      bad[2]![20] ^= 1;
+      const victim = bad[2] as Buffer;
+      victim[20] = (victim[20] as number) ^ 1;
       const waiting = w.waitFor(14, 10_000);
       w.push(outputBatch(4, bad));
       assert.deepEqual(await failed, {
@@ -137,6 +138,7 @@ describe("settlement worker", () => {
       const w = await startSettlementWorker({ path: join(t.dir, "s.db"), catalog: SPEC });
       const failed = new Promise<{ code: string }>((resolve) => w.onFailure(resolve));
       w.push(outputBatch(1, sealed.slice(0, 3)));
+      assert.equal(await w.waitFor(3, 10_000), true);
       w.push(outputBatch(5, sealed.slice(4)));
       assert.equal((await failed).code, "STREAM_GAP");
       assert.equal(w.committedSeq(), 3);

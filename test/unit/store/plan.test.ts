@@ -3,7 +3,9 @@ import { describe, test } from "node:test";
 import { Side, type Trade } from "../../../src/core/mod.ts";
 import { settledTime } from "../../../src/store/mod.ts";
 import { addExact, KlineFold } from "../../../src/store/klines.ts";
-import { planOutputs, rowCounts } from "../../../src/store/plan.ts";
+import { planOutputs, planTables, rowCounts } from "../../../src/store/plan.ts";
+import { KlineRows, PositionRow } from "../../../src/store/rows.ts";
+import { widthOf } from "../../../src/store/writes.ts";
 import { BTC, BUYER, day, limit, run, SELLER, SPEC, SYMBOL, T0, transfer, USDT } from "./fixtures.ts";
 
 const symbols = new Map(SPEC.symbols.map((s) => [s.id, s]));
@@ -45,8 +47,9 @@ describe("row plan", () => {
   test("an order accepted in an earlier batch is updated with its last state", () => {
     const d = day();
     const p = planOutputs(d.b.outputs, T0 + 2, symbols);
-    const v = p.orderUpdates.values;
     assert.equal(p.orderUpdates.count, 1);
+    const v: unknown[] = [];
+    p.orderUpdates.row(0, v as never[]);
     // status, filled, remaining, filled quote, reason, updated time, output, order id.
     assert.deepEqual(v, [4, 40, 60, 200_000_000, 22, T0 + 60_001, 6, 1]);
   });
@@ -61,8 +64,10 @@ describe("row plan", () => {
       limit(SELLER, Side.Sell, 100, 1, T0 + 7),
     ]);
     const p = planOutputs(outputs, 0, symbols);
-    const ts = p.transfers.values.filter((_, i) => i % 9 === 7);
-    assert.deepEqual(ts, [T0 + 10, T0 + 10]);
+    assert.deepEqual(
+      p.transfers.items.map((t) => t.at_ms),
+      [T0 + 10, T0 + 10],
+    );
     assert.equal(p.clock_ms, T0 + 10);
   });
 });
@@ -73,13 +78,16 @@ describe("candles", () => {
     f.add(trade(1, 10, 2, Side.Buy), 60_000);
     f.add(trade(2, 12, 1, Side.Sell), 60_500);
     f.add(trade(3, 9, 3, Side.Buy), 120_000);
-    const out: (number | bigint | string | null)[] = [];
+    const rows = new KlineRows(f.candles());
     // 1m: two candles; 5m to 1d: one each.
-    assert.equal(f.rows(out), 7);
+    assert.equal(rows.count, 7);
+    const out: unknown[] = [];
+    rows.row(0, out as never[]);
     // The first 1m candle: open 10, high 12, low 10, close 12, volumes, taker-buy share, count, ids.
-    assert.deepEqual(out.slice(0, 14), [SYMBOL, 60, 60_000, 10, 12, 10, 12, 3, 32, 2, 20, 2, 1, 2]);
+    assert.deepEqual(out, [SYMBOL, 60, 60_000, 10, 12, 10, 12, 3, 32, 2, 20, 2, 1, 2]);
     // The second 1m candle comes next.
-    assert.deepEqual(out.slice(14, 17), [SYMBOL, 60, 120_000]);
+    rows.row(1, out as never[]);
+    assert.deepEqual(out.slice(0, 3), [SYMBOL, 60, 120_000]);
   });
 
   test("a trade older than its candle is a broken clock", () => {
@@ -93,5 +101,41 @@ describe("candles", () => {
     const big = addExact(Number.MAX_SAFE_INTEGER, 10);
     assert.equal(big, 9_007_199_254_741_001n);
     assert.equal(addExact(big, 1), 9_007_199_254_741_002n);
+  });
+});
+
+describe("planned rows", () => {
+  test("each table's two accessors give the same values, as many as its columns", () => {
+    // The day after its first part: every table has rows (order 1 is updated).
+    const p = planOutputs(day().b.outputs, T0 + 2, symbols);
+    const tables = [
+      ...planTables(p),
+      new PositionRow({ stream: "core", seq: 1, hash: 5n, clock_ms: 2, source_seq: 3 }),
+    ];
+    for (const t of tables) {
+      assert.ok(t.count > 0, `${t.spec.table} has rows in the day`);
+      for (let i = 0; i < t.count; i++) {
+        const out: unknown[] = [];
+        t.row(i, out as never[]);
+        let args: unknown[] = [];
+        t.run(
+          {
+            run: (...a: unknown[]) => {
+              args = a;
+            },
+          },
+          i,
+        );
+        assert.equal(out.length, widthOf(t.spec), t.spec.table);
+        assert.deepEqual(args, out, t.spec.table);
+      }
+    }
+  });
+
+  test("an amount that is not a safe integer fails the batch", () => {
+    const outputs = run([transfer("deposit", "x", BUYER, USDT, 5, T0)]);
+    const broken = [{ ...outputs[0]!, events: outputs[0]!.events.map((e) => ({ ...e, avail: 1.5 })) }];
+    const p = planOutputs(broken, 0, symbols);
+    assert.throws(() => p.ledger.row(0, []), /BATCH_INVALID: 1.5 is not a safe integer/);
   });
 });

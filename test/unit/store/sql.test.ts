@@ -11,7 +11,8 @@ import {
 } from "../../../src/store/migrations.ts";
 import { pgBatchWrite, pgParams, pgWrite } from "../../../src/store/pg-sql.ts";
 import { sqliteInsert, sqliteParams, sqliteUpdate } from "../../../src/store/sqlite-sql.ts";
-import { ORDER_UPDATE, POSITION_UPSERT, tableRows } from "../../../src/store/writes.ts";
+import { PositionRow } from "../../../src/store/rows.ts";
+import { ORDER_UPDATE, POSITION_UPSERT, type Planned } from "../../../src/store/writes.ts";
 
 describe("statement shapes", () => {
   test("SQLite: rows per statement, updates one by one", () => {
@@ -34,11 +35,22 @@ describe("statement shapes", () => {
       pgWrite(ORDER_UPDATE),
       /FROM unnest\(\$1::smallint\[\], .*\$8::bigint\[\]\) AS u\(status, .*, order_id\)/,
     );
-    const t = tableRows(POSITION_UPSERT);
-    t.values.push("a", 1, "00", 5, 0, 'q"\\', 2, null, 6, 0);
-    t.count = 2;
+    const rows: unknown[][] = [
+      ["a", 1, "00", 5, 0],
+      ['q"\\', 2, null, 6, 0],
+    ];
+    const t: Planned = {
+      spec: POSITION_UPSERT,
+      count: 2,
+      row: (i, out) => rows[i]?.forEach((v, c) => {
+        out[c] = v as string;
+      }),
+      run: () => undefined,
+    };
     assert.deepEqual(pgParams(t), ['{"a","q\\"\\\\"}', "{1,2}", '{"00",NULL}', "{5,6}", "{0,0}"]);
-    assert.deepEqual(pgParams(tableRows(POSITION_UPSERT)), ["{}", "{}", "{}", "{}", "{}"]);
+    assert.deepEqual(pgParams({ ...t, count: 0 }), ["{}", "{}", "{}", "{}", "{}"]);
+    const one = new PositionRow({ stream: "core", seq: 3, hash: 255n, clock_ms: 9, source_seq: 0 });
+    assert.deepEqual(pgParams(one), ['{"core"}', "{3}", '{"00000000000000ff"}', "{9}", "{0}"]);
     const both = pgBatchWrite([POSITION_UPSERT, ORDER_UPDATE]);
     assert.match(both, /^WITH w0 AS \(INSERT INTO consumer_positions .*\$5::bigint\[\]\)/);
     assert.match(both, /w1 AS \(UPDATE orders SET .*\$6::smallint\[\]/s);
