@@ -22,11 +22,7 @@ import {
   Stp,
   TimeInForce,
 } from "../core/mod.ts";
-import {
-  type CommitReport,
-  startSettlement,
-  startSettlementWorker,
-} from "../settlement/mod.ts";
+import { type CommitReport, startSettlement, startSettlementWorker } from "../settlement/mod.ts";
 import { openPostgresStore } from "../store/mod.ts";
 import { LocalLog } from "../transport/mod.ts";
 
@@ -84,7 +80,7 @@ class Feed {
   outputs = 0;
 
   constructor(
-    private readonly spec: Spec,
+    spec: Spec,
     private readonly users: number,
   ) {
     const s = spec.symbols[0];

@@ -149,7 +149,10 @@ export function benchCommand(): Command {
         .default("postgres://postgres@127.0.0.1:5432/test")
         .env(ENV.database_url),
     )
-    .option("--no-synchronous-commit", "PostgreSQL: synchronous_commit=off on the store's connections")
+    .option(
+      "--no-synchronous-commit",
+      "PostgreSQL: synchronous_commit=off on the store's connections",
+    )
     .option("--config <file>", "assets and symbols config (JSON)")
     .action(
       async (o: {

@@ -14,8 +14,8 @@ import {
   type ApplyResult,
   type CoreBatch,
   type SettlementStore,
-  StoreError,
   type StoredPosition,
+  StoreError,
 } from "../store/mod.ts";
 import { batchCount, ChainReader } from "./decode.ts";
 import type { SettlementMarkers } from "./markers.ts";
@@ -142,7 +142,10 @@ export class SettlementApplier {
   private take(): Queued[] {
     const taken: Queued[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (taken.length === 0 || n + (this.queue[0]?.count ?? 0) <= this.max)) {
+    while (
+      this.queue.length > 0 &&
+      (taken.length === 0 || n + (this.queue[0]?.count ?? 0) <= this.max)
+    ) {
       const q = this.queue.shift() as Queued;
       n += q.count;
       taken.push(q);
@@ -195,7 +198,9 @@ export class SettlementApplier {
       } catch (err) {
         if (err instanceof StoreError || this.stopping) throw err;
         if (!this.db_down) this.database(true, attempt, err);
-        await new Promise((r) => setTimeout(r, Math.min(RETRY_MS_MAX, 50 * 2 ** Math.min(attempt, 7))));
+        await new Promise((r) =>
+          setTimeout(r, Math.min(RETRY_MS_MAX, 50 * 2 ** Math.min(attempt, 7))),
+        );
       }
     }
   }

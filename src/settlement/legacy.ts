@@ -200,7 +200,15 @@ export class SettlementService {
   private onBalance(m: Message): void {
     if (this.failure !== null) throw this.failure;
     const bo = readBalanceOutput(new Reader(m.payload));
-    if (!this.balanceChain.accept(m.payload, bo.output_seq, bo.prev_hash, bo.hash, `${m.topic}#${m.seq}`)) {
+    if (
+      !this.balanceChain.accept(
+        m.payload,
+        bo.output_seq,
+        bo.prev_hash,
+        bo.hash,
+        `${m.topic}#${m.seq}`,
+      )
+    ) {
       return;
     }
     this.heads.push(bo);
@@ -273,7 +281,14 @@ export class SettlementService {
 
   /** A balance output that settles an engine output: no command of its own, no rows of its own. */
   private settledEcho(bo: BalanceOutput): CancelCmd {
-    return { kind: CommandKind.Cancel, user_id: 0, order_id: bo.order_id, cid: "", ts_ms: 0, corr: "" };
+    return {
+      kind: CommandKind.Cancel,
+      user_id: 0,
+      order_id: bo.order_id,
+      cid: "",
+      ts_ms: 0,
+      corr: "",
+    };
   }
 
   private flush(): void {
@@ -318,7 +333,9 @@ export class SettlementService {
   private waitersOf(stream: string): SeqWaiters {
     let w = this.waiters.get(stream);
     if (w === undefined) {
-      w = new SeqWaiters(stream === BALANCE_STREAM || stream === CORE_STREAM ? this.applier.committed_seq : 0);
+      w = new SeqWaiters(
+        stream === BALANCE_STREAM || stream === CORE_STREAM ? this.applier.committed_seq : 0,
+      );
       this.waiters.set(stream, w);
     }
     return w;

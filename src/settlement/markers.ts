@@ -6,13 +6,7 @@
 // per-order line). Sampling is decided before a line's fields are built, so
 // a thinned-out marker costs no allocation.
 
-import {
-  CommandKind,
-  type CoreOutput,
-  Reject,
-  type Spec,
-  type TransferCmd,
-} from "../core/mod.ts";
+import { CommandKind, type CoreOutput, Reject, type Spec, type TransferCmd } from "../core/mod.ts";
 import { eventEnabled, logEvent, type ServiceLogger } from "../obs/mod.ts";
 import { transferEventId } from "../store/mod.ts";
 

@@ -44,5 +44,8 @@ export function failureOf(err: unknown): SettlementFailure {
   if (name === "StoreError" && typeof code === "string") {
     return { code: code as StoreErrorCode, message: String((err as Error).message) };
   }
-  return { code: "WORKER_ERROR", message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  return {
+    code: "WORKER_ERROR",
+    message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  };
 }

@@ -119,7 +119,8 @@ export function startSettlementWorker(opts: SettlementWorkerOptions): Promise<Se
           db_up = !m.down;
           return;
         case "failed":
-          if (!started) reject(new Error(`settlement worker: ${m.failure.code}: ${m.failure.message}`));
+          if (!started)
+            reject(new Error(`settlement worker: ${m.failure.code}: ${m.failure.message}`));
           fail(m.failure);
           return;
         case "stopped":

@@ -11,7 +11,7 @@ import { createLogger, nullLogger, type ServiceLogger } from "../obs/mod.ts";
 import { openSqliteStore } from "../store/mod.ts";
 import { SettlementApplier } from "./applier.ts";
 import { SettlementMarkers } from "./markers.ts";
-import { failureOf, type FromWorker, type ToWorker, type WorkerData } from "./protocol.ts";
+import { type FromWorker, failureOf, type ToWorker, type WorkerData } from "./protocol.ts";
 
 if (parentPort === null) throw new Error("settlement worker: not started as a worker thread");
 const port = parentPort;

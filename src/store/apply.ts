@@ -7,6 +7,7 @@ import type { CoreOutput } from "../core/mod.ts";
 import { checkLinks, firstUnapplied, sameHash } from "./chain.ts";
 import type { LedgerTails } from "./ledger-tails.ts";
 import { type AccountSpan, checkAccounts, planOutputs, rowCounts, type WritePlan } from "./plan.ts";
+import { PositionRow } from "./rows.ts";
 import {
   type ApplyResult,
   CORE_STREAM,
@@ -14,7 +15,6 @@ import {
   type StoredPosition,
   type SymbolAssets,
 } from "./types.ts";
-import { PositionRow } from "./rows.ts";
 
 /** What a transaction has to write, or nothing when the stored position covers the batch. */
 export interface Step {

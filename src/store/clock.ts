@@ -15,5 +15,5 @@
 
 /** The settled time of an output whose command carries ts_ms, after the clock stood at clock_ms. */
 export function settledTime(clock_ms: number, ts_ms: number): number {
-  return ts_ms > clock_ms ? ts_ms : clock_ms;
+  return Math.max(clock_ms, ts_ms);
 }

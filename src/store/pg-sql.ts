@@ -56,3 +56,30 @@ export function pgParams(t: Planned): string[] {
   }
   return cols.map((s) => `${s}}`);
 }
+
+/** A value in COPY's text format: \N for null, text with its backslash, tab and line breaks escaped. */
+function copyValue(v: SqlValue): string {
+  if (v === null) return "\\N";
+  if (typeof v !== "string") return String(v);
+  return v.replace(/[\\\t\n\r]/g, (c) =>
+    c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+  );
+}
+
+/** An insert's rows as COPY text, and the COPY statement that reads them. */
+export function pgCopy(t: Planned): { sql: string; text: string } {
+  if (t.spec.op !== "insert" || t.spec.conflict !== "") {
+    throw new Error(`${t.spec.table}: only plain inserts can be copied`);
+  }
+  const width = widthOf(t.spec);
+  const row: SqlValue[] = new Array(width);
+  const lines: string[] = new Array(t.count);
+  for (let r = 0; r < t.count; r++) {
+    t.row(r, row);
+    let line = copyValue(row[0] ?? null);
+    for (let c = 1; c < width; c++) line += `\t${copyValue(row[c] ?? null)}`;
+    lines[r] = line;
+  }
+  const names = t.spec.columns.map((c) => c.name).join(", ");
+  return { sql: `COPY ${t.spec.table} (${names}) FROM STDIN`, text: `${lines.join("\n")}\n` };
+}

@@ -16,7 +16,7 @@ import { LedgerTails } from "./ledger-tails.ts";
 import { type DbRow, num, toPosition } from "./mappers.ts";
 import { MIGRATIONS_TABLE, POSTGRES, pendingMigrations } from "./migrations.ts";
 import type { PgConnector, PgSession } from "./pg-connector.ts";
-import { pgBatchWrite, pgParams } from "./pg-sql.ts";
+import { pgBatchWrite, pgCopy, pgParams } from "./pg-sql.ts";
 import { planTables, type WritePlan } from "./plan.ts";
 import { positionQuery, type Query } from "./queries.ts";
 import { createReads } from "./reads.ts";
@@ -27,7 +27,13 @@ import {
   type StoreOptions,
   type SymbolAssets,
 } from "./types.ts";
-import { WRITE_ORDER } from "./writes.ts";
+import {
+  KLINE_UPSERT,
+  ORDER_UPDATE,
+  POSITION_UPSERT,
+  TRANSFER_UPSERT,
+  WRITE_ORDER,
+} from "./writes.ts";
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -50,12 +56,30 @@ const LAST_SEQS_SQL = `SELECT a.user_id, a.asset_id,
   FROM unnest($1::bigint[], $2::integer[]) AS a(user_id, asset_id)`;
 
 const WRITE_SQL = pgBatchWrite(WRITE_ORDER);
+const REST_SQL = pgBatchWrite([ORDER_UPDATE, TRANSFER_UPSERT, KLINE_UPSERT, POSITION_UPSERT]);
 
-/** One statement for the whole batch; empty arrays make a table's CTE a no-op. */
+/**
+ * With COPY: the append-only tables (new orders, trades, ledger), which hold
+ * nearly all of a batch's rows, are copied in, then the rest goes in one
+ * statement. Without it: one statement for the whole batch (empty arrays
+ * make a table's CTE a no-op).
+ */
 async function write(s: PgSession, plan: WritePlan, position: StoredPosition): Promise<void> {
   const params: string[] = [];
-  for (const t of [...planTables(plan), positionRows(position)]) params.push(...pgParams(t));
-  await s.query(WRITE_SQL, params);
+  if (s.copyFrom === undefined) {
+    for (const t of [...planTables(plan), positionRows(position)]) params.push(...pgParams(t));
+    await s.query(WRITE_SQL, params);
+    return;
+  }
+  for (const t of [plan.orderInserts, plan.trades, plan.ledger]) {
+    if (t.count === 0) continue;
+    const c = pgCopy(t);
+    await s.copyFrom(c.sql, c.text);
+  }
+  for (const t of [plan.orderUpdates, plan.transfers, plan.klines, positionRows(position)]) {
+    params.push(...pgParams(t));
+  }
+  await s.query(REST_SQL, params);
 }
 
 async function inTransaction<T>(s: PgSession, fn: () => Promise<T>): Promise<T> {

@@ -15,9 +15,9 @@
 import {
   CommandKind,
   type CoreOutput,
-  OrderStatus as Status,
   type PlaceCmd,
   Reject,
+  OrderStatus as Status,
   type TransferCmd,
 } from "../core/mod.ts";
 import { settledTime } from "./clock.ts";

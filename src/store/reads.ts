@@ -40,7 +40,6 @@ import {
   CORE_STREAM,
   type KlineRow,
   type LedgerRow,
-  type OrderRow,
   type SettlementReads,
   type SymbolAssets,
   type TickerRow,
@@ -72,7 +71,10 @@ function merged<T>(lists: Keyed<T>[][], b: Bounds): T[] {
   return all.slice(0, b.limit).map((k) => k.row);
 }
 
-export function createReads(fetch: Fetch, symbols: ReadonlyMap<number, SymbolAssets>): SettlementReads {
+export function createReads(
+  fetch: Fetch,
+  symbols: ReadonlyMap<number, SymbolAssets>,
+): SettlementReads {
   const one = async (q: Query): Promise<DbRow | undefined> => (await fetch(q))[0];
   const assetsOf = (symbol_id: number): SymbolAssets => {
     const s = symbols.get(symbol_id);
@@ -96,7 +98,11 @@ export function createReads(fetch: Fetch, symbols: ReadonlyMap<number, SymbolAss
     });
   }
 
-  async function tradePage(user_id: number, symbol_id: number, b: Bounds): Promise<Keyed<TradeRow>[]> {
+  async function tradePage(
+    user_id: number,
+    symbol_id: number,
+    b: Bounds,
+  ): Promise<Keyed<TradeRow>[]> {
     const from_ts = await cursorTs(b, (id) => tradeCursorQuery(symbol_id, id));
     if (from_ts === null) return [];
     const assets = assetsOf(symbol_id);
@@ -177,8 +183,7 @@ export function createReads(fetch: Fetch, symbols: ReadonlyMap<number, SymbolAss
 
     async userTrades(q) {
       const b = boundsOf(q);
-      const symbols =
-        q.symbol_id !== undefined ? [q.symbol_id] : await tradeSymbols(q.user_id);
+      const symbols = q.symbol_id !== undefined ? [q.symbol_id] : await tradeSymbols(q.user_id);
       const lists = [];
       for (const s of symbols) lists.push(await tradePage(q.user_id, s, b));
       return merged(lists, b);
@@ -230,7 +235,9 @@ export function createReads(fetch: Fetch, symbols: ReadonlyMap<number, SymbolAss
       // Within one account seq grows with output_seq, so each account's
       // newest rows by seq are also its newest by output.
       const out: LedgerRow[] = [];
-      for (const a of await distinct(distinctQuery("balance_ledger", "user_id", "asset_id", user_id))) {
+      for (const a of await distinct(
+        distinctQuery("balance_ledger", "user_id", "asset_id", user_id),
+      )) {
         for (const r of await fetch(ledgerQuery({ user_id, asset_id: a, limit }))) {
           out.push(toLedger(r));
         }

@@ -9,8 +9,8 @@ import {
   checkTails,
   positionRows,
   resultOf,
-  samePosition,
   type Step,
+  samePosition,
   stepOf,
   unknownTails,
 } from "./apply.ts";
@@ -106,7 +106,8 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
     return r === undefined ? null : toPosition(r);
   };
 
-  const lastSeq = "SELECT seq FROM balance_ledger WHERE user_id = ? AND asset_id = ? ORDER BY seq DESC LIMIT 1";
+  const lastSeq =
+    "SELECT seq FROM balance_ledger WHERE user_id = ? AND asset_id = ? ORDER BY seq DESC LIMIT 1";
 
   const applyTx = db.transaction((batch: CoreBatch): Step => {
     const stored = readPosition();
@@ -173,7 +174,10 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
  * writer in settlement's worker). It never writes, so it needs no lock; WAL
  * lets it read whole committed batches while the writer goes on.
  */
-export function openSqliteReader(path: string, opts: StoreOptions & { cache_mib?: number }): SettlementReader {
+export function openSqliteReader(
+  path: string,
+  opts: StoreOptions & { cache_mib?: number },
+): SettlementReader {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   configure(db, opts.cache_mib ?? 64);
   const statements = statementCache(db);

@@ -45,13 +45,22 @@ describe("settlement worker", () => {
       assert.equal(await w.waitFor(14, 10_000), true);
       assert.equal(w.backlog(), 0);
       assert.equal(w.committedSeq(), 14);
-      assert.equal(reports.reduce((n, r) => n + r.outputs, 0), 14);
+      assert.equal(
+        reports.reduce((n, r) => n + r.outputs, 0),
+        14,
+      );
       assert.equal(reports.at(-1)?.hash, outputs[13]!.hash);
-      assert.equal(reports.reduce((n, r) => n + r.trades, 0), 2);
+      assert.equal(
+        reports.reduce((n, r) => n + r.trades, 0),
+        2,
+      );
       const reader = openSqliteReader(path, { symbols: SPEC.symbols });
       try {
         assert.deepEqual(
-          (await reader.orderHistory({ user_id: BUYER, limit: 10 })).map((o) => [o.order_id, o.status]),
+          (await reader.orderHistory({ user_id: BUYER, limit: 10 })).map((o) => [
+            o.order_id,
+            o.status,
+          ]),
           [
             [6, OrderStatus.New],
             [5, OrderStatus.Expired],
@@ -228,7 +237,9 @@ describe("settlement worker", () => {
     try {
       const path = join(t.dir, "s.db");
       const old = new Database(path);
-      old.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT)");
+      old.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT)",
+      );
       old.exec("INSERT INTO schema_migrations VALUES (1, 0)");
       old.close();
       await assert.rejects(

@@ -130,64 +130,67 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       assert.deepEqual(await snapshot(store), before);
     });
 
-    withStore("the first outputs: transfers, ledger, a resting order, the position", async (store) => {
-      const d = day();
-      const r = await store.apply(d.a);
-      assert.deepEqual(
-        { rows: r.rows, tables: r.tables, skipped: r.skipped, trades: r.trades },
-        {
-          rows: 6,
-          tables: {
-            orders: 1,
-            "orders:update": 0,
+    withStore(
+      "the first outputs: transfers, ledger, a resting order, the position",
+      async (store) => {
+        const d = day();
+        const r = await store.apply(d.a);
+        assert.deepEqual(
+          { rows: r.rows, tables: r.tables, skipped: r.skipped, trades: r.trades },
+          {
+            rows: 6,
+            tables: {
+              orders: 1,
+              "orders:update": 0,
+              trades: 0,
+              balance_ledger: 3,
+              transfers: 2,
+              klines: 0,
+            },
+            skipped: 0,
             trades: 0,
-            balance_ledger: 3,
-            transfers: 2,
-            klines: 0,
           },
-          skipped: 0,
-          trades: 0,
-        },
-      );
-      const third = d.outputs[2]!;
-      const want = {
-        stream: CORE_STREAM,
-        seq: 3,
-        hash: third.hash,
-        clock_ms: T0 + 2,
-        source_seq: 0,
-      };
-      assert.deepEqual(r.position, want);
-      assert.deepEqual(await store.position(), want);
-      assert.deepEqual(await store.activeOrders({ user_id: SELLER, limit: 10 }), [
-        {
-          order_id: 1,
-          user_id: SELLER,
-          symbol_id: SYMBOL,
-          side: Side.Sell,
-          order_type: 1,
-          tif: TimeInForce.GTC,
-          post_only: false,
-          stp: 2,
-          price_ticks: 5_000_000,
-          qty_lots: 100,
-          quote_units: 0,
-          cid: "s-1",
-          status: OrderStatus.New,
-          filled_lots: 0,
-          remaining_lots: 100,
-          filled_quote_units: 0,
-          reason: 0,
-          created_ts_ms: T0 + 2,
-          updated_ts_ms: T0 + 2,
-          output_seq: 3,
-        },
-      ]);
-      assert.deepEqual(
-        await store.activeOrders({ user_id: SELLER, symbol_id: SYMBOL_2, limit: 10 }),
-        [],
-      );
-    });
+        );
+        const third = d.outputs[2]!;
+        const want = {
+          stream: CORE_STREAM,
+          seq: 3,
+          hash: third.hash,
+          clock_ms: T0 + 2,
+          source_seq: 0,
+        };
+        assert.deepEqual(r.position, want);
+        assert.deepEqual(await store.position(), want);
+        assert.deepEqual(await store.activeOrders({ user_id: SELLER, limit: 10 }), [
+          {
+            order_id: 1,
+            user_id: SELLER,
+            symbol_id: SYMBOL,
+            side: Side.Sell,
+            order_type: 1,
+            tif: TimeInForce.GTC,
+            post_only: false,
+            stp: 2,
+            price_ticks: 5_000_000,
+            qty_lots: 100,
+            quote_units: 0,
+            cid: "s-1",
+            status: OrderStatus.New,
+            filled_lots: 0,
+            remaining_lots: 100,
+            filled_quote_units: 0,
+            reason: 0,
+            created_ts_ms: T0 + 2,
+            updated_ts_ms: T0 + 2,
+            output_seq: 3,
+          },
+        ]);
+        assert.deepEqual(
+          await store.activeOrders({ user_id: SELLER, symbol_id: SYMBOL_2, limit: 10 }),
+          [],
+        );
+      },
+    );
 
     withStore("orders of every status, with their amounts and times", async (store) => {
       const d = day();
@@ -225,7 +228,17 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             T0 + HOUR + 5,
             T0 + HOUR + 5,
           ],
-          [3, OrderStatus.Rejected, 0, 10, 0, Reject.POST_ONLY_WOULD_TAKE.id, "po-1", T0 + 4, T0 + 4],
+          [
+            3,
+            OrderStatus.Rejected,
+            0,
+            10,
+            0,
+            Reject.POST_ONLY_WOULD_TAKE.id,
+            "po-1",
+            T0 + 4,
+            T0 + 4,
+          ],
           [2, OrderStatus.Filled, 40, 0, 200_000_000, 0, "", T0 + 3, T0 + 3],
         ],
       );
@@ -256,7 +269,10 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       assert.equal((await store.order({ order_id: 5 }))?.status, OrderStatus.Expired);
       assert.equal(await store.order({ order_id: 555 }), null);
       assert.equal((await store.order({ user_id: BUYER, cid: "c-9" }))?.order_id, 6);
-      assert.equal((await store.order({ user_id: SELLER, cid: "s-1" }))?.status, OrderStatus.Cancelled);
+      assert.equal(
+        (await store.order({ user_id: SELLER, cid: "s-1" }))?.status,
+        OrderStatus.Cancelled,
+      );
       assert.equal(await store.order({ user_id: BUYER, cid: "s-1" }), null);
       assert.equal(await store.order({ user_id: BUYER, cid: "" }), null);
     });
@@ -286,98 +302,115 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       await store.apply(d.b);
       assert.deepEqual(await store.activeOrders({ user_id: SELLER, limit: 10 }), []);
       assert.deepEqual(
-        (await store.activeOrders({ user_id: BUYER, symbol_id: SYMBOL, limit: 10 })).map(
-          (o) => [o.order_id, o.status],
-        ),
+        (await store.activeOrders({ user_id: BUYER, symbol_id: SYMBOL, limit: 10 })).map((o) => [
+          o.order_id,
+          o.status,
+        ]),
         [[6, OrderStatus.New]],
       );
     });
 
-    withStore("one row per trade: each user sees their side, fee and counterparty", async (store) => {
-      await store.apply(day().all);
-      assert.deepEqual(await store.userTrades({ user_id: BUYER, limit: 10 }), [
-        {
-          trade_id: TRADE_2,
-          symbol_id: SYMBOL,
-          user_id: BUYER,
-          order_id: 5,
-          counterparty_user_id: SELLER,
-          counterparty_order_id: 4,
-          side: Side.Buy,
-          is_maker: false,
-          price_ticks: 5_100_000,
-          qty_lots: 30,
-          quote_units: 153_000_000,
-          fee_units: 450,
-          fee_asset_id: BTC,
-          ts_ms: T0 + HOUR + 5,
-          output_seq: 10,
-        },
-        {
-          trade_id: TRADE_1,
-          symbol_id: SYMBOL,
-          user_id: BUYER,
-          order_id: 2,
-          counterparty_user_id: SELLER,
-          counterparty_order_id: 1,
-          side: Side.Buy,
-          is_maker: false,
-          price_ticks: 5_000_000,
-          qty_lots: 40,
-          quote_units: 200_000_000,
-          fee_units: 600,
-          fee_asset_id: BTC,
-          ts_ms: T0 + 3,
-          output_seq: 4,
-        },
-      ]);
-      const seller = await store.userTrades({ user_id: SELLER, symbol_id: SYMBOL, limit: 10 });
-      assert.deepEqual(
-        seller.map((t) => [t.trade_id, t.side, t.is_maker, t.order_id, t.fee_units, t.fee_asset_id]),
-        [
-          [TRADE_2, Side.Sell, true, 4, 153_000, USDT],
-          [TRADE_1, Side.Sell, true, 1, 200_000, USDT],
-        ],
-      );
-      assert.deepEqual(await store.userTrades({ user_id: SELLER, symbol_id: SYMBOL_2, limit: 10 }), []);
-      assert.deepEqual(await store.marketTrades({ symbol_id: SYMBOL, limit: 10 }), [
-        {
-          trade_id: TRADE_2,
-          symbol_id: SYMBOL,
-          price_ticks: 5_100_000,
-          qty_lots: 30,
-          quote_units: 153_000_000,
-          taker_side: Side.Buy,
-          ts_ms: T0 + HOUR + 5,
-          output_seq: 10,
-        },
-        {
-          trade_id: TRADE_1,
-          symbol_id: SYMBOL,
-          price_ticks: 5_000_000,
-          qty_lots: 40,
-          quote_units: 200_000_000,
-          taker_side: Side.Buy,
-          ts_ms: T0 + 3,
-          output_seq: 4,
-        },
-      ]);
-      assert.deepEqual(
-        (await store.orderTrades({ order_id: 1, limit: 10 })).map((t) => [
-          t.trade_id,
-          t.user_id,
-          t.side,
-          t.is_maker,
-          t.qty_lots,
-        ]),
-        [[TRADE_1, SELLER, Side.Sell, true, 40]],
-      );
-      assert.deepEqual(
-        (await store.orderTrades({ order_id: 5, limit: 10 })).map((t) => [t.trade_id, t.order_id]),
-        [[TRADE_2, 5]],
-      );
-      assert.deepEqual(await store.orderTrades({ order_id: 3, limit: 10 }), []);
-    });
+    withStore(
+      "one row per trade: each user sees their side, fee and counterparty",
+      async (store) => {
+        await store.apply(day().all);
+        assert.deepEqual(await store.userTrades({ user_id: BUYER, limit: 10 }), [
+          {
+            trade_id: TRADE_2,
+            symbol_id: SYMBOL,
+            user_id: BUYER,
+            order_id: 5,
+            counterparty_user_id: SELLER,
+            counterparty_order_id: 4,
+            side: Side.Buy,
+            is_maker: false,
+            price_ticks: 5_100_000,
+            qty_lots: 30,
+            quote_units: 153_000_000,
+            fee_units: 450,
+            fee_asset_id: BTC,
+            ts_ms: T0 + HOUR + 5,
+            output_seq: 10,
+          },
+          {
+            trade_id: TRADE_1,
+            symbol_id: SYMBOL,
+            user_id: BUYER,
+            order_id: 2,
+            counterparty_user_id: SELLER,
+            counterparty_order_id: 1,
+            side: Side.Buy,
+            is_maker: false,
+            price_ticks: 5_000_000,
+            qty_lots: 40,
+            quote_units: 200_000_000,
+            fee_units: 600,
+            fee_asset_id: BTC,
+            ts_ms: T0 + 3,
+            output_seq: 4,
+          },
+        ]);
+        const seller = await store.userTrades({ user_id: SELLER, symbol_id: SYMBOL, limit: 10 });
+        assert.deepEqual(
+          seller.map((t) => [
+            t.trade_id,
+            t.side,
+            t.is_maker,
+            t.order_id,
+            t.fee_units,
+            t.fee_asset_id,
+          ]),
+          [
+            [TRADE_2, Side.Sell, true, 4, 153_000, USDT],
+            [TRADE_1, Side.Sell, true, 1, 200_000, USDT],
+          ],
+        );
+        assert.deepEqual(
+          await store.userTrades({ user_id: SELLER, symbol_id: SYMBOL_2, limit: 10 }),
+          [],
+        );
+        assert.deepEqual(await store.marketTrades({ symbol_id: SYMBOL, limit: 10 }), [
+          {
+            trade_id: TRADE_2,
+            symbol_id: SYMBOL,
+            price_ticks: 5_100_000,
+            qty_lots: 30,
+            quote_units: 153_000_000,
+            taker_side: Side.Buy,
+            ts_ms: T0 + HOUR + 5,
+            output_seq: 10,
+          },
+          {
+            trade_id: TRADE_1,
+            symbol_id: SYMBOL,
+            price_ticks: 5_000_000,
+            qty_lots: 40,
+            quote_units: 200_000_000,
+            taker_side: Side.Buy,
+            ts_ms: T0 + 3,
+            output_seq: 4,
+          },
+        ]);
+        assert.deepEqual(
+          (await store.orderTrades({ order_id: 1, limit: 10 })).map((t) => [
+            t.trade_id,
+            t.user_id,
+            t.side,
+            t.is_maker,
+            t.qty_lots,
+          ]),
+          [[TRADE_1, SELLER, Side.Sell, true, 40]],
+        );
+        assert.deepEqual(
+          (await store.orderTrades({ order_id: 5, limit: 10 })).map((t) => [
+            t.trade_id,
+            t.order_id,
+          ]),
+          [[TRADE_2, 5]],
+        );
+        assert.deepEqual(await store.orderTrades({ order_id: 3, limit: 10 }), []);
+      },
+    );
 
     withStore("self-trade prevention: no trade row, the maker expires", async (store) => {
       const outputs = run([
@@ -422,15 +455,85 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           l.output_seq,
         ]),
         [
-          [9, BalanceKind.Freeze, -40_000_000, 40_000_000, 9_607_000_000, 40_000_000, "6", T0 + HOUR + 9, 14],
-          [8, BalanceKind.Release, 102_000_000, -102_000_000, 9_647_000_000, 0, "5", T0 + HOUR + 5, 10],
-          [7, BalanceKind.TradeDebit, 0, -153_000_000, 9_545_000_000, 102_000_000, trade2, T0 + HOUR + 5, 10],
-          [6, BalanceKind.Freeze, -255_000_000, 255_000_000, 9_545_000_000, 255_000_000, "5", T0 + HOUR + 5, 10],
+          [
+            9,
+            BalanceKind.Freeze,
+            -40_000_000,
+            40_000_000,
+            9_607_000_000,
+            40_000_000,
+            "6",
+            T0 + HOUR + 9,
+            14,
+          ],
+          [
+            8,
+            BalanceKind.Release,
+            102_000_000,
+            -102_000_000,
+            9_647_000_000,
+            0,
+            "5",
+            T0 + HOUR + 5,
+            10,
+          ],
+          [
+            7,
+            BalanceKind.TradeDebit,
+            0,
+            -153_000_000,
+            9_545_000_000,
+            102_000_000,
+            trade2,
+            T0 + HOUR + 5,
+            10,
+          ],
+          [
+            6,
+            BalanceKind.Freeze,
+            -255_000_000,
+            255_000_000,
+            9_545_000_000,
+            255_000_000,
+            "5",
+            T0 + HOUR + 5,
+            10,
+          ],
           [5, BalanceKind.Release, 50_000_000, -50_000_000, 9_800_000_000, 0, "3", T0 + 4, 5],
-          [4, BalanceKind.Freeze, -50_000_000, 50_000_000, 9_750_000_000, 50_000_000, "3", T0 + 4, 5],
+          [
+            4,
+            BalanceKind.Freeze,
+            -50_000_000,
+            50_000_000,
+            9_750_000_000,
+            50_000_000,
+            "3",
+            T0 + 4,
+            5,
+          ],
           [3, BalanceKind.TradeDebit, 0, -200_000_000, 9_800_000_000, 0, trade1, T0 + 3, 4],
-          [2, BalanceKind.Freeze, -200_000_000, 200_000_000, 9_800_000_000, 200_000_000, "2", T0 + 3, 4],
-          [1, BalanceKind.Deposit, 10_000_000_000, 0, 10_000_000_000, 0, `deposit_1_2_${T0}`, T0, 1],
+          [
+            2,
+            BalanceKind.Freeze,
+            -200_000_000,
+            200_000_000,
+            9_800_000_000,
+            200_000_000,
+            "2",
+            T0 + 3,
+            4,
+          ],
+          [
+            1,
+            BalanceKind.Deposit,
+            10_000_000_000,
+            0,
+            10_000_000_000,
+            0,
+            `deposit_1_2_${T0}`,
+            T0,
+            1,
+          ],
         ],
       );
       assert.equal(usdt[8]!.ref, "dep-1");
@@ -463,31 +566,34 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       assert.equal((await store.ledger({ user_id: SELLER, limit: 2 })).length, 2);
     });
 
-    withStore("transfers: one row per request, refusals kept, duplicates add none", async (store) => {
-      await store.apply(day().all);
-      assert.deepEqual(await store.transfer("dep-1"), {
-        request_id: "dep-1",
-        kind: CommandKind.Deposit,
-        user_id: BUYER,
-        asset_id: USDT,
-        amount_units: 10_000_000_000,
-        reject: 0,
-        event_id: `deposit_1_2_${T0}`,
-        ts_ms: T0,
-        output_seq: 1,
-      });
-      const wd = await store.transfer("wd-1");
-      assert.deepEqual(
-        [wd?.kind, wd?.reject, wd?.amount_units, wd?.event_id, wd?.output_seq],
-        [CommandKind.Withdraw, 0, 100_000_000, `withdraw_2_2_${T0 + HOUR + 6}`, 11],
-      );
-      const refused = await store.transfer("wd-2");
-      assert.deepEqual(
-        [refused?.reject, refused?.amount_units, refused?.output_seq],
-        [Reject.INSUFFICIENT_BALANCE.id, 1_000_000_000, 13],
-      );
-      assert.equal(await store.transfer("nope"), null);
-    });
+    withStore(
+      "transfers: one row per request, refusals kept, duplicates add none",
+      async (store) => {
+        await store.apply(day().all);
+        assert.deepEqual(await store.transfer("dep-1"), {
+          request_id: "dep-1",
+          kind: CommandKind.Deposit,
+          user_id: BUYER,
+          asset_id: USDT,
+          amount_units: 10_000_000_000,
+          reject: 0,
+          event_id: `deposit_1_2_${T0}`,
+          ts_ms: T0,
+          output_seq: 1,
+        });
+        const wd = await store.transfer("wd-1");
+        assert.deepEqual(
+          [wd?.kind, wd?.reject, wd?.amount_units, wd?.event_id, wd?.output_seq],
+          [CommandKind.Withdraw, 0, 100_000_000, `withdraw_2_2_${T0 + HOUR + 6}`, 11],
+        );
+        const refused = await store.transfer("wd-2");
+        assert.deepEqual(
+          [refused?.reject, refused?.amount_units, refused?.output_seq],
+          [Reject.INSUFFICIENT_BALANCE.id, 1_000_000_000, 13],
+        );
+        assert.equal(await store.transfer("nope"), null);
+      },
+    );
 
     withStore("a transfer retried, or its id reused, keeps the first outcome", async (store) => {
       const core = new Core(SPEC);
@@ -520,7 +626,10 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
         [Reject.INSUFFICIENT_BALANCE.id, 1_000_000_000, 13],
       );
       const applied = await store.transfer("wd-1");
-      assert.deepEqual([applied?.reject, applied?.amount_units, applied?.output_seq], [0, 100_000_000, 11]);
+      assert.deepEqual(
+        [applied?.reject, applied?.amount_units, applied?.output_seq],
+        [0, 100_000_000, 11],
+      );
       assert.deepEqual(await store.ledger({ user_id: BUYER, limit: 100 }), before);
     });
 
@@ -582,10 +691,26 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             k.first_trade_id,
             k.last_trade_id,
           ]),
-          [[candleOpen(T0, ms), 5_000_000, 5_100_000, 5_000_000, 5_100_000, 70n, 353_000_000n, 2, TRADE_1, TRADE_2]],
+          [
+            [
+              candleOpen(T0, ms),
+              5_000_000,
+              5_100_000,
+              5_000_000,
+              5_100_000,
+              70n,
+              353_000_000n,
+              2,
+              TRADE_1,
+              TRADE_2,
+            ],
+          ],
         );
       }
-      assert.equal((await store.klines({ symbol_id: SYMBOL, interval: "1h", limit: 10 })).length, 2);
+      assert.equal(
+        (await store.klines({ symbol_id: SYMBOL, interval: "1h", limit: 10 })).length,
+        2,
+      );
       // A time range, ascending from its start; without a start, the newest, still ascending.
       assert.deepEqual(
         (
@@ -601,7 +726,12 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       );
       assert.deepEqual(
         (
-          await store.klines({ symbol_id: SYMBOL, interval: "5m", end_time: T0 + 30 * MINUTE, limit: 10 })
+          await store.klines({
+            symbol_id: SYMBOL,
+            interval: "5m",
+            end_time: T0 + 30 * MINUTE,
+            limit: 10,
+          })
         ).map((k) => k.open_time_ms),
         [candleOpen(T0, 5 * MINUTE)],
       );
@@ -625,7 +755,10 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
         last_trade_id: TRADE_2,
       });
       // A day and half an hour later only the second trade is inside the window.
-      const later = await store.ticker24h({ symbol_id: SYMBOL, now_ms: T0 + 24 * HOUR + 30 * MINUTE });
+      const later = await store.ticker24h({
+        symbol_id: SYMBOL,
+        now_ms: T0 + 24 * HOUR + 30 * MINUTE,
+      });
       assert.deepEqual(
         [later?.open_ticks, later?.last_ticks, later?.volume_lots, later?.trade_count],
         [5_100_000, 5_100_000, 30n, 1],
@@ -656,7 +789,13 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       const whole = await snapshot(store);
       const k = await store.klines({ symbol_id: SYMBOL, interval: "1m", limit: 10 });
       assert.deepEqual(
-        k.map((c) => [c.open_time_ms, c.trade_count, c.volume_lots, c.first_trade_id, c.last_trade_id]),
+        k.map((c) => [
+          c.open_time_ms,
+          c.trade_count,
+          c.volume_lots,
+          c.first_trade_id,
+          c.last_trade_id,
+        ]),
         [[0, 2, 200n, tradeIdOf(SYMBOL, 1), tradeIdOf(SYMBOL, 2)]],
       );
       const { store: other, dispose } = await open();
@@ -676,24 +815,30 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       const before = await snapshot(store);
       const again = await store.apply(d.a);
       assert.deepEqual([again.rows, again.skipped, again.position?.seq], [0, 3, 14]);
-      assert.deepEqual([(await store.apply(d.all)).rows, (await store.apply(d.all)).skipped], [0, 14]);
+      assert.deepEqual(
+        [(await store.apply(d.all)).rows, (await store.apply(d.all)).skipped],
+        [0, 14],
+      );
       assert.deepEqual(await snapshot(store), before);
     });
 
-    withStore("a batch overlapping the stored position applies only its new outputs", async (store) => {
-      const d = day();
-      await store.apply(d.a);
-      const r = await store.apply(d.all);
-      assert.equal(r.skipped, 3);
-      const { store: other, dispose } = await open();
-      try {
-        await other.migrate();
-        await other.apply(d.all);
-        assert.deepEqual(await snapshot(store), await snapshot(other));
-      } finally {
-        await dispose();
-      }
-    });
+    withStore(
+      "a batch overlapping the stored position applies only its new outputs",
+      async (store) => {
+        const d = day();
+        await store.apply(d.a);
+        const r = await store.apply(d.all);
+        assert.equal(r.skipped, 3);
+        const { store: other, dispose } = await open();
+        try {
+          await other.migrate();
+          await other.apply(d.all);
+          assert.deepEqual(await snapshot(store), await snapshot(other));
+        } finally {
+          await dispose();
+        }
+      },
+    );
 
     withStore("the stored position carries the transport's position", async (store) => {
       const d = day();
@@ -758,25 +903,31 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       assert.deepEqual(await store.ledger({ user_id: BUYER, limit: 10 }), []);
     });
 
-    withStore("outputs against the rules are refused: BATCH_INVALID, nothing written", async (store) => {
-      const d = day();
-      const cases: CoreOutput[][] = [
-        // A command kind with no row plan.
-        edited(d.all.outputs, 11, (o) => ({ ...o, input: { ...o.input, kind: 99 } as never })),
-        // An accepted order without its update.
-        edited(d.all.outputs, 3, (o) => ({ ...o, updates: [] })),
-        // A fractional amount.
-        edited(d.all.outputs, 1, (o) => ({
-          ...o,
-          events: o.events.map((e) => ({ ...e, avail: e.avail + 0.5 })),
-        })),
-        // A symbol the store does not know.
-        edited(d.all.outputs, 3, (o) => ({ ...o, input: { ...o.input, symbol_id: 77 } as never })),
-      ];
-      for (const outputs of cases) await rejects(store.apply(batchOf(outputs)), "BATCH_INVALID");
-      assert.equal(await store.position(), null);
-      assert.deepEqual(await store.ledger({ user_id: BUYER, limit: 10 }), []);
-    });
+    withStore(
+      "outputs against the rules are refused: BATCH_INVALID, nothing written",
+      async (store) => {
+        const d = day();
+        const cases: CoreOutput[][] = [
+          // A command kind with no row plan.
+          edited(d.all.outputs, 11, (o) => ({ ...o, input: { ...o.input, kind: 99 } as never })),
+          // An accepted order without its update.
+          edited(d.all.outputs, 3, (o) => ({ ...o, updates: [] })),
+          // A fractional amount.
+          edited(d.all.outputs, 1, (o) => ({
+            ...o,
+            events: o.events.map((e) => ({ ...e, avail: e.avail + 0.5 })),
+          })),
+          // A symbol the store does not know.
+          edited(d.all.outputs, 3, (o) => ({
+            ...o,
+            input: { ...o.input, symbol_id: 77 } as never,
+          })),
+        ];
+        for (const outputs of cases) await rejects(store.apply(batchOf(outputs)), "BATCH_INVALID");
+        assert.equal(await store.position(), null);
+        assert.deepEqual(await store.ledger({ user_id: BUYER, limit: 10 }), []);
+      },
+    );
 
     withStore("reads over all symbols merge each symbol's rows", async (store) => {
       await store.apply(batchOf(twoSymbols()));
@@ -840,19 +991,24 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       const at = (i: number) => T0 + i * 1000 + 1;
       const ids = (rows: { trade_id: number }[]) => rows.map((t) => t.trade_id);
       const q = { user_id: BUYER, symbol_id: SYMBOL };
-      assert.deepEqual(ids(await store.userTrades({ ...q, limit: 3 })), [trade(12), trade(11), trade(10)]);
-      assert.deepEqual(
-        ids(await store.userTrades({ ...q, from_id: trade(4), limit: 3 })),
-        [trade(4), trade(5), trade(6)],
-      );
-      assert.deepEqual(
-        ids(await store.userTrades({ ...q, start_time: at(7), limit: 2 })),
-        [trade(7), trade(8)],
-      );
-      assert.deepEqual(
-        ids(await store.userTrades({ ...q, end_time: at(6), limit: 2 })),
-        [trade(6), trade(5)],
-      );
+      assert.deepEqual(ids(await store.userTrades({ ...q, limit: 3 })), [
+        trade(12),
+        trade(11),
+        trade(10),
+      ]);
+      assert.deepEqual(ids(await store.userTrades({ ...q, from_id: trade(4), limit: 3 })), [
+        trade(4),
+        trade(5),
+        trade(6),
+      ]);
+      assert.deepEqual(ids(await store.userTrades({ ...q, start_time: at(7), limit: 2 })), [
+        trade(7),
+        trade(8),
+      ]);
+      assert.deepEqual(ids(await store.userTrades({ ...q, end_time: at(6), limit: 2 })), [
+        trade(6),
+        trade(5),
+      ]);
       assert.deepEqual(
         ids(await store.userTrades({ ...q, start_time: at(3), end_time: at(5), limit: 10 })),
         [trade(3), trade(4), trade(5)],
@@ -877,7 +1033,10 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
       // Orders: sells are odd ids 1, 3, ..., 23 (one per second), buys even.
       const sells = { user_id: SELLER, symbol_id: SYMBOL };
       const oids = (rows: { order_id: number }[]) => rows.map((o) => o.order_id);
-      assert.deepEqual(oids(await store.orderHistory({ ...sells, from_id: 4, limit: 3 })), [5, 7, 9]);
+      assert.deepEqual(
+        oids(await store.orderHistory({ ...sells, from_id: 4, limit: 3 })),
+        [5, 7, 9],
+      );
       assert.deepEqual(
         oids(await store.orderHistory({ ...sells, start_time: T0 + 11_000, limit: 5 })),
         [21, 23],
@@ -895,7 +1054,10 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
         if (page.length < 5) break;
         from = page[page.length - 1]!.trade_id + 1;
       }
-      assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => trade(i + 1)));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 12 }, (_, i) => trade(i + 1)),
+      );
     });
 
     withStore("queries check their arguments", async (store) => {

@@ -7,10 +7,10 @@
 // what settlement receives; the contract asserts the rows they must give.
 
 import {
-  CommandKind,
   type Command,
-  type CoreOutput,
+  CommandKind,
   Core,
+  type CoreOutput,
   compile,
   DEFAULT_CONFIG,
   OrderType,
@@ -151,7 +151,7 @@ export function sealedRun(
 /** One output batch of consecutive sealed outputs, the first being output first_seq. */
 export function outputBatch(first_seq: number, sealed: readonly Uint8Array[]): Uint8Array {
   const w = new OutputBatchWriter();
-  sealed.forEach((s, i) => w.push(first_seq + i, s));
+  for (const [i, s] of sealed.entries()) w.push(first_seq + i, s);
   return w.take() ?? new Uint8Array();
 }
 

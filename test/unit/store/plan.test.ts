@@ -1,12 +1,24 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Side, type Trade } from "../../../src/core/mod.ts";
-import { settledTime } from "../../../src/store/mod.ts";
 import { addExact, KlineFold } from "../../../src/store/klines.ts";
+import { settledTime } from "../../../src/store/mod.ts";
 import { planOutputs, planTables, rowCounts } from "../../../src/store/plan.ts";
 import { KlineRows, PositionRow } from "../../../src/store/rows.ts";
 import { widthOf } from "../../../src/store/writes.ts";
-import { BTC, BUYER, day, limit, run, SELLER, SPEC, SYMBOL, T0, transfer, USDT } from "./fixtures.ts";
+import {
+  BTC,
+  BUYER,
+  day,
+  limit,
+  run,
+  SELLER,
+  SPEC,
+  SYMBOL,
+  T0,
+  transfer,
+  USDT,
+} from "./fixtures.ts";
 
 const symbols = new Map(SPEC.symbols.map((s) => [s.id, s]));
 
@@ -134,7 +146,9 @@ describe("planned rows", () => {
 
   test("an amount that is not a safe integer fails the batch", () => {
     const outputs = run([transfer("deposit", "x", BUYER, USDT, 5, T0)]);
-    const broken = [{ ...outputs[0]!, events: outputs[0]!.events.map((e) => ({ ...e, avail: 1.5 })) }];
+    const broken = [
+      { ...outputs[0]!, events: outputs[0]!.events.map((e) => ({ ...e, avail: 1.5 })) },
+    ];
     const p = planOutputs(broken, 0, symbols);
     assert.throws(() => p.ledger.row(0, []), /BATCH_INVALID: 1.5 is not a safe integer/);
   });

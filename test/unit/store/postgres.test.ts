@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import pg from "pg";
-import { openPostgresStore, StoreError, watchPostgresPosition } from "../../../src/store/mod.ts";
+import {
+  createPgStore,
+  openPostgresStore,
+  StoreError,
+  singleConnection,
+  watchPostgresPosition,
+} from "../../../src/store/mod.ts";
 import { storeContract } from "./contract.ts";
 import { day, SYMBOLS } from "./fixtures.ts";
 import { PG_URL, postgresGate, uniqueSchema } from "./services.ts";
@@ -21,6 +27,24 @@ if (gate.run) {
   storeContract("PostgreSQL (own schema)", async () => {
     const schema = uniqueSchema();
     const store = await openPostgresStore(PG_URL, { symbols: SYMBOLS, schema });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      },
+    };
+  });
+
+  // An engine without COPY (PGlite, say): the whole batch in one statement.
+  storeContract("PostgreSQL over one connection, without COPY", async () => {
+    const schema = uniqueSchema();
+    const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await client.connect();
+    const conn = singleConnection({ query: (text, params) => client.query(text, params) }, () =>
+      client.end(),
+    );
+    const store = createPgStore(conn, { symbols: SYMBOLS, schema });
     return {
       store,
       async dispose() {

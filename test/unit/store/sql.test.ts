@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { OrderStatus } from "../../../src/core/mod.ts";
-import { hashToHex, hexToHash, transferEventId } from "../../../src/store/mod.ts";
 import {
   MIGRATIONS,
   OPEN_PREDICATE,
@@ -9,10 +8,11 @@ import {
   pendingMigrations,
   SQLITE,
 } from "../../../src/store/migrations.ts";
+import { hashToHex, hexToHash, transferEventId } from "../../../src/store/mod.ts";
 import { pgBatchWrite, pgParams, pgWrite } from "../../../src/store/pg-sql.ts";
-import { sqliteInsert, sqliteParams, sqliteUpdate } from "../../../src/store/sqlite-sql.ts";
 import { PositionRow } from "../../../src/store/rows.ts";
-import { ORDER_UPDATE, POSITION_UPSERT, type Planned } from "../../../src/store/writes.ts";
+import { sqliteInsert, sqliteParams, sqliteUpdate } from "../../../src/store/sqlite-sql.ts";
+import { ORDER_UPDATE, type Planned, POSITION_UPSERT } from "../../../src/store/writes.ts";
 
 describe("statement shapes", () => {
   test("SQLite: rows per statement, updates one by one", () => {
@@ -42,9 +42,10 @@ describe("statement shapes", () => {
     const t: Planned = {
       spec: POSITION_UPSERT,
       count: 2,
-      row: (i, out) => rows[i]?.forEach((v, c) => {
-        out[c] = v as string;
-      }),
+      row: (i, out) =>
+        rows[i]?.forEach((v, c) => {
+          out[c] = v as string;
+        }),
       run: () => undefined,
     };
     assert.deepEqual(pgParams(t), ['{"a","q\\"\\\\"}', "{1,2}", '{"00",NULL}', "{5,6}", "{0,0}"]);
