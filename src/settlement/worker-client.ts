@@ -81,7 +81,12 @@ export function startSettlementWorker(opts: SettlementWorkerOptions): Promise<Se
     cache_mib: opts.cache_mib ?? 256,
     outputs_per_transaction: opts.outputs_per_transaction ?? OUTPUTS_PER_TRANSACTION,
   };
-  const worker = new Worker(ENTRY, { workerData: data });
+  // The young generation every bourse process gets (bin/bourse.js): decoded
+  // outputs and planned rows die young, a batch at a time.
+  const worker = new Worker(ENTRY, {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
+  });
   const transfer = opts.transfer === true;
   const committed = new Set<(r: CommitReport) => void>();
   const failed = new Set<(f: SettlementFailure) => void>();
