@@ -156,6 +156,7 @@ export function startSettlementWorker(opts: SettlementWorkerOptions): Promise<Se
         if (failure !== null) {
           throw new Error(`settlement stopped: ${failure.code}: ${failure.message}`);
         }
+        if (stopped !== null) throw new Error("settlement stopped: stop() was called");
         const count = batchCount(bytes);
         const own = transfer && ownsBuffer(bytes) ? bytes : bytes.slice();
         const m: ToWorker = { t: "batch", bytes: own };

@@ -44,9 +44,13 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
-/** The channel a store's commits notify with their output_seq (one per schema). */
+/** The channel a store's commits notify with their output_seq (one per schema, within PostgreSQL's 63-byte names). */
 export function positionChannel(schema: string): string {
-  return `bourse_settled_${checkSchemaName(schema)}`;
+  const name = `bourse_settled_${checkSchemaName(schema)}`;
+  if (name.length <= 63) return name;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < schema.length; i++) h = Math.imul(h ^ schema.charCodeAt(i), 0x01000193);
+  return `${name.slice(0, 54)}_${(h >>> 0).toString(16).padStart(8, "0")}`;
 }
 
 const LAST_SEQS_SQL = `SELECT a.user_id, a.asset_id,

@@ -8,7 +8,7 @@ import {
   pendingMigrations,
   SQLITE,
 } from "../../../src/store/migrations.ts";
-import { hashToHex, hexToHash, transferEventId } from "../../../src/store/mod.ts";
+import { hashToHex, hexToHash, positionChannel, transferEventId } from "../../../src/store/mod.ts";
 import { pgBatchWrite, pgParams, pgWrite } from "../../../src/store/pg-sql.ts";
 import { PositionRow } from "../../../src/store/rows.ts";
 import { sqliteInsert, sqliteParams, sqliteUpdate } from "../../../src/store/sqlite-sql.ts";
@@ -109,5 +109,14 @@ describe("ids and hashes", () => {
       }),
       "withdraw_7_1_99",
     );
+  });
+});
+
+describe("notification channel", () => {
+  test("one per schema, always a valid PostgreSQL name", () => {
+    assert.equal(positionChannel("public"), "bourse_settled_public");
+    const long = positionChannel(`s_${"x".repeat(60)}`);
+    assert.equal(long.length, 63);
+    assert.notEqual(long, positionChannel(`s_${"x".repeat(59)}y`));
   });
 });
