@@ -39,6 +39,12 @@ export interface SettlementBenchOptions {
   users?: number;
   /** PostgreSQL's synchronous_commit for the store's connections (default: the server's). */
   synchronous_commit?: boolean;
+  /**
+   * The sequencer's back-pressure: the feed pauses while more outputs than
+   * this wait to be committed (lag keeps counting from when each was due).
+   * Default 500,000 (about 250 MB of batches).
+   */
+  backlog_limit?: number;
 }
 
 export interface SettlementBenchResult {
@@ -58,8 +64,10 @@ export interface SettlementBenchResult {
   trades_per_s: number;
   /** From a batch's first output being due to the commit covering it. */
   lag_ms: { p50: number; p90: number; p99: number; max: number };
-  /** How far the feed itself ran behind its schedule (the main thread is shared). */
+  /** How far the feed itself ran behind its schedule (the main thread is shared, or back-pressure paused it). */
   feed_behind_ms_max: number;
+  /** How long back-pressure held the feed (backlog above backlog_limit). */
+  feed_paused_ms: number;
   /** Outputs handed over and not yet committed, at most. */
   backlog_max_outputs: number;
   transactions: number;
@@ -200,6 +208,7 @@ async function postgresSink(o: SettlementBenchOptions, dir: string): Promise<Sin
   let published = 0;
   let committed = 0;
   let first = 1;
+  let published_error: unknown = null;
   consumer.onCommitted((r) => {
     committed += r.consumed;
   });
@@ -210,14 +219,18 @@ async function postgresSink(o: SettlementBenchOptions, dir: string): Promise<Sin
       const id = `ob:${first}`;
       first += view.getUint32(1, true);
       log.publish(topic, bytes, { id }).catch((err) => {
-        throw err;
+        published_error ??= err;
       });
     },
     backlog: () => published - committed,
     onCommitted: (l) => {
       consumer.onCommitted(l);
     },
-    waitFor: (seq, t) => consumer.waitFor(seq, t),
+    async waitFor(seq, t) {
+      const done = await consumer.waitFor(seq, t);
+      if (published_error !== null) throw published_error;
+      return done;
+    },
     async bytes() {
       const r = await admin(
         `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c
@@ -260,6 +273,8 @@ async function runOne(
     let backlog_max = 0;
     let behind_max = 0;
     let batches = 0;
+    let paused_ms = 0;
+    const backlog_limit = o.backlog_limit ?? 500_000;
     sink.onCommitted((r) => {
       const now = performance.now();
       transactions++;
@@ -284,8 +299,17 @@ async function runOne(
     let made = 0;
     let batch_due = 0;
     await new Promise<void>((resolve) => {
+      let last_tick = performance.now();
       const tick = () => {
-        const elapsed = performance.now() - start;
+        const now = performance.now();
+        const elapsed = now - start;
+        if (sink.backlog() > backlog_limit) {
+          paused_ms += now - last_tick;
+          last_tick = now;
+          setTimeout(tick, 1);
+          return;
+        }
+        last_tick = now;
         while (made < total && (made * 1000) / o.trades_per_s <= elapsed) {
           const due = (made * 1000) / o.trades_per_s;
           if (due - batch_due >= batch_ms) {
@@ -335,6 +359,7 @@ async function runOne(
         max: Math.round(lags[lags.length - 1] ?? 0),
       },
       feed_behind_ms_max: Math.round(behind_max),
+      feed_paused_ms: Math.round(paused_ms),
       backlog_max_outputs: backlog_max,
       transactions,
       drain_ms: Math.round(last_commit_ms - start - last_due),

@@ -144,6 +144,12 @@ export function benchCommand(): Command {
     )
     .option("--batch-ms <n>", "outputs due within this window travel as one batch", int, 5)
     .option("--users <n>", "users trading", int, 1000)
+    .option(
+      "--backlog-limit <n>",
+      "outputs waiting to be committed above which the feed pauses (the sequencer's back-pressure)",
+      int,
+      500_000,
+    )
     .addOption(
       new Option("--database-url <url>", "PostgreSQL server")
         .default("postgres://postgres@127.0.0.1:5432/test")
@@ -161,6 +167,7 @@ export function benchCommand(): Command {
         databases: string;
         batchMs: number;
         users: number;
+        backlogLimit: number;
         databaseUrl: string;
         synchronousCommit: boolean;
         config?: string;
@@ -178,6 +185,7 @@ export function benchCommand(): Command {
           pg_url: o.databaseUrl,
           batch_ms: o.batchMs,
           users: o.users,
+          backlog_limit: o.backlogLimit,
           ...(o.synchronousCommit ? {} : { synchronous_commit: false }),
         });
         for (const r of results) console.log(JSON.stringify(r));
