@@ -4,11 +4,11 @@
 //        [--backends sqlite,sqlite-full,pglite,postgres,postgres-async,sqlite-memory]
 //        [--users 10000] [--seed 7] [--pg-url postgres://...]
 //
-// The streams are the real ones: the seeded mixed order flow of `bourse bench
-// generate` goes through UBSCore and the matching engine (hash-chained), and
-// their outputs (engine.outputs and balance.events, in causal order) are cut
-// into batches of --batch outputs. Only store.apply() is timed; producing the
-// outputs is not. Prints one JSON line per backend.
+// The input is the real one: the seeded mixed order flow of `bourse bench
+// generate` goes through the combined core, and its outputs are cut into
+// batches of --batch outputs. Only store.apply() is timed; producing the
+// outputs is not. Prints one JSON line per backend, with the rows per trade
+// of each table.
 
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -18,21 +18,12 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { toCommand } from "../src/bench/flow.ts";
 import { generateFlow } from "../src/bench/generate.ts";
+import { Core, type CoreOutput, compile, DEFAULT_CONFIG, type Spec } from "../src/core/mod.ts";
 import {
-  type BalanceOutput,
-  compile,
-  DEFAULT_CONFIG,
-  type EngineOutput,
-  MatchingEngine,
-  type Spec,
-  UbsCore,
-} from "../src/core/mod.ts";
-import {
+  type CoreBatch,
   createPgStore,
   openPostgresStore,
   openSqliteStore,
-  positionsOf,
-  type SettlementBatch,
   type SettlementStore,
   singleConnection,
 } from "../src/store/mod.ts";
@@ -53,20 +44,16 @@ const { values: args } = parseArgs({
 const TRADES = Number(args.trades);
 const BATCH = Number(args.batch);
 
-/** The two streams of a real run, cut into batches of settlement's size. */
-function* batches(spec: Spec): Generator<{ batch: SettlementBatch; trades: number }> {
-  const ubs = new UbsCore(spec, { hash_outputs: true });
-  const me = new MatchingEngine(spec, { hash_outputs: true });
-  let engine: EngineOutput[] = [];
-  let balance: BalanceOutput[] = [];
+/** The core's outputs of a real flow, cut into batches of settlement's size. */
+function* batches(spec: Spec): Generator<{ batch: CoreBatch; trades: number }> {
+  const core = new Core(spec);
+  let outputs: CoreOutput[] = [];
   let trades = 0;
   let batchTrades = 0;
   let ts_ms = 1_700_000_000_000;
   const cut = () => {
-    const batch = { engine, balance, positions: positionsOf({ engine, balance }) };
-    const out = { batch, trades: batchTrades };
-    engine = [];
-    balance = [];
+    const out = { batch: { outputs }, trades: batchTrades };
+    outputs = [];
     batchTrades = 0;
     return out;
   };
@@ -79,21 +66,16 @@ function* batches(spec: Spec): Generator<{ batch: SettlementBatch; trades: numbe
     try {
       cmd = toCommand(spec, line, ts_ms++);
     } catch {
-      continue; // refused at the gateway: never reaches a stream
+      continue; // refused at the gateway: never reaches the core
     }
-    const step = ubs.apply(cmd);
-    balance.push(step.out);
-    if (step.forward !== null) {
-      const eo = me.apply(step.forward);
-      engine.push(eo);
-      balance.push(ubs.applyEngineOutput(eo));
-      trades += eo.trades.length;
-      batchTrades += eo.trades.length;
-    }
-    if (engine.length + balance.length >= BATCH) yield cut();
+    const o = core.apply(cmd);
+    outputs.push(o);
+    trades += o.trades.length;
+    batchTrades += o.trades.length;
+    if (outputs.length >= BATCH) yield cut();
     if (trades >= TRADES) break;
   }
-  if (engine.length + balance.length > 0) yield cut();
+  if (outputs.length > 0) yield cut();
 }
 
 interface Opened {
@@ -188,6 +170,7 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
   const { store } = opened;
   await store.migrate();
   let rows = 0;
+  const tables: Record<string, number> = {};
   let outputs = 0;
   let trades = 0;
   let apply_ns = 0n;
@@ -204,12 +187,13 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
     apply_ns += dt;
     batch_ms.push(Number(dt) / 1e6);
     rows += r.rows;
-    outputs += batch.engine.length + batch.balance.length;
+    for (const [t, n] of Object.entries(r.tables)) tables[t] = (tables[t] ?? 0) + n;
+    outputs += batch.outputs.length;
     trades += t;
   }
   const wall_s = Number(process.hrtime.bigint() - wall0) / 1e9;
   // Prove the data landed: a sample of reads right after the writes.
-  const positions = await store.loadPositions();
+  const position = await store.position();
   const bytes = await opened.bytes();
   await opened.dispose();
   const seconds = Number(apply_ns) / 1e9;
@@ -220,6 +204,9 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
     outputs,
     rows,
     rows_per_trade: Math.round((rows / trades) * 10) / 10,
+    rows_per_trade_by_table: Object.fromEntries(
+      Object.entries(tables).map(([t, n]) => [t, Math.round((n / trades) * 100) / 100]),
+    ),
     batches: batch_ms.length,
     batch_outputs: BATCH,
     apply_seconds: Math.round(seconds * 100) / 100,
@@ -232,7 +219,7 @@ async function run(name: string, spec: Spec): Promise<Record<string, unknown>> {
     batch_ms_p99: Math.round(percentile(batch_ms, 0.99) * 10) / 10,
     wall_seconds_incl_generation: Math.round(wall_s * 10) / 10,
     db_mib: Math.round(bytes / 2 ** 20),
-    streams: positions.size,
+    position: position?.seq ?? 0,
   };
 }
 

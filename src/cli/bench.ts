@@ -134,21 +134,63 @@ export function benchCommand(): Command {
 
   bench
     .command("settlement")
-    .description("settlement under a sustained trade rate: rows/s and lag to the database")
-    .option("--trades-per-s <n>", "trades published per second", int, 20_000)
-    .option("--seconds <n>", "how long", int, 10)
+    .description(
+      "settlement fed output batches at a fixed trade rate: lag, rows/s and rows per trade, SQLite (worker thread) and PostgreSQL (output topic) in one run",
+    )
+    .option("--trades-per-s <n>", "trades per second fed", int, 20_000)
+    .option("--seconds <n>", "how long the feed runs", int, 60)
+    .addOption(
+      new Option("--databases <list>", "which stores, in order").default("sqlite,postgres"),
+    )
+    .option("--batch-ms <n>", "outputs due within this window travel as one batch", int, 5)
+    .option("--users <n>", "users trading", int, 1000)
+    .option(
+      "--backlog-limit <n>",
+      "outputs waiting to be committed above which the feed pauses (the sequencer's back-pressure)",
+      int,
+      500_000,
+    )
+    .addOption(
+      new Option("--database-url <url>", "PostgreSQL server")
+        .default("postgres://postgres@127.0.0.1:5432/test")
+        .env(ENV.database_url),
+    )
+    .option(
+      "--no-synchronous-commit",
+      "PostgreSQL: synchronous_commit=off on the store's connections",
+    )
     .option("--config <file>", "assets and symbols config (JSON)")
-    .action(async (o: { tradesPerS: number; seconds: number; config?: string }) => {
-      console.log(
-        JSON.stringify(
-          await (await import("../bench/settlement.ts")).benchSettlement(
-            await loadSpec(o.config),
-            o.tradesPerS,
-            o.seconds,
-          ),
-        ),
-      );
-    });
+    .action(
+      async (o: {
+        tradesPerS: number;
+        seconds: number;
+        databases: string;
+        batchMs: number;
+        users: number;
+        backlogLimit: number;
+        databaseUrl: string;
+        synchronousCommit: boolean;
+        config?: string;
+      }) => {
+        const databases = o.databases.split(",").map((d) => d.trim());
+        for (const d of databases) {
+          if (d !== "sqlite" && d !== "postgres") throw new Error(`unknown database ${d}`);
+        }
+        const { benchSettlement } = await import("../bench/settlement.ts");
+        const results = await benchSettlement({
+          spec: await loadSpec(o.config),
+          trades_per_s: o.tradesPerS,
+          seconds: o.seconds,
+          databases: databases as ("sqlite" | "postgres")[],
+          pg_url: o.databaseUrl,
+          batch_ms: o.batchMs,
+          users: o.users,
+          backlog_limit: o.backlogLimit,
+          ...(o.synchronousCommit ? {} : { synchronous_commit: false }),
+        });
+        for (const r of results) console.log(JSON.stringify(r));
+      },
+    );
 
   bench
     .command("pipeline")

@@ -1,7 +1,8 @@
-// Verification of one hash-chained stream as settlement consumes it: every
-// output must hash to what it claims, follow the last one by exactly one, and
-// name the last one's hash as its predecessor. A duplicate is skipped; a gap,
-// a broken link or a bad hash stops settlement with an error saying where.
+// Verification of one of the old per-service streams (engine.outputs.<symbol>,
+// balance.events) as the bridge in legacy.ts consumes them: every output must
+// hash to what it claims, follow the last one by exactly one, and name the
+// last one's hash as its predecessor. A duplicate is skipped; a gap, a broken
+// link or a bad hash stops settlement with an error saying where.
 
 import { GENESIS_HASH, verifySealed } from "../core/mod.ts";
 
@@ -20,7 +21,8 @@ export class Chain {
   constructor(
     readonly stream: string,
     public last_seq = 0,
-    public last_hash: bigint = GENESIS_HASH,
+    /** null: the last hash is not known (resuming after a restart), so the first link is taken as it comes. */
+    public last_hash: bigint | null = GENESIS_HASH,
   ) {}
 
   /** Checks the raw bytes; returns false for a duplicate to skip, throws on anything else wrong. */
@@ -42,7 +44,7 @@ export class Chain {
         `expected output ${this.last_seq + 1}, got ${output_seq} at ${where}`,
       );
     }
-    if (prev_hash !== this.last_hash) {
+    if (this.last_hash !== null && prev_hash !== this.last_hash) {
       throw new ChainError(
         "BROKEN_LINK",
         this.stream,

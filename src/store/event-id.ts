@@ -1,9 +1,8 @@
 // The ids that follow one business event through every service's logs, and
-// that the rows written here carry so that a trace can end at the database.
+// that the rows written here lead back to, so that a trace can end at the
+// database.
 
-import { BalanceKind, CommandKind } from "../core/enums.ts";
-import type { BalanceEvent, TransferCmd } from "../core/types.ts";
-import { StoreError } from "./errors.ts";
+import { BalanceKind, CommandKind, type TransferCmd } from "../core/mod.ts";
 
 export function transferEventId(cmd: TransferCmd): string {
   const type = cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw";
@@ -19,24 +18,24 @@ export function tradeEventId(trade_id: number): string {
 }
 
 /**
- * Deposits and withdrawals carry the transfer's id; freezes and releases the
- * order's (their ref_id is the order id); trade and fee rows the trade's.
+ * A ledger row's business event: deposits and withdrawals carry their
+ * transfer's (kept on the transfers row: it names the gateway's time);
+ * freezes and releases the order's (their ref_id is the order id); trade
+ * and fee rows the trade's.
  */
-export function balanceEventId(event: BalanceEvent, transfer: TransferCmd | null): string {
-  switch (event.kind) {
+export function ledgerEventId(
+  kind: BalanceKind,
+  ref_id: number,
+  transfer_event_id: string | null,
+): string {
+  switch (kind) {
     case BalanceKind.Deposit:
     case BalanceKind.Withdraw:
-      if (transfer === null) {
-        throw new StoreError(
-          "BATCH_INVALID",
-          `balance event of kind ${event.kind} for user ${event.user_id} without its transfer command`,
-        );
-      }
-      return transferEventId(transfer);
+      return transfer_event_id ?? "";
     case BalanceKind.Freeze:
     case BalanceKind.Release:
-      return orderEventId(event.ref_id);
+      return orderEventId(ref_id);
     default:
-      return tradeEventId(event.ref_id);
+      return tradeEventId(ref_id);
   }
 }

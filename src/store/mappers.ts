@@ -1,22 +1,26 @@
-// Database rows -> typed rows. PostgreSQL hands BIGINT over as strings (and
-// PGlite as numbers); both become numbers here, checked to be exact.
+// Database rows -> typed rows. PostgreSQL hands BIGINT over as strings,
+// SQLite as numbers (or bigints where a statement asks for them); ids,
+// amounts and times become numbers checked to be exact, candle sums bigints.
 
-import type {
-  BalanceKind,
-  CommandKind,
-  OrderStatus,
-  OrderType,
+import {
+  type BalanceKind,
+  type CommandKind,
+  type OrderStatus,
+  type OrderType,
   Side,
-  Stp,
-  TimeInForce,
-} from "../core/enums.ts";
+  type Stp,
+  type TimeInForce,
+} from "../core/mod.ts";
+import { ledgerEventId } from "./event-id.ts";
 import { hexToHash } from "./hex.ts";
+import { intervalOfSeconds } from "./klines.ts";
 import type {
+  KlineRow,
   LedgerRow,
   MarketTradeRow,
-  OrderHistoryRow,
   OrderRow,
   StoredPosition,
+  SymbolAssets,
   TradeRow,
   TransferRow,
 } from "./types.ts";
@@ -30,8 +34,11 @@ export function num(v: unknown): number {
   return n;
 }
 
-function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : num(v);
+export function big(v: unknown): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+  throw new Error(`database returned a non-integer: ${String(v)}`);
 }
 
 function str(v: unknown): string {
@@ -60,42 +67,29 @@ export function toOrder(r: DbRow): OrderRow {
     reason: num(r.reason),
     created_ts_ms: num(r.created_ts_ms),
     updated_ts_ms: num(r.updated_ts_ms),
-  };
-}
-
-export function toOrderEvent(r: DbRow): OrderHistoryRow {
-  return {
-    symbol_id: num(r.symbol_id),
     output_seq: num(r.output_seq),
-    idx: num(r.idx),
-    order_id: num(r.order_id),
-    user_id: num(r.user_id),
-    status: num(r.status) as OrderStatus,
-    filled_lots: num(r.filled_lots),
-    remaining_lots: num(r.remaining_lots),
-    filled_quote_units: num(r.filled_quote_units),
-    reason: num(r.reason),
-    trade_id: numOrNull(r.trade_id),
-    ts_ms: num(r.ts_ms),
-    event_id: str(r.event_id),
   };
 }
 
-export function toTrade(r: DbRow): TradeRow {
+/** One trades row as the taker or the maker sees it. */
+export function toUserTrade(r: DbRow, taker: boolean, assets: SymbolAssets): TradeRow {
+  const taker_side = num(r.taker_side) as Side;
+  const side = taker ? taker_side : taker_side === Side.Buy ? Side.Sell : Side.Buy;
+  const buyer = side === Side.Buy;
   return {
     trade_id: num(r.trade_id),
     symbol_id: num(r.symbol_id),
-    user_id: num(r.user_id),
-    order_id: num(r.order_id),
-    counterparty_user_id: num(r.counterparty_user_id),
-    counterparty_order_id: num(r.counterparty_order_id),
-    side: num(r.side) as Side,
-    is_maker: num(r.is_maker) === 1,
+    user_id: num(taker ? r.taker_user_id : r.maker_user_id),
+    order_id: num(taker ? r.taker_order_id : r.maker_order_id),
+    counterparty_user_id: num(taker ? r.maker_user_id : r.taker_user_id),
+    counterparty_order_id: num(taker ? r.maker_order_id : r.taker_order_id),
+    side,
+    is_maker: !taker,
     price_ticks: num(r.price_ticks),
     qty_lots: num(r.qty_lots),
     quote_units: num(r.quote_units),
-    fee_units: num(r.fee_units),
-    fee_asset_id: num(r.fee_asset_id),
+    fee_units: num(buyer ? r.buyer_fee_units : r.seller_fee_units),
+    fee_asset_id: buyer ? assets.base.id : assets.quote.id,
     ts_ms: num(r.ts_ms),
     output_seq: num(r.output_seq),
   };
@@ -114,21 +108,46 @@ export function toMarketTrade(r: DbRow): MarketTradeRow {
   };
 }
 
+export function toKline(r: DbRow): KlineRow {
+  const interval = intervalOfSeconds(num(r.interval_s));
+  const open_time_ms = num(r.open_time_ms);
+  return {
+    symbol_id: num(r.symbol_id),
+    interval,
+    open_time_ms,
+    close_time_ms: open_time_ms + num(r.interval_s) * 1000 - 1,
+    open_ticks: num(r.open_ticks),
+    high_ticks: num(r.high_ticks),
+    low_ticks: num(r.low_ticks),
+    close_ticks: num(r.close_ticks),
+    volume_lots: big(r.volume_lots),
+    quote_units: big(r.quote_units),
+    taker_buy_volume_lots: big(r.taker_buy_volume_lots),
+    taker_buy_quote_units: big(r.taker_buy_quote_units),
+    trade_count: num(r.trade_count),
+    first_trade_id: num(r.first_trade_id),
+    last_trade_id: num(r.last_trade_id),
+  };
+}
+
 export function toLedger(r: DbRow): LedgerRow {
+  const kind = num(r.kind) as BalanceKind;
+  const ref_id = num(r.ref_id);
+  const transfer = r.transfer_event_id;
   return {
     user_id: num(r.user_id),
     asset_id: num(r.asset_id),
     seq: num(r.seq),
-    kind: num(r.kind) as BalanceKind,
+    kind,
     delta_avail: num(r.delta_avail),
     delta_frozen: num(r.delta_frozen),
     avail: num(r.avail),
     frozen: num(r.frozen),
-    ref_id: num(r.ref_id),
+    ref_id,
     ref: str(r.ref),
-    event_id: str(r.event_id),
+    event_id: ledgerEventId(kind, ref_id, typeof transfer === "string" ? transfer : null),
     output_seq: num(r.output_seq),
-    ts_ms: numOrNull(r.ts_ms),
+    ts_ms: num(r.ts_ms),
   };
 }
 
@@ -147,14 +166,11 @@ export function toTransfer(r: DbRow): TransferRow {
 }
 
 export function toPosition(r: DbRow): StoredPosition {
-  return { stream: str(r.stream), seq: num(r.seq), hash: hexToHash(str(r.hash)) };
-}
-
-export function positionMap(rows: readonly DbRow[]): Map<string, StoredPosition> {
-  const out = new Map<string, StoredPosition>();
-  for (const r of rows) {
-    const p = toPosition(r);
-    out.set(p.stream, p);
-  }
-  return out;
+  return {
+    stream: str(r.stream),
+    seq: num(r.seq),
+    hash: hexToHash(str(r.hash)),
+    clock_ms: num(r.clock_ms),
+    source_seq: num(r.source_seq),
+  };
 }

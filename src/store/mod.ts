@@ -1,34 +1,51 @@
 // The settlement database: the only public surface of src/store.
 
-export { StoreError, type StoreErrorCode } from "./errors.ts";
+export { settledTime } from "./clock.ts";
+export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.ts";
 export {
-  balanceEventId,
+  ledgerEventId,
   orderEventId,
   tradeEventId,
   transferEventId,
 } from "./event-id.ts";
 export { hashToHex, hexToHash } from "./hex.ts";
+export {
+  candleOpen,
+  isKlineInterval,
+  KLINE_INTERVAL_NAMES,
+  KLINE_INTERVALS,
+  type KlineInterval,
+} from "./klines.ts";
+export { SCHEMA_VERSION } from "./migrations.ts";
 export type { PgConnector, PgResult, PgSession } from "./pg-connector.ts";
 export { singleConnection } from "./pg-connector.ts";
 export { openPostgresStore } from "./pg-open.ts";
-export { createPgStore } from "./pg-store.ts";
+export { createPgStore, positionChannel } from "./pg-store.ts";
+export { type PositionWatch, watchPostgresPosition } from "./pg-watch.ts";
 export { MAX_QUERY_LIMIT } from "./queries.ts";
-export { openSqliteStore } from "./sqlite-store.ts";
-export { BALANCE_STREAM, engineStream, positionsOf } from "./streams.ts";
-export type {
-  ApplyResult,
-  LedgerRow,
-  MarketTradeRow,
-  OrderHistoryRow,
-  OrderRow,
-  PostgresStoreOptions,
-  SettlementBatch,
-  SettlementStore,
-  SqliteStoreOptions,
-  StoredPosition,
-  StoreOptions,
-  SymbolAssets,
-  TradeRow,
-  TransferRow,
-  UserQuery,
+export { SeqWaiters } from "./seq-waiters.ts";
+export { openSqliteReader, openSqliteStore } from "./sqlite-store.ts";
+export {
+  type ApplyResult,
+  CORE_STREAM,
+  type CoreBatch,
+  type KlineQuery,
+  type KlineRow,
+  type LedgerRow,
+  type MarketTradeRow,
+  type OrderLookup,
+  type OrderRow,
+  type Page,
+  type PostgresStoreOptions,
+  type SettlementReader,
+  type SettlementReads,
+  type SettlementStore,
+  type SqliteStoreOptions,
+  type StoredPosition,
+  type StoreOptions,
+  type SymbolAssets,
+  type TickerRow,
+  type TradeRow,
+  type TransferRow,
+  type UserQuery,
 } from "./types.ts";

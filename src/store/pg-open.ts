@@ -2,7 +2,10 @@
 // connection starts with search_path set to the store's schema, so the
 // shared SQL needs no schema prefix, and with the settings below.
 
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type { PgConnector } from "./pg-connector.ts";
 import { checkSchemaName, createPgStore } from "./pg-store.ts";
 import type { PostgresStoreOptions, SettlementStore } from "./types.ts";
@@ -35,7 +38,12 @@ function poolConnector(pool: pg.Pool): PgConnector {
       const ignore = () => undefined;
       client.on("error", ignore);
       try {
-        const out = await fn({ query: (text, values) => client.query(named(text, values)) });
+        const out = await fn({
+          query: (text, values) => client.query(named(text, values)),
+          async copyFrom(sql, text) {
+            await pipeline(Readable.from([text]), client.query(copyFrom(sql)));
+          },
+        });
         client.off("error", ignore);
         client.release();
         return out;

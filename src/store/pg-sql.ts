@@ -2,42 +2,25 @@
 // table's write is a data-modifying CTE whose rows come from unnest() over
 // one array parameter per column, so a batch of thousands of rows is parsed
 // once (the statement is prepared), sent once and planned once. The writes
-// of one batch touch disjoint rows (plan.ts folds each order to one write),
-// which is what lets them share one statement and one snapshot.
+// of one batch touch disjoint rows (plan.ts folds each order and candle to
+// one write), which is what lets them share one statement and one snapshot.
 
-import type { Row, SqlValue, WriteSpec } from "./writes.ts";
-
-function widthOf(spec: WriteSpec): number {
-  switch (spec.op) {
-    case "insert":
-      return spec.columns.length;
-    case "update":
-      return spec.columns.length + 1;
-    case "delete":
-      return 1;
-  }
-}
+import { type Planned, type SqlValue, type WriteSpec, widthOf } from "./writes.ts";
 
 /** One table's write, its parameters numbered from `first`. */
 export function pgWrite(spec: WriteSpec, first = 1): string {
   const arrays = (cols: readonly { type: string }[]) =>
     cols.map((c, i) => `$${first + i}::${c.type}[]`).join(", ");
-  switch (spec.op) {
-    case "insert": {
-      const names = spec.columns.map((c) => c.name).join(", ");
-      return `INSERT INTO ${spec.table} (${names}) SELECT * FROM unnest(${arrays(spec.columns)}) ${spec.conflict}`;
-    }
-    case "update": {
-      const all = [...spec.columns, spec.key];
-      const set = spec.columns.map((c) => `${c.name} = u.${c.name}`).join(", ");
-      const k = spec.key.name;
-      return `UPDATE ${spec.table} SET ${set}
-        FROM unnest(${arrays(all)}) AS u(${all.map((c) => c.name).join(", ")})
-        WHERE ${spec.table}.${k} = u.${k}`;
-    }
-    case "delete":
-      return `DELETE FROM ${spec.table} WHERE ${spec.key.name} = ANY(${arrays([spec.key])})`;
+  if (spec.op === "insert") {
+    const names = spec.columns.map((c) => c.name).join(", ");
+    return `INSERT INTO ${spec.table} (${names}) SELECT * FROM unnest(${arrays(spec.columns)}) ${spec.conflict}`.trimEnd();
   }
+  const all = [...spec.columns, spec.key];
+  const set = spec.columns.map((c) => `${c.name} = u.${c.name}`).join(", ");
+  const k = spec.key.name;
+  return `UPDATE ${spec.table} SET ${set}
+    FROM unnest(${arrays(all)}) AS u(${all.map((c) => c.name).join(", ")})
+    WHERE ${spec.table}.${k} = u.${k}`;
 }
 
 /** Every spec's write in one statement, in the given order of parameters. */
@@ -53,32 +36,50 @@ export function pgBatchWrite(specs: readonly WriteSpec[]): string {
 
 function quoted(v: SqlValue): string {
   if (v === null) return "NULL";
-  if (typeof v === "number") return String(v);
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
   return `"${v.replace(/[\\"]/g, "\\$&")}"`;
 }
 
 /**
- * A column as a PostgreSQL array literal. Built here rather than by the
- * driver's generic value conversion, which costs more client CPU than the
- * server spends inserting the rows.
+ * The parameters of a table's write: one PostgreSQL array literal per
+ * column. Built here rather than by the driver's generic value conversion,
+ * which costs more client CPU than the server spends inserting the rows.
  */
-export function arrayLiteral(values: readonly SqlValue[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ",";
-    out += quoted(values[i] ?? null);
+export function pgParams(t: Planned): string[] {
+  const width = widthOf(t.spec);
+  const cols: string[] = new Array(width).fill("{");
+  const row: SqlValue[] = new Array(width);
+  for (let r = 0; r < t.count; r++) {
+    t.row(r, row);
+    const sep = r === 0 ? "" : ",";
+    for (let c = 0; c < width; c++) cols[c] += sep + quoted(row[c] ?? null);
   }
-  return `${out}}`;
+  return cols.map((s) => `${s}}`);
 }
 
-/** The parameters of `spec`'s write: one array literal per column. */
-export function pgParams(spec: WriteSpec, rows: readonly Row[]): string[] {
-  const width = widthOf(spec);
-  const out: string[] = [];
-  const column: SqlValue[] = new Array(rows.length);
-  for (let c = 0; c < width; c++) {
-    for (let r = 0; r < rows.length; r++) column[r] = rows[r]![c] ?? null;
-    out.push(arrayLiteral(column));
+/** A value in COPY's text format: \N for null, text with its backslash, tab and line breaks escaped. */
+function copyValue(v: SqlValue): string {
+  if (v === null) return "\\N";
+  if (typeof v !== "string") return String(v);
+  return v.replace(/[\\\t\n\r]/g, (c) =>
+    c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+  );
+}
+
+/** An insert's rows as COPY text, and the COPY statement that reads them. */
+export function pgCopy(t: Planned): { sql: string; text: string } {
+  if (t.spec.op !== "insert" || t.spec.conflict !== "") {
+    throw new Error(`${t.spec.table}: only plain inserts can be copied`);
   }
-  return out;
+  const width = widthOf(t.spec);
+  const row: SqlValue[] = new Array(width);
+  const lines: string[] = new Array(t.count);
+  for (let r = 0; r < t.count; r++) {
+    t.row(r, row);
+    let line = copyValue(row[0] ?? null);
+    for (let c = 1; c < width; c++) line += `\t${copyValue(row[c] ?? null)}`;
+    lines[r] = line;
+  }
+  const names = t.spec.columns.map((c) => c.name).join(", ");
+  return { sql: `COPY ${t.spec.table} (${names}) FROM STDIN`, text: `${lines.join("\n")}\n` };
 }

@@ -1,102 +1,282 @@
-// One batch -> the ordered writes of one transaction. Both databases execute
-// the same plan; only the statement shapes differ.
+// Core outputs -> the rows of one transaction. Both databases execute the
+// same plan; only the statement shapes differ.
+//
+// What each output writes is a function of the output alone, in three parts:
+// - its command: a row plan per command kind (COMMAND_ROWS). Accepting an
+//   order creates its orders row; a deposit or withdrawal its transfers row;
+//   a cancel nothing of its own. A new command kind adds one entry here, and
+//   an output whose kind has none fails its batch rather than settle half.
+// - its order updates (makers touched, then the taker): the orders rows'
+//   state. Each order is written once per batch with its last state.
+// - its trades (trades rows, candles) and stamped balance events (ledger
+//   rows). These do not depend on the command that caused them.
+// Completions repeat the terminal updates and add nothing.
 
-import type { BalanceOutput, EngineOutput } from "../core/types.ts";
-import { type AccountStart, planBalance } from "./balance-plan.ts";
-import { planEngine } from "./engine-plan.ts";
-import { StoreError } from "./errors.ts";
-import { hashToHex } from "./hex.ts";
-import type { StoredPosition, SymbolAssets } from "./types.ts";
 import {
-  ACTIVE_DELETE,
-  ACTIVE_INSERT,
-  BALANCE_LOG,
-  ENGINE_LOG,
-  HISTORY_INSERT,
-  LEDGER_INSERT,
-  ORDER_INSERT,
-  ORDER_UPDATE,
-  POSITION_UPSERT,
-  type Row,
-  TRADE_INSERT,
-  TRANSFER_INSERT,
-  type WriteSpec,
-} from "./writes.ts";
+  CommandKind,
+  type CoreOutput,
+  type PlaceCmd,
+  Reject,
+  OrderStatus as Status,
+  type TransferCmd,
+} from "../core/mod.ts";
+import { settledTime } from "./clock.ts";
+import { StoreError } from "./errors.ts";
+import { KlineFold } from "./klines.ts";
+import {
+  KlineRows,
+  LedgerRows,
+  type OrderFold,
+  OrderInserts,
+  OrderUpdates,
+  TradeRows,
+  type TransferFold,
+  TransferRows,
+} from "./rows.ts";
+import type { SymbolAssets } from "./types.ts";
+import type { Planned } from "./writes.ts";
 
-export interface Step {
-  spec: WriteSpec;
-  rows: Row[];
+/** One account's ledger rows in the batch: the database must hold first - 1 as its last seq. */
+export interface AccountSpan {
+  user_id: number;
+  asset_id: number;
+  first: number;
+  last: number;
 }
-
-/** The order in which a batch's tables are written. */
-export const WRITE_ORDER: readonly WriteSpec[] = [
-  ENGINE_LOG,
-  ORDER_INSERT,
-  ORDER_UPDATE,
-  HISTORY_INSERT,
-  ACTIVE_INSERT,
-  ACTIVE_DELETE,
-  TRADE_INSERT,
-  BALANCE_LOG,
-  TRANSFER_INSERT,
-];
 
 export interface WritePlan {
-  /** Everything but the ledger and the positions, one step per WRITE_ORDER entry (maybe empty). */
-  steps: Step[];
-  /** Written after the ledger's continuity is checked against the database. */
-  ledger: Step;
-  starts: AccountStart[];
-  positions: Step;
-  /** Rows the plan writes, positions excluded. */
-  rows: number;
+  orderInserts: OrderInserts;
+  orderUpdates: OrderUpdates;
+  trades: TradeRows;
+  ledger: LedgerRows;
+  transfers: TransferRows;
+  klines: KlineRows;
+  accounts: AccountSpan[];
+  /** The settled clock after the last output. */
+  clock_ms: number;
+  /** Trades among the outputs. */
+  trade_count: number;
 }
 
-function checkIntegers(step: Step): void {
-  for (const row of step.rows) {
-    for (const v of row) {
-      if (typeof v === "number" && !Number.isSafeInteger(v)) {
-        throw new StoreError(
-          "BATCH_INVALID",
-          `${step.spec.table}: ${v} is not a safe integer (row ${JSON.stringify(row)})`,
-        );
+/** Every table of the plan, in write order (the position is written after). */
+export function planTables(p: WritePlan): Planned[] {
+  return [p.orderInserts, p.orderUpdates, p.trades, p.ledger, p.transfers, p.klines];
+}
+
+export function rowCounts(p: WritePlan): { rows: number; tables: Record<string, number> } {
+  const tables: Record<string, number> = {};
+  let rows = 0;
+  for (const t of planTables(p)) {
+    const key = t.spec.op === "update" ? `${t.spec.table}:update` : t.spec.table;
+    tables[key] = (tables[key] ?? 0) + t.count;
+    rows += t.count;
+  }
+  return { rows, tables };
+}
+
+class Planner {
+  readonly orders = new Map<number, OrderFold>();
+  readonly transfers = new Map<string, TransferFold>();
+  readonly klines = new KlineFold();
+  readonly trades = new TradeRows();
+  readonly ledger = new LedgerRows();
+  /** user -> (asset -> span): continuity inside the batch, and what to check against the database. */
+  private readonly spans = new Map<number, Map<number, AccountSpan>>();
+  readonly accounts: AccountSpan[] = [];
+  trade_count = 0;
+
+  constructor(readonly symbols: ReadonlyMap<number, SymbolAssets>) {}
+
+  symbol(id: number, what: string): SymbolAssets {
+    const s = this.symbols.get(id);
+    if (s === undefined) throw new StoreError("BATCH_INVALID", `${what}: unknown symbol ${id}`);
+    return s;
+  }
+
+  output(o: CoreOutput, at_ms: number): void {
+    const rows = COMMAND_ROWS.get(o.input.kind);
+    if (rows === undefined) {
+      throw new StoreError(
+        "BATCH_INVALID",
+        `output ${o.output_seq}: no row plan for command kind ${o.input.kind}`,
+      );
+    }
+    rows(o, at_ms, this);
+    this.updates(o, at_ms);
+    this.tradesOf(o, at_ms);
+    this.events(o, at_ms);
+  }
+
+  private updates(o: CoreOutput, at_ms: number): void {
+    for (const u of o.updates) {
+      const f = this.orders.get(u.order_id);
+      if (f === undefined) {
+        this.orders.set(u.order_id, {
+          order_id: u.order_id,
+          placed: null,
+          created_ts_ms: 0,
+          status: u.status,
+          filled_lots: u.filled_lots,
+          remaining_lots: u.remaining_lots,
+          filled_quote_units: u.filled_quote_units,
+          reason: u.reason,
+          updated_ts_ms: at_ms,
+          output_seq: o.output_seq,
+        });
+        continue;
       }
+      f.status = u.status;
+      f.filled_lots = u.filled_lots;
+      f.remaining_lots = u.remaining_lots;
+      f.filled_quote_units = u.filled_quote_units;
+      f.reason = u.reason;
+      f.updated_ts_ms = at_ms;
+      f.output_seq = o.output_seq;
+    }
+  }
+
+  private tradesOf(o: CoreOutput, at_ms: number): void {
+    for (const t of o.trades) {
+      this.symbol(t.symbol_id, `trade ${t.trade_id}`);
+      this.trades.add(t, at_ms, o.output_seq);
+      this.klines.add(t, at_ms);
+    }
+    this.trade_count += o.trades.length;
+  }
+
+  private events(o: CoreOutput, at_ms: number): void {
+    for (const e of o.events) {
+      let assets = this.spans.get(e.user_id);
+      if (assets === undefined) {
+        assets = new Map();
+        this.spans.set(e.user_id, assets);
+      }
+      const span = assets.get(e.asset_id);
+      if (span === undefined) {
+        const s = { user_id: e.user_id, asset_id: e.asset_id, first: e.seq, last: e.seq };
+        assets.set(e.asset_id, s);
+        this.accounts.push(s);
+      } else if (e.seq !== span.last + 1) {
+        throw new StoreError(
+          "LEDGER_GAP",
+          `account ${e.user_id}/${e.asset_id}: seq ${e.seq} follows ${span.last} (output ${o.output_seq})`,
+        );
+      } else {
+        span.last = e.seq;
+      }
+      this.ledger.add(e, at_ms, o.output_seq);
     }
   }
 }
 
-export function planBatch(
-  engine: readonly EngineOutput[],
-  balance: readonly BalanceOutput[],
-  positions: readonly StoredPosition[],
+type CommandRows = (o: CoreOutput, at_ms: number, p: Planner) => void;
+
+/**
+ * A deposit or withdrawal: one row per request_id, written by its first
+ * outcome. A retry (duplicate) and a reuse of the id with other terms
+ * (DUPLICATE_REQUEST_ID) leave it as it is; a refusal would give way to a
+ * later success, which the core does not produce today (it remembers
+ * refusals).
+ */
+const transferRows: CommandRows = (o, at_ms, p) => {
+  if (o.duplicate || o.reject === Reject.DUPLICATE_REQUEST_ID.id) return;
+  const c = o.input as TransferCmd;
+  const before = p.transfers.get(c.request_id);
+  if (before !== undefined && (before.reject === 0 || o.reject !== 0)) return;
+  p.transfers.set(c.request_id, { cmd: c, reject: o.reject, at_ms, output_seq: o.output_seq });
+};
+
+/**
+ * An accepted order (it has an id): its orders row, with the command's
+ * terms. Its state comes from its own update in the same output; an order
+ * refused without an update (reject set) is stored Rejected.
+ */
+const placeRows: CommandRows = (o, at_ms, p) => {
+  if (o.order_id === 0) return;
+  const c = o.input as PlaceCmd;
+  p.symbol(c.symbol_id, `order ${o.order_id}`);
+  if (p.orders.has(o.order_id)) {
+    throw new StoreError("BATCH_INVALID", `order ${o.order_id} accepted twice`);
+  }
+  const own = o.updates.some((u) => u.order_id === o.order_id);
+  if (!own && o.reject === 0) {
+    throw new StoreError(
+      "BATCH_INVALID",
+      `output ${o.output_seq} accepted order ${o.order_id} without an update for it`,
+    );
+  }
+  p.orders.set(o.order_id, {
+    order_id: o.order_id,
+    placed: c,
+    created_ts_ms: at_ms,
+    status: own ? Status.New : Status.Rejected,
+    filled_lots: 0,
+    remaining_lots: c.qty_lots,
+    filled_quote_units: 0,
+    reason: own ? 0 : o.reject,
+    updated_ts_ms: at_ms,
+    output_seq: o.output_seq,
+  });
+};
+
+/** Cancels write nothing of their own: the cancelled order's update carries the outcome. */
+const noRows: CommandRows = () => undefined;
+
+const COMMAND_ROWS = new Map<number, CommandRows>([
+  [CommandKind.Deposit, transferRows],
+  [CommandKind.Withdraw, transferRows],
+  [CommandKind.Place, placeRows],
+  [CommandKind.Cancel, noRows],
+]);
+
+/** Plans consecutive, not yet applied outputs; clock_ms is the stored settled clock. */
+export function planOutputs(
+  outputs: readonly CoreOutput[],
+  clock_ms: number,
   symbols: ReadonlyMap<number, SymbolAssets>,
 ): WritePlan {
-  const e = planEngine(engine, symbols);
-  const b = planBalance(balance);
-  const steps: Step[] = [
-    { spec: ENGINE_LOG, rows: e.engineLog },
-    { spec: ORDER_INSERT, rows: e.orderInserts },
-    { spec: ORDER_UPDATE, rows: e.orderUpdates },
-    { spec: HISTORY_INSERT, rows: e.history },
-    { spec: ACTIVE_INSERT, rows: e.activeInserts },
-    { spec: ACTIVE_DELETE, rows: e.activeDeletes },
-    { spec: TRADE_INSERT, rows: e.trades },
-    { spec: BALANCE_LOG, rows: b.balanceLog },
-    { spec: TRANSFER_INSERT, rows: b.transfers },
-  ];
-  const ledger: Step = { spec: LEDGER_INSERT, rows: b.ledger };
-  for (const s of steps) checkIntegers(s);
-  checkIntegers(ledger);
-  let rows = ledger.rows.length;
-  for (const s of steps) rows += s.rows.length;
+  const p = new Planner(symbols);
+  let clock = clock_ms;
+  for (const o of outputs) {
+    clock = settledTime(clock, o.input.ts_ms);
+    p.output(o, clock);
+  }
+  const orderInserts = new OrderInserts();
+  const orderUpdates = new OrderUpdates();
+  for (const f of p.orders.values()) {
+    if (f.placed === null) orderUpdates.items.push(f);
+    else orderInserts.items.push(f);
+  }
+  const transfers = new TransferRows();
+  transfers.items.push(...p.transfers.values());
   return {
-    steps,
-    ledger,
-    starts: b.starts,
-    positions: {
-      spec: POSITION_UPSERT,
-      rows: positions.map((p) => [p.stream, p.seq, hashToHex(p.hash)]),
-    },
-    rows,
+    orderInserts,
+    orderUpdates,
+    trades: p.trades,
+    ledger: p.ledger,
+    transfers,
+    klines: new KlineRows(p.klines.candles()),
+    accounts: p.accounts,
+    clock_ms: clock,
+    trade_count: p.trade_count,
   };
+}
+
+/**
+ * Proves each account's first seq in the batch follows its last stored row
+ * (or is 1 for a new account). `last` gives the stored last seq, 0 for none.
+ */
+export function checkAccounts(
+  accounts: readonly AccountSpan[],
+  last: (a: AccountSpan) => number,
+): void {
+  for (const a of accounts) {
+    const stored = last(a);
+    if (a.first !== stored + 1) {
+      throw new StoreError(
+        "LEDGER_GAP",
+        `account ${a.user_id}/${a.asset_id}: seq ${a.first} follows stored seq ${stored}`,
+      );
+    }
+  }
 }

@@ -1,96 +1,130 @@
 // The embedded store: one on-disk SQLite file in WAL mode, written by one
-// synchronous transaction per batch. better-sqlite3 is synchronous, so a
-// batch never interleaves with a read of this process; readers in other
-// processes see whole batches thanks to WAL snapshots.
+// synchronous transaction per batch (in settlement's worker thread), read by
+// other connections (the gateway's, read-only) that see whole batches thanks
+// to WAL snapshots.
 
 import Database from "better-sqlite3";
-import { accountKey, checkAccountStarts } from "./balance-plan.ts";
-import { type DbRow, num, positionMap, toPosition } from "./mappers.ts";
-import { MIGRATIONS, MIGRATIONS_TABLE, SQLITE } from "./migrations.ts";
-import { planBatch, type Step } from "./plan.ts";
-import { POSITIONS_SQL, type Query } from "./queries.ts";
+import {
+  checkBatch,
+  checkTails,
+  positionRows,
+  resultOf,
+  type Step,
+  samePosition,
+  stepOf,
+  unknownTails,
+} from "./apply.ts";
+import { LedgerTails } from "./ledger-tails.ts";
+import { type DbRow, num, toPosition } from "./mappers.ts";
+import { MIGRATIONS_TABLE, pendingMigrations, SQLITE } from "./migrations.ts";
+import { planTables } from "./plan.ts";
+import { positionQuery, type Query } from "./queries.ts";
 import { createReads } from "./reads.ts";
-import { sqliteParams, sqliteWrite } from "./sqlite-sql.ts";
-import { checkBatch, unapplied } from "./streams.ts";
-import type {
-  ApplyResult,
-  SettlementBatch,
-  SettlementStore,
-  SqliteStoreOptions,
-  StoredPosition,
-  SymbolAssets,
+import { sqliteInsert, sqliteParams, sqliteUpdate } from "./sqlite-sql.ts";
+import {
+  CORE_STREAM,
+  type CoreBatch,
+  type SettlementReader,
+  type SettlementStore,
+  type SqliteStoreOptions,
+  type StoredPosition,
+  type StoreOptions,
+  type SymbolAssets,
 } from "./types.ts";
+import type { Planned } from "./writes.ts";
 
-/** Rows per multi-row statement: 64 x 16 columns stays far below SQLite's parameter limit. */
-const CHUNK_ROWS = 64;
+type Statements = (sql: string) => Database.Statement;
+
+function statementCache(db: Database.Database): { get: Statements; clear(): void } {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    get(sql) {
+      let s = cache.get(sql);
+      if (s === undefined) {
+        s = db.prepare(sql);
+        cache.set(sql, s);
+      }
+      return s;
+    },
+    clear: () => cache.clear(),
+  };
+}
+
+function fetcher(prepared: Statements): (q: Query) => DbRow[] {
+  return (q) => {
+    const s = prepared(sqliteParams(q.text));
+    if (q.big === true) s.safeIntegers(true);
+    return s.all(q.params) as DbRow[];
+  };
+}
+
+function symbolMap(opts: StoreOptions): Map<number, SymbolAssets> {
+  return new Map(opts.symbols.map((s) => [s.id, s]));
+}
+
+/**
+ * A table's rows through its one-row statement, each row's values passed as
+ * arguments: cheaper here than multi-row statements, whose parameter arrays
+ * cost more to fill and bind than the extra statement steps (measured:
+ * bench/results/settlement.md).
+ */
+function exec(prepared: Statements, t: Planned): void {
+  if (t.count === 0) return;
+  const stmt = prepared(t.spec.op === "insert" ? sqliteInsert(t.spec) : sqliteUpdate(t.spec));
+  for (let i = 0; i < t.count; i++) t.run(stmt, i);
+}
+
+function configure(db: Database.Database, cache_mib: number): void {
+  db.pragma("busy_timeout = 5000");
+  db.pragma(`cache_size = ${-1024 * cache_mib}`);
+  // Multi-row statements keep a statement journal (the pages they may have
+  // to undo); in a temporary file that is a write syscall per page.
+  db.pragma("temp_store = MEMORY");
+}
 
 export function openSqliteStore(path: string, opts: SqliteStoreOptions): SettlementStore {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
-  // Positions commit with their rows, so NORMAL's only risk (the last
-  // commits vanish on power loss) means consuming those outputs again.
-  const synchronous = opts.synchronous ?? "NORMAL";
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma("busy_timeout = 5000");
-  db.pragma(`cache_size = ${-1024 * (opts.cache_mib ?? 256)}`);
-  // Multi-row statements keep a statement journal (the pages they may have
-  // to undo); in a temporary file that is a write syscall per page.
-  db.pragma("temp_store = MEMORY");
+  // The position commits with its rows, so NORMAL's only risk (the last
+  // commits vanish on power loss) means handing those outputs over again.
+  db.pragma(`synchronous = ${opts.synchronous ?? "NORMAL"}`);
+  configure(db, opts.cache_mib ?? 256);
   // Every random-key index insert dirties a whole page, and each checkpoint
   // copies those pages into the database and fsyncs it: checkpointing every
   // 64 MiB of WAL rather than every 4 MiB nearly doubles the rows per second
   // (bench/results/store.md). The WAL file is cut back to that size after.
   db.pragma("wal_autocheckpoint = 16384");
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  const symbols = new Map<number, SymbolAssets>(opts.symbols.map((s) => [s.id, s]));
-  const statements = new Map<string, Database.Statement>();
-  const prepared = (sql: string): Database.Statement => {
-    let s = statements.get(sql);
-    if (s === undefined) {
-      s = db.prepare(sql);
-      statements.set(sql, s);
-    }
-    return s;
-  };
-  const all = (q: Query): DbRow[] => prepared(sqliteParams(q.text)).all(q.params) as DbRow[];
+  const symbols = symbolMap(opts);
+  const statements = statementCache(db);
+  const all = fetcher(statements.get);
+  const tails = new LedgerTails();
+  let known: StoredPosition | null = null;
 
-  const exec = (step: Step): void => {
-    const rows = step.rows;
-    if (rows.length === 0) return;
-    let i = 0;
-    if (step.spec.op !== "update" && rows.length >= CHUNK_ROWS) {
-      const many = prepared(sqliteWrite(step.spec, CHUNK_ROWS));
-      for (; i + CHUNK_ROWS <= rows.length; i += CHUNK_ROWS) {
-        many.run(rows.slice(i, i + CHUNK_ROWS).flat());
-      }
-    }
-    const one = prepared(sqliteWrite(step.spec));
-    for (; i < rows.length; i++) one.run(rows[i]);
+  const readPosition = (): StoredPosition | null => {
+    const r = all(positionQuery(CORE_STREAM))[0];
+    return r === undefined ? null : toPosition(r);
   };
 
-  const lastSeqSql = `SELECT seq FROM balance_ledger WHERE user_id = ? AND asset_id = ?
-    ORDER BY seq DESC LIMIT 1`;
+  const lastSeq =
+    "SELECT seq FROM balance_ledger WHERE user_id = ? AND asset_id = ? ORDER BY seq DESC LIMIT 1";
 
-  const applyTx = db.transaction((batch: SettlementBatch, streams: string[]): ApplyResult => {
-    const positionSql = `${POSITIONS_SQL} WHERE stream = ?`;
-    const stored = new Map<string, StoredPosition>();
-    for (const stream of streams) {
-      const r = prepared(positionSql).get(stream) as DbRow | undefined;
-      if (r !== undefined) stored.set(stream, toPosition(r));
+  const applyTx = db.transaction((batch: CoreBatch): Step => {
+    const stored = readPosition();
+    if (!samePosition(stored, known)) tails.clear();
+    known = stored;
+    const step = stepOf(batch, stored, symbols);
+    const plan = step.plan;
+    if (plan === null || step.position === null) return step;
+    const seqOf = statements.get(lastSeq).pluck();
+    for (const a of unknownTails(plan, tails)) {
+      const seq = seqOf.get(a.user_id, a.asset_id);
+      tails.learn(a.user_id, a.asset_id, seq === undefined ? 0 : num(seq));
     }
-    const todo = unapplied(batch, stored);
-    const plan = planBatch(todo.engine, todo.balance, todo.positions, symbols);
-    for (const step of plan.steps) exec(step);
-    const lastSeq = prepared(lastSeqSql).pluck();
-    const lasts = new Map<string, number>();
-    for (const s of plan.starts) {
-      const seq = lastSeq.get(s.user_id, s.asset_id);
-      if (seq !== undefined) lasts.set(accountKey(s.user_id, s.asset_id), num(seq));
-    }
-    checkAccountStarts(plan.starts, lasts);
-    exec(plan.ledger);
-    exec(plan.positions);
-    return { rows: plan.rows, skipped: todo.skipped };
+    checkTails(plan, tails);
+    for (const t of planTables(plan)) exec(statements.get, t);
+    exec(statements.get, positionRows(step.position));
+    return step;
   });
 
   const migrateTx = db.transaction((): void => {
@@ -105,28 +139,51 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions): Settlem
     const record = db.prepare(
       "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)",
     );
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
+    for (const m of pendingMigrations(done, `SQLite file ${path}`)) {
       for (const sql of m.statements(SQLITE)) db.exec(sql);
       record.run(m.version, Date.now());
     }
   });
 
   return {
-    ...createReads(async (q) => all(q)),
+    ...createReads(async (q) => all(q), symbols),
     async migrate() {
       migrateTx.immediate();
       statements.clear();
     },
-    async loadPositions() {
-      return positionMap(all({ text: POSITIONS_SQL, params: [] }));
-    },
     async apply(batch) {
-      const streams = checkBatch(batch);
-      // IMMEDIATE takes the write lock before the positions are read, so
+      checkBatch(batch);
+      // IMMEDIATE takes the write lock before the position is read, so
       // another writer cannot slip in between the check and the writes.
-      return applyTx.immediate(batch, streams);
+      const step = applyTx.immediate(batch);
+      if (step.plan !== null) {
+        tails.commit(step.plan.accounts);
+        known = step.position;
+      }
+      return resultOf(step);
     },
+    async close() {
+      statements.clear();
+      db.close();
+    },
+  };
+}
+
+/**
+ * A read-only connection to a store's file (the gateway's, beside the
+ * writer in settlement's worker). It never writes, so it needs no lock; WAL
+ * lets it read whole committed batches while the writer goes on.
+ */
+export function openSqliteReader(
+  path: string,
+  opts: StoreOptions & { cache_mib?: number },
+): SettlementReader {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  configure(db, opts.cache_mib ?? 64);
+  const statements = statementCache(db);
+  const all = fetcher(statements.get);
+  return {
+    ...createReads(async (q) => all(q), symbolMap(opts)),
     async close() {
       statements.clear();
       db.close();

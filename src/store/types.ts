@@ -1,42 +1,59 @@
-// The settlement database's contract: what the settlement service hands in
-// (verified, ordered batches of both streams) and what the gateway reads back.
-// Every integer (ids, ticks, lots, units, ms) is a JS number; formatting to
-// decimal strings belongs to the gateway.
+// The settlement database's contract: what settlement hands in (the combined
+// core's outputs, in chain order) and what the gateway and the market-data
+// surfaces read back. Every id, price, quantity and time is a JS number
+// holding a safe integer (ticks, lots, units, ms); sums that may outgrow
+// 2^53 (a candle's volumes) are bigints. Formatting to decimal strings
+// belongs to the gateway.
 
 import type {
   BalanceKind,
   CommandKind,
+  CoreOutput,
   OrderStatus,
   OrderType,
   Side,
   Stp,
   TimeInForce,
-} from "../core/enums.ts";
-import type { BalanceOutput, EngineOutput } from "../core/types.ts";
+} from "../core/mod.ts";
+import type { KlineInterval } from "./klines.ts";
 
-/** Where a consumer stands in one stream: the last applied output and its chain hash. */
+/** The one stream settlement consumes: the combined core's outputs. */
+export const CORE_STREAM = "core";
+
+/** Where settlement stands in the core's stream; written with the rows it covers. */
 export interface StoredPosition {
   stream: string;
+  /** output_seq of the last applied output. */
   seq: number;
+  /** Its chain hash. */
   hash: bigint;
+  /** The settled clock after it (see clock.ts): the time rows of the next output start from. */
+  clock_ms: number;
+  /** Position in the transport of the message that carried it (distributed mode); 0 when none. */
+  source_seq: number;
 }
 
 /**
- * Outputs of both streams, each stream in chain order (engine outputs may
- * interleave symbols). `positions` names, for every stream present, its last
- * output: the store checks that and writes them with the rows.
+ * Consecutive outputs of the core's chain. Outputs at or below the stored
+ * position are skipped; the first new one must follow it.
  */
-export interface SettlementBatch {
-  engine: EngineOutput[];
-  balance: BalanceOutput[];
-  positions: StoredPosition[];
+export interface CoreBatch {
+  outputs: readonly CoreOutput[];
+  /** The transport position of the message holding the last output; stored with the position. */
+  source_seq?: number;
 }
 
 export interface ApplyResult {
-  /** Rows inserted, updated or deleted (consumer positions not counted). */
+  /** Rows inserted or updated (the position row not counted). */
   rows: number;
-  /** Outputs at or below the stored position, already applied before: left untouched. */
+  /** Rows per table, for benchmarks and the docs' accounting. */
+  tables: Readonly<Record<string, number>>;
+  /** Outputs at or below the stored position, applied before: left untouched. */
   skipped: number;
+  /** Trades among the applied outputs. */
+  trades: number;
+  /** The position after the batch (unchanged when everything was skipped; null for an empty store and batch). */
+  position: StoredPosition | null;
 }
 
 /** What the store needs to know of a symbol: the asset each side's fee is paid in. */
@@ -53,10 +70,10 @@ export interface StoreOptions {
 export interface SqliteStoreOptions extends StoreOptions {
   /**
    * NORMAL (default) may lose the last commits on power loss, never corrupt:
-   * positions roll back with the rows, so those outputs are consumed again.
+   * the position rolls back with the rows, so those outputs are handed over again.
    */
   synchronous?: "NORMAL" | "FULL";
-  /** Page cache of the writing connection. Default 256 MiB: the hot index pages of a large database. */
+  /** Page cache of the connection. Default 256 MiB for the writer: the hot index pages of a large database. */
   cache_mib?: number;
 }
 
@@ -69,7 +86,7 @@ export interface PostgresStoreOptions extends StoreOptions {
    * false sets synchronous_commit=off on the store's connections: a server
    * crash may then lose the last commits (never corrupt), which, as with
    * SQLite's NORMAL, means consuming those outputs again from the stored
-   * positions. Default: the server's setting.
+   * position. Default: the server's setting.
    */
   synchronous_commit?: boolean;
 }
@@ -83,6 +100,7 @@ export interface OrderRow {
   tif: TimeInForce;
   post_only: boolean;
   stp: Stp;
+  /** The command's limit price; 0 for a market order. */
   price_ticks: number;
   qty_lots: number;
   quote_units: number;
@@ -95,28 +113,11 @@ export interface OrderRow {
   reason: number;
   created_ts_ms: number;
   updated_ts_ms: number;
-}
-
-/** One state change of one order, as the engine reported it. */
-export interface OrderHistoryRow {
-  symbol_id: number;
+  /** The output that changed it last. */
   output_seq: number;
-  /** Position of the update inside its engine output. */
-  idx: number;
-  order_id: number;
-  user_id: number;
-  status: OrderStatus;
-  filled_lots: number;
-  remaining_lots: number;
-  filled_quote_units: number;
-  reason: number;
-  /** The last trade of this output the order took part in; null when none. */
-  trade_id: number | null;
-  ts_ms: number;
-  event_id: string;
 }
 
-/** One side of a trade, as the user on that side sees it. */
+/** One trade as one of its two users sees it. */
 export interface TradeRow {
   trade_id: number;
   symbol_id: number;
@@ -160,11 +161,11 @@ export interface LedgerRow {
   frozen: number;
   ref_id: number;
   ref: string;
+  /** The business event: the transfer's event id, else the order's or the trade's id. */
   event_id: string;
-  /** The balance.events output that carried it. */
+  /** The core output that carried it. */
   output_seq: number;
-  /** The command's time, or the time of the engine input that caused it; null if not stored yet. */
-  ts_ms: number | null;
+  ts_ms: number;
 }
 
 export interface TransferRow {
@@ -180,30 +181,106 @@ export interface TransferRow {
   output_seq: number;
 }
 
-export interface UserQuery {
+/** One candle of one symbol, built from its trades: exact integers. */
+export interface KlineRow {
+  symbol_id: number;
+  interval: KlineInterval;
+  open_time_ms: number;
+  /** The candle's last millisecond: open_time_ms + interval - 1. */
+  close_time_ms: number;
+  open_ticks: number;
+  high_ticks: number;
+  low_ticks: number;
+  close_ticks: number;
+  volume_lots: bigint;
+  quote_units: bigint;
+  taker_buy_volume_lots: bigint;
+  taker_buy_quote_units: bigint;
+  trade_count: number;
+  first_trade_id: number;
+  last_trade_id: number;
+}
+
+/** A rolling 24 h window of one symbol, from its 1 h and 1 m candles. */
+export interface TickerRow {
+  symbol_id: number;
+  /** The window: [open_time_ms, close_time_ms], minute-aligned. */
+  open_time_ms: number;
+  close_time_ms: number;
+  open_ticks: number;
+  high_ticks: number;
+  low_ticks: number;
+  last_ticks: number;
+  volume_lots: bigint;
+  quote_units: bigint;
+  trade_count: number;
+  first_trade_id: number;
+  last_trade_id: number;
+}
+
+/**
+ * A page of a history. Rows come in id order (order_id, trade_id), which is
+ * also the order of their settled times. With `from_id`, ascending from that
+ * id (inclusive); else with `start_time`, ascending from the first row at or
+ * after it; else newest first, from `end_time` (inclusive) or the newest row.
+ * `start_time` and `end_time` bound every page.
+ */
+export interface Page {
+  limit: number;
+  from_id?: number;
+  start_time?: number;
+  end_time?: number;
+}
+
+export interface UserQuery extends Page {
   user_id: number;
   symbol_id?: number;
+}
+
+export type OrderLookup = { order_id: number } | { user_id: number; cid: string };
+
+export interface KlineQuery {
+  symbol_id: number;
+  interval: KlineInterval;
+  /** Candles whose open time is in [start_time, end_time]. */
+  start_time?: number;
+  end_time?: number;
+  /** Ascending from start_time when given; otherwise the newest `limit`, still ascending. */
   limit: number;
 }
 
-export interface SettlementStore {
-  /** Creates or upgrades the tables; safe to call on every start. */
-  migrate(): Promise<void>;
-  loadPositions(): Promise<Map<string, StoredPosition>>;
-  /** Rows and positions in one transaction: all of the batch or none of it. */
-  apply(batch: SettlementBatch): Promise<ApplyResult>;
-  /** Open orders (New, PartiallyFilled), newest first. */
+export interface SettlementReads {
+  /** One order by id, or the newest order of a user with that client order id. */
+  order(q: OrderLookup): Promise<OrderRow | null>;
+  /** Open orders (New, PartiallyFilled), newest first; paging fields other than limit are ignored. */
   activeOrders(q: UserQuery): Promise<OrderRow[]>;
-  /** Orders of every status, newest first. */
+  /** Orders of every status, paged (see Page). */
   orderHistory(q: UserQuery): Promise<OrderRow[]>;
-  /** Every state change of one order, oldest first. */
-  orderEvents(q: { order_id: number }): Promise<OrderHistoryRow[]>;
-  /** The user's side of each trade, newest first. */
+  /** The trades of one order, from its owner's side, oldest first (from_id: trade ids at or above it). */
+  orderTrades(q: { order_id: number; limit: number; from_id?: number }): Promise<TradeRow[]>;
+  /** The user's side of each trade, paged; a self-trade shows both sides. */
   userTrades(q: UserQuery): Promise<TradeRow[]>;
-  /** One row per trade, newest first. */
-  marketTrades(q: { symbol_id: number; limit: number }): Promise<MarketTradeRow[]>;
+  /** One row per trade, paged. */
+  marketTrades(q: Page & { symbol_id: number }): Promise<MarketTradeRow[]>;
+  klines(q: KlineQuery): Promise<KlineRow[]>;
+  /** The 24 h before now_ms (minute-aligned); null when the symbol had no trade in it. */
+  ticker24h(q: { symbol_id: number; now_ms: number }): Promise<TickerRow | null>;
   /** With asset_id: that account by seq, newest first; without: all the user's accounts, newest output first. */
   ledger(q: { user_id: number; asset_id?: number; limit: number }): Promise<LedgerRow[]>;
   transfer(request_id: string): Promise<TransferRow | null>;
+  /** The committed position (what read-your-writes waits on). */
+  position(): Promise<StoredPosition | null>;
+}
+
+export interface SettlementStore extends SettlementReads {
+  /** Creates the tables, or refuses a database of another schema generation; safe on every start. */
+  migrate(): Promise<void>;
+  /** Rows and position in one transaction: all of the batch or none of it. */
+  apply(batch: CoreBatch): Promise<ApplyResult>;
+  close(): Promise<void>;
+}
+
+/** A read-only view of a store (the gateway's own connection). */
+export interface SettlementReader extends SettlementReads {
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // Every write settlement makes, described once: the table, the columns in the
 // order a planned row holds them, and their PostgreSQL types. Each database
-// turns a spec into its own statement shape (sqlite-sql.ts, pg-sql.ts).
+// turns a spec into its own statement shape (sqlite-sql.ts, pg-sql.ts). A
+// planned table's rows are one flat array of values, row after row, so a
+// batch costs no array per row.
 
 export type PgType = "bigint" | "integer" | "smallint" | "text";
 
@@ -9,9 +11,8 @@ export interface Column {
   readonly type: PgType;
 }
 
-/** A row in column order. Numbers are safe integers; null only where the column allows it. */
-export type SqlValue = number | string | null;
-export type Row = SqlValue[];
+/** Numbers are safe integers; bigints only for sums (candle volumes); null only where the column allows it. */
+export type SqlValue = number | bigint | string | null;
 
 export interface InsertSpec {
   readonly op: "insert";
@@ -29,14 +30,33 @@ export interface UpdateSpec {
   readonly key: Column;
 }
 
-/** Row = [key]. */
-export interface DeleteSpec {
-  readonly op: "delete";
-  readonly table: string;
-  readonly key: Column;
+export type WriteSpec = InsertSpec | UpdateSpec;
+
+/** The values a row of this spec holds. */
+export function widthOf(spec: WriteSpec): number {
+  return spec.op === "insert" ? spec.columns.length : spec.columns.length + 1;
 }
 
-export type WriteSpec = InsertSpec | UpdateSpec | DeleteSpec;
+/** A prepared one-row statement, its values passed as arguments. */
+export interface Runnable {
+  run(...params: SqlValue[]): unknown;
+}
+
+/**
+ * One table's planned rows. The rows stay the objects the plan read them
+ * from (decoded events, trades, folded orders): SQLite passes a row's values
+ * straight to a one-row statement, PostgreSQL reads them into one array per
+ * column. Both accessors give the values in the spec's column order (a test
+ * holds them to it), and refuse an amount that is not a safe integer.
+ */
+export interface Planned {
+  readonly spec: WriteSpec;
+  readonly count: number;
+  /** Row i's values, in column order, into out. */
+  row(i: number, out: SqlValue[]): void;
+  /** Row i through a one-row statement of this spec. */
+  run(stmt: Runnable, i: number): void;
+}
 
 function cols(spec: string): Column[] {
   return spec
@@ -48,43 +68,23 @@ function cols(spec: string): Column[] {
     });
 }
 
+const setFromExcluded = (columns: readonly Column[]): string =>
+  columns.map((c) => `${c.name} = excluded.${c.name}`).join(", ");
+
 /**
  * Append-only rows take no ON CONFLICT clause. A replayed output never gets
  * this far: apply() skips outputs at or below the stored position inside the
  * transaction that moves it, so a key conflict here means a broken stream and
  * must fail the batch, not vanish. It is also cheaper: PostgreSQL turns an
  * INSERT ... ON CONFLICT into a speculative insertion with an extra WAL record
- * per row (12% of the batch time in bench/results/store.md).
+ * per row.
  */
 const APPEND = "";
-
-export const ENGINE_LOG: InsertSpec = {
-  op: "insert",
-  table: "engine_output_log",
-  columns: cols(`symbol_id integer, output_seq bigint, prev_hash text, hash text,
-    input_kind smallint, order_id bigint, user_id bigint, ubs_seq bigint, reject integer,
-    update_count integer, trade_count integer, delta_count integer, completion_count integer,
-    best_bid_ticks bigint, best_ask_ticks bigint, ts_ms bigint`),
-  conflict: APPEND,
-};
-
-export const BALANCE_LOG: InsertSpec = {
-  op: "insert",
-  table: "balance_output_log",
-  columns: cols(`output_seq bigint, prev_hash text, hash text, cause smallint,
-    command_kind smallint, request_id text, user_id bigint, engine_symbol_id integer,
-    engine_output_seq bigint, order_id bigint, reject integer, duplicate smallint,
-    event_count integer, ts_ms bigint`),
-  conflict: APPEND,
-};
 
 const ORDER_STATE = cols(`status smallint, filled_lots bigint, remaining_lots bigint,
   filled_quote_units bigint, reason integer, updated_ts_ms bigint, output_seq bigint`);
 
-const setFromExcluded = (columns: readonly Column[]): string =>
-  columns.map((c) => `${c.name} = excluded.${c.name}`).join(", ");
-
-/** An order created in the batch, with its state at the end of the batch. */
+/** An order accepted in the batch, with its state at the end of the batch. */
 export const ORDER_INSERT: InsertSpec = {
   op: "insert",
   table: "orders",
@@ -94,10 +94,10 @@ export const ORDER_INSERT: InsertSpec = {
       qty_lots bigint, quote_units bigint, cid text, created_ts_ms bigint`),
     ...ORDER_STATE,
   ],
-  conflict: `ON CONFLICT (order_id) DO UPDATE SET ${setFromExcluded(ORDER_STATE)}`,
+  conflict: APPEND,
 };
 
-/** An order created before the batch: only its state changes. */
+/** An order accepted before the batch: only its state changes (the last change of the batch wins). */
 export const ORDER_UPDATE: UpdateSpec = {
   op: "update",
   table: "orders",
@@ -105,39 +105,14 @@ export const ORDER_UPDATE: UpdateSpec = {
   key: { name: "order_id", type: "bigint" },
 };
 
-export const HISTORY_INSERT: InsertSpec = {
-  op: "insert",
-  table: "order_history",
-  columns: cols(`symbol_id integer, output_seq bigint, idx integer, order_id bigint,
-    user_id bigint, status smallint, filled_lots bigint, remaining_lots bigint,
-    filled_quote_units bigint, reason integer, trade_id bigint, ts_ms bigint, event_id text`),
-  conflict: APPEND,
-};
-
-const ACTIVE_COLUMNS = cols(
-  "order_id bigint, user_id bigint, symbol_id integer, created_ts_ms bigint",
-);
-
-export const ACTIVE_INSERT: InsertSpec = {
-  op: "insert",
-  table: "active_orders",
-  columns: ACTIVE_COLUMNS,
-  conflict: `ON CONFLICT (order_id) DO UPDATE SET ${setFromExcluded(ACTIVE_COLUMNS.slice(1))}`,
-};
-
-export const ACTIVE_DELETE: DeleteSpec = {
-  op: "delete",
-  table: "active_orders",
-  key: { name: "order_id", type: "bigint" },
-};
-
+/** One row per trade: both sides, their orders and fees. */
 export const TRADE_INSERT: InsertSpec = {
   op: "insert",
   table: "trades",
-  columns: cols(`symbol_id integer, trade_id bigint, side smallint, user_id bigint,
-    order_id bigint, counterparty_user_id bigint, counterparty_order_id bigint, is_maker smallint,
-    price_ticks bigint, qty_lots bigint, quote_units bigint, fee_units bigint,
-    fee_asset_id integer, ts_ms bigint, output_seq bigint`),
+  columns: cols(`symbol_id integer, trade_id bigint, price_ticks bigint, qty_lots bigint,
+    quote_units bigint, taker_side smallint, taker_order_id bigint, maker_order_id bigint,
+    taker_user_id bigint, maker_user_id bigint, buyer_fee_units bigint, seller_fee_units bigint,
+    ts_ms bigint, output_seq bigint`),
   conflict: APPEND,
 };
 
@@ -146,7 +121,7 @@ export const LEDGER_INSERT: InsertSpec = {
   table: "balance_ledger",
   columns: cols(`user_id bigint, asset_id integer, seq bigint, kind smallint,
     delta_avail bigint, delta_frozen bigint, avail bigint, frozen bigint, ref_id bigint,
-    ref text, event_id text, output_seq bigint`),
+    ref text, ts_ms bigint, output_seq bigint`),
   conflict: APPEND,
 };
 
@@ -158,7 +133,7 @@ const TRANSFER_COLUMNS = cols(`request_id text, kind smallint, user_id bigint, a
  * applied; an applied one is never replaced, so the row always tells what
  * finally happened to that request_id.
  */
-export const TRANSFER_INSERT: InsertSpec = {
+export const TRANSFER_UPSERT: InsertSpec = {
   op: "insert",
   table: "transfers",
   columns: TRANSFER_COLUMNS,
@@ -166,9 +141,52 @@ export const TRANSFER_INSERT: InsertSpec = {
     WHERE transfers.reject <> 0 AND excluded.reject = 0`,
 };
 
+const greater = (c: string) =>
+  `${c} = CASE WHEN excluded.${c} > klines.${c} THEN excluded.${c} ELSE klines.${c} END`;
+const smaller = (c: string) =>
+  `${c} = CASE WHEN excluded.${c} < klines.${c} THEN excluded.${c} ELSE klines.${c} END`;
+const added = (c: string) => `${c} = klines.${c} + excluded.${c}`;
+
+/**
+ * One row per candle touched by the batch, folded in memory (klines.ts). A
+ * stored candle keeps its open and first trade and takes the batch's close
+ * and last trade: the batch's trades are later (settled clock).
+ */
+export const KLINE_UPSERT: InsertSpec = {
+  op: "insert",
+  table: "klines",
+  columns: cols(`symbol_id integer, interval_s integer, open_time_ms bigint, open_ticks bigint,
+    high_ticks bigint, low_ticks bigint, close_ticks bigint, volume_lots bigint,
+    quote_units bigint, taker_buy_volume_lots bigint, taker_buy_quote_units bigint,
+    trade_count bigint, first_trade_id bigint, last_trade_id bigint`),
+  conflict: `ON CONFLICT (symbol_id, interval_s, open_time_ms) DO UPDATE SET ${[
+    greater("high_ticks"),
+    smaller("low_ticks"),
+    "close_ticks = excluded.close_ticks",
+    added("volume_lots"),
+    added("quote_units"),
+    added("taker_buy_volume_lots"),
+    added("taker_buy_quote_units"),
+    added("trade_count"),
+    "last_trade_id = excluded.last_trade_id",
+  ].join(", ")}`,
+};
+
 export const POSITION_UPSERT: InsertSpec = {
   op: "insert",
   table: "consumer_positions",
-  columns: cols("stream text, seq bigint, hash text"),
-  conflict: "ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+  columns: cols("stream text, seq bigint, hash text, clock_ms bigint, source_seq bigint"),
+  conflict: `ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+    clock_ms = excluded.clock_ms, source_seq = excluded.source_seq`,
 };
+
+/** The order in which a batch's tables are written (the ledger's continuity is checked before). */
+export const WRITE_ORDER: readonly WriteSpec[] = [
+  ORDER_INSERT,
+  ORDER_UPDATE,
+  TRADE_INSERT,
+  LEDGER_INSERT,
+  TRANSFER_UPSERT,
+  KLINE_UPSERT,
+  POSITION_UPSERT,
+];

@@ -1,11 +1,11 @@
-// Rows of the settlement database that end a trace: the transfer, the order
-// and its history, the trade. SQLite (the embedded exchange's file) or
-// PostgreSQL (distributed mode); every lookup goes through a primary key or
-// an index, except transfers by event id, a table of deposits and
-// withdrawals only.
+// Rows of the settlement database that end a trace: the transfer and its
+// ledger row, the order and its trades, the trade. SQLite (the embedded
+// exchange's file) or PostgreSQL (distributed mode); every lookup goes
+// through a primary key or an index, except transfers by event id, a table
+// of deposits and withdrawals only.
 
 import Database from "better-sqlite3";
-import { tradeIdOf } from "../core/constants.ts";
+import { BalanceKind, tradeIdOf } from "../core/mod.ts";
 import { transferParts } from "./query.ts";
 import type { Entry, SubjectKind } from "./types.ts";
 
@@ -81,42 +81,60 @@ function numericId(id: string): number | null {
 export class TraceDatabase {
   constructor(private readonly sql: SqlSource) {}
 
+  /** The transfer's row and, when it was applied, its ledger row (found by request id). */
   async transferRows(event_id: string): Promise<Entry[]> {
     const p = transferParts(event_id);
     if (p === null) return [];
     const transfers = await this.sql.all("SELECT * FROM transfers WHERE event_id = ?", [event_id]);
-    const ledger = await this.sql.all(
-      "SELECT * FROM balance_ledger WHERE user_id = ? AND asset_id = ? AND event_id = ? ORDER BY seq",
-      [p.user_id, p.asset_id, event_id],
-    );
-    return [
-      ...transfers.map((r) => rowEntry("transfers", r, "ts_ms")),
-      ...ledger.map((r) => rowEntry("balance_ledger", r, null)),
-    ];
+    const out = transfers.map((r) => rowEntry("transfers", r, "ts_ms"));
+    for (const t of transfers) {
+      const ledger = await this.sql.all(
+        `SELECT * FROM balance_ledger WHERE user_id = ? AND asset_id = ? AND ref = ?
+          AND kind IN (${BalanceKind.Deposit}, ${BalanceKind.Withdraw}) ORDER BY seq`,
+        [p.user_id, p.asset_id, String(t.request_id)],
+      );
+      out.push(...ledger.map((r) => rowEntry("balance_ledger", r, "ts_ms")));
+    }
+    return out;
   }
 
-  /** The order's row and its history; the history names its trades. */
+  /**
+   * The order's row and its trades: each order change after its acceptance
+   * is a trade (the fills) or its last state (on the row). The trades are
+   * read from its owner's index range over the order's lifetime.
+   */
   async orderRows(order_id: string): Promise<Entry[]> {
     const id = numericId(order_id);
     if (id === null) return [];
     const orders = await this.sql.all("SELECT * FROM orders WHERE order_id = ?", [id]);
-    const history = await this.sql.all(
-      "SELECT * FROM order_history WHERE order_id = ? ORDER BY output_seq, idx",
-      [id],
-    );
-    return [
-      ...orders.map((r) => rowEntry("orders", r, "updated_ts_ms")),
-      ...history.map((r) => rowEntry("order_history", r, "ts_ms")),
-    ];
+    const out = orders.map((r) => rowEntry("orders", r, "updated_ts_ms"));
+    for (const o of orders) {
+      for (const side of ["taker", "maker"] as const) {
+        const trades = await this.sql.all(
+          `SELECT * FROM trades WHERE ${side}_user_id = ? AND symbol_id = ? AND ts_ms >= ?
+            AND ts_ms <= ? AND ${side}_order_id = ? ORDER BY ts_ms, trade_id`,
+          [
+            Number(o.user_id),
+            Number(o.symbol_id),
+            Number(o.created_ts_ms),
+            Number(o.updated_ts_ms),
+            id,
+          ],
+        );
+        out.push(...trades.map((r) => rowEntry("trades", r, "ts_ms")));
+      }
+    }
+    return out;
   }
 
+  /** The trade's one row (both sides). */
   async tradeRows(trade_id: string): Promise<Entry[]> {
     const id = numericId(trade_id);
     if (id === null) return [];
-    const rows = await this.sql.all(
-      "SELECT * FROM trades WHERE symbol_id = ? AND trade_id = ? ORDER BY side",
-      [Math.floor(id / TRADE_SYMBOL_SHIFT), id],
-    );
+    const rows = await this.sql.all("SELECT * FROM trades WHERE symbol_id = ? AND trade_id = ?", [
+      Math.floor(id / TRADE_SYMBOL_SHIFT),
+      id,
+    ]);
     return rows.map((r) => rowEntry("trades", r, "ts_ms"));
   }
 

@@ -201,8 +201,7 @@ async function withRows(subject: Subject, built: Built, db: TraceDatabase): Prom
       d.entries.push(...rows);
       for (const r of rows) {
         const t = r.fields.trade_id;
-        if (r.event === "DB order_history row" && typeof t === "number")
-          tradesOfOrders.add(String(t));
+        if (r.event === "DB trades row" && typeof t === "number") tradesOfOrders.add(String(t));
       }
     } else if (d.kind === "trade" && d.trade_id !== null) {
       d.entries.push(...(await db.tradeRows(d.trade_id)));

@@ -18,7 +18,7 @@ import { after, before, describe, test } from "node:test";
 import { BourseApiError, type BourseClient } from "../../src/client/mod.ts";
 import { loadSpec } from "../../src/core/mod.ts";
 import { SettlementService } from "../../src/settlement/service.ts";
-import { openPostgresStore } from "../../src/store/mod.ts";
+import { CORE_STREAM, openPostgresStore } from "../../src/store/mod.ts";
 import { connectNats } from "../../src/transport/mod.ts";
 import { type Distributed as D, Distributed, type ServiceName } from "../support/distributed.ts";
 import { clientFor, eventually } from "../support/exchange-process.ts";
@@ -331,26 +331,21 @@ describe("distributed mode under faults", {
     const store = await openPostgresStore(PG_URL, { symbols: spec.symbols, schema: refSchema });
     await store.migrate();
     const ref = await SettlementService.start({ spec, log: t.log, store });
-    const last = async (table: string) =>
-      Number(
-        (await d.query<{ n: string | null }>(`SELECT max(output_seq) AS n FROM ${table}`))[0]?.n ??
-          0,
-      );
-    await ref.committed("balance.events", await last("balance_output_log"));
-    await ref.committed("engine.outputs/1", await last("engine_output_log"));
+    const reached = await d.query<{ seq: string }>(
+      "SELECT seq FROM consumer_positions WHERE stream = 'core'",
+    );
+    await ref.committed(CORE_STREAM, Number(reached[0]?.seq ?? 0));
     await ref.stop();
     await t.close();
     await store.close();
     try {
       for (const table of [
         "orders",
-        "order_history",
-        "active_orders",
         "trades",
         "balance_ledger",
         "transfers",
-        "engine_output_log",
-        "balance_output_log",
+        "klines",
+        "consumer_positions",
       ]) {
         const diff = await d.query<{ n: string }>(
           `SELECT count(*) AS n FROM ((SELECT * FROM ${d.schema}.${table} EXCEPT ALL SELECT * FROM ${refSchema}.${table}) UNION ALL (SELECT * FROM ${refSchema}.${table} EXCEPT ALL SELECT * FROM ${d.schema}.${table})) x`,

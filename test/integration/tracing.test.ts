@@ -11,7 +11,7 @@ import { CommandKind, loadSpec, placeCommand, transferCommand } from "../../src/
 import { startEmbedded } from "../../src/embedded/exchange.ts";
 import { TracedBackend } from "../../src/gateway/traced-backend.ts";
 import { createServiceObs, resolveObsOptions } from "../../src/obs/mod.ts";
-import { engineStream } from "../../src/store/mod.ts";
+import { engineStream } from "../../src/settlement/mod.ts";
 
 test("a traded order is one trace: gateway -> UBSCore -> matching -> UBSCore -> settlement", async () => {
   const dir = mkdtempSync(join(tmpdir(), "bourse-trace-"));

@@ -1,22 +1,21 @@
 // A real exchange behind the gateway, in one process and without an event
-// log: UBSCore and the matching engine applied synchronously, UBSCore's
-// replies built exactly as the UBSCore service builds them, and every output
-// settled into an in-memory SQLite settlement store so history reads see real
-// rows as soon as a command is answered.
+// log: the combined core applied synchronously, replies built from its
+// outputs as the services build them, and every output settled into an
+// in-memory SQLite settlement store, so history reads see real rows as soon
+// as a command is answered.
 
 import {
-  type BalanceOutput,
   type CancelCmd,
-  type EngineOutput,
+  CommandKind,
+  Core,
+  type CoreOutput,
   loadSpec,
-  MatchingEngine,
   type PlaceCmd,
   type Spec,
   type TransferCmd,
-  UbsCore,
 } from "../../src/core/mod.ts";
 import type { Depth, ExchangeBackend } from "../../src/gateway/backend.ts";
-import { openSqliteStore, positionsOf, type SettlementStore } from "../../src/store/mod.ts";
+import { openSqliteStore, type SettlementStore } from "../../src/store/mod.ts";
 import { TransportError } from "../../src/transport/types.ts";
 import {
   type BalanceRow,
@@ -28,8 +27,7 @@ import {
 } from "../../src/ubscore/replies.ts";
 
 export class DirectBackend implements ExchangeBackend {
-  readonly ubs: UbsCore;
-  readonly me: MatchingEngine;
+  readonly core: Core;
   private is_ready = true;
   private outage: TransportError["code"] | null = null;
   private settling: Promise<unknown> = Promise.resolve();
@@ -38,8 +36,7 @@ export class DirectBackend implements ExchangeBackend {
     readonly spec: Spec,
     readonly store: SettlementStore,
   ) {
-    this.ubs = new UbsCore(spec);
-    this.me = new MatchingEngine(spec);
+    this.core = new Core(spec);
   }
 
   static async open(spec: Spec = loadSpec()): Promise<DirectBackend> {
@@ -63,9 +60,9 @@ export class DirectBackend implements ExchangeBackend {
 
   async transfer(cmd: TransferCmd): Promise<TransferReply> {
     this.checkOutage();
-    const step = this.ubs.apply(cmd);
-    await this.settle([], [step.out]);
-    return transferReply(cmd, step.out.reject, step.out.duplicate, this.ubs);
+    const out = this.core.apply(cmd);
+    await this.settle(out);
+    return transferReply(cmd, out.reject, out.duplicate, this.core.ubs);
   }
 
   place(cmd: PlaceCmd): Promise<OrderReply> {
@@ -78,13 +75,13 @@ export class DirectBackend implements ExchangeBackend {
 
   async balances(user_id: number): Promise<BalanceRow[]> {
     return this.spec.assets.map((a) => {
-      const b = this.ubs.balance(user_id, a.id);
+      const b = this.core.ubs.balance(user_id, a.id);
       return { asset_id: a.id, avail_units: b.avail, frozen_units: b.frozen };
     });
   }
 
   async depth(symbol_id: number, limit: number): Promise<Depth> {
-    const book = this.me.book(symbol_id);
+    const book = this.core.me.book(symbol_id);
     if (book === undefined) return { symbol_id, bids: [], asks: [] };
     return { symbol_id, bids: book.bids.depth(limit), asks: book.asks.depth(limit) };
   }
@@ -94,17 +91,48 @@ export class DirectBackend implements ExchangeBackend {
     await this.store.close();
   }
 
+  /** The symbol an order or cancel concerns, known before the core applies it. */
+  private symbolOf(cmd: PlaceCmd | CancelCmd): number {
+    if (cmd.kind === CommandKind.Place) return cmd.symbol_id;
+    const id =
+      cmd.order_id !== 0
+        ? cmd.order_id
+        : (this.core.ubs.accounts.get(cmd.user_id)?.cids.get(cmd.cid) ?? 0);
+    return this.core.ubs.orders.symbolOf(id);
+  }
+
   private async order(cmd: PlaceCmd | CancelCmd): Promise<OrderReply> {
     this.checkOutage();
-    const step = this.ubs.apply(cmd);
-    if (step.forward === null) {
-      await this.settle([], [step.out]);
-      return refusedReply(cmd, step.out.reject, step.out.order_id);
-    }
-    const eo = this.me.apply(step.forward);
-    const settled = this.ubs.applyEngineOutput(eo);
-    await this.settle([eo], [step.out, settled]);
-    return engineReply(eo, this.spec);
+    const symbol_id = this.symbolOf(cmd);
+    const out = this.core.apply(cmd);
+    await this.settle(out);
+    // Refused before the book (or a cancel the book refused): no update, only a code.
+    if (out.updates.length === 0) return refusedReply(cmd, out.reject, out.order_id);
+    const reply = engineReply(
+      {
+        symbol_id,
+        output_seq: out.output_seq,
+        prev_hash: out.prev_hash,
+        hash: out.hash,
+        input: {
+          kind: 2,
+          ubs_seq: 0,
+          order_id: out.order_id,
+          user_id: cmd.user_id,
+          symbol_id,
+          ts_ms: cmd.ts_ms,
+        },
+        updates: out.updates,
+        trades: out.trades,
+        deltas: [],
+        completions: out.completions,
+        best_bid_ticks: 0,
+        best_ask_ticks: 0,
+        reject: out.reject,
+      },
+      this.spec,
+    );
+    return { ...reply, kind: cmd.kind === CommandKind.Place ? "order" : "cancel" };
   }
 
   private checkOutage(): void {
@@ -113,10 +141,9 @@ export class DirectBackend implements ExchangeBackend {
     }
   }
 
-  /** Batches are written in the order the core produced them, whatever the callers await. */
-  private settle(engine: EngineOutput[], balance: BalanceOutput[]): Promise<unknown> {
-    const batch = { engine, balance, positions: positionsOf({ engine, balance }) };
-    const next = this.settling.then(() => this.store.apply(batch));
+  /** Outputs are written in the order the core produced them, whatever the callers await. */
+  private settle(out: CoreOutput): Promise<unknown> {
+    const next = this.settling.then(() => this.store.apply({ outputs: [out] }));
     this.settling = next.catch(() => {});
     return next;
   }

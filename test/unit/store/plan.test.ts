@@ -1,235 +1,155 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BalanceKind, CommandKind, OrderStatus, Side } from "../../../src/core/enums.ts";
-import { Reject } from "../../../src/core/errors.ts";
-import { planBalance } from "../../../src/store/balance-plan.ts";
-import { planEngine } from "../../../src/store/engine-plan.ts";
-import { StoreError } from "../../../src/store/mod.ts";
-import { planBatch } from "../../../src/store/plan.ts";
-import { BUYER, day, ev, orderIn, SELLER, Streams, SYMBOL, SYMBOLS, upd } from "./fixtures.ts";
+import { Side, type Trade } from "../../../src/core/mod.ts";
+import { addExact, KlineFold } from "../../../src/store/klines.ts";
+import { settledTime } from "../../../src/store/mod.ts";
+import { planOutputs, planTables, rowCounts } from "../../../src/store/plan.ts";
+import { KlineRows, PositionRow } from "../../../src/store/rows.ts";
+import { widthOf } from "../../../src/store/writes.ts";
+import {
+  BTC,
+  BUYER,
+  day,
+  limit,
+  run,
+  SELLER,
+  SPEC,
+  SYMBOL,
+  T0,
+  transfer,
+  USDT,
+} from "./fixtures.ts";
 
-const symbols = new Map(SYMBOLS.map((s) => [s.id, s]));
+const symbols = new Map(SPEC.symbols.map((s) => [s.id, s]));
 
-const code = (c: string) => (err: unknown) => err instanceof StoreError && err.code === c;
+function trade(id: number, price_ticks: number, qty_lots: number, side: Side): Trade {
+  return {
+    trade_id: id,
+    symbol_id: SYMBOL,
+    price_ticks,
+    qty_lots,
+    quote_units: price_ticks * qty_lots,
+    maker_order_id: 1,
+    taker_order_id: 2,
+    maker_user_id: 1,
+    taker_user_id: 2,
+    taker_side: side,
+    buyer_fee_units: 0,
+    seller_fee_units: 0,
+  };
+}
 
-describe("engine plan", () => {
-  test("an order written once per batch with its last state; history keeps each change", () => {
-    const d = day();
-    const p = planEngine(d.all.engine, symbols);
-    // 101, 102, 103 all enter the book inside the batch: inserts only.
-    assert.equal(p.orderUpdates.length, 0);
-    const byId = new Map(p.orderInserts.map((r) => [r[0], r]));
-    assert.equal(byId.get(101)![13], OrderStatus.Cancelled);
-    assert.equal(byId.get(102)![13], OrderStatus.Filled);
-    assert.equal(p.history.length, 5);
-    assert.equal(p.activeInserts.length, 0);
-    assert.equal(p.activeDeletes.length, 0);
-    assert.equal(p.trades.length, 2);
-  });
-
-  test("orders from earlier batches are updated, and leave active_orders when they end", () => {
-    const d = day();
-    const p = planEngine(d.b.engine, symbols);
-    assert.deepEqual(
-      p.orderUpdates.map((r) => [r[r.length - 1], r[0]]),
-      [[101, OrderStatus.Cancelled]],
-    );
-    assert.deepEqual(p.activeDeletes, [[101]]);
-  });
-
-  test("a resting order created in the batch is inserted into active_orders", () => {
-    const d = day();
-    const p = planEngine(d.a.engine, symbols);
-    assert.deepEqual(p.activeInserts, [[101, SELLER, SYMBOL, 1_002]]);
-  });
-
-  test("an order the engine refused without an update gets a Rejected row", () => {
-    const s = new Streams();
-    const input = orderIn({
-      order_id: 7,
-      user_id: BUYER,
-      side: Side.Buy,
-      price_ticks: 1,
-      qty_lots: 3,
-      ts_ms: 5,
+describe("row plan", () => {
+  test("the day's rows, table by table", () => {
+    const p = planOutputs(day().outputs, 0, symbols);
+    // Six orders; two trades; 24 ledger rows; four transfer ids (the duplicate adds none).
+    assert.deepEqual(rowCounts(p).tables, {
+      orders: 6,
+      "orders:update": 0,
+      trades: 2,
+      balance_ledger: 24,
+      transfers: 4,
+      // Two trades in different minutes and hours, one 4 h and one day: 2+2+2+2+1+1.
+      klines: 10,
     });
-    s.output(input, [], [], { reject: Reject.POST_ONLY_WOULD_TAKE.id });
-    const p = planEngine(s.engine, symbols);
-    assert.equal(p.orderInserts[0]![13], OrderStatus.Rejected);
-    assert.equal(p.orderInserts[0]![17], Reject.POST_ONLY_WOULD_TAKE.id);
-    assert.deepEqual(p.history[0]!.slice(3, 10), [
-      7,
-      BUYER,
-      OrderStatus.Rejected,
-      0,
-      3,
-      0,
-      Reject.POST_ONLY_WOULD_TAKE.id,
+    assert.equal(p.trade_count, 2);
+    assert.equal(p.clock_ms, T0 + 3_600_000 + 9);
+  });
+
+  test("an order accepted in an earlier batch is updated with its last state", () => {
+    const d = day();
+    const p = planOutputs(d.b.outputs, T0 + 2, symbols);
+    assert.equal(p.orderUpdates.count, 1);
+    const v: unknown[] = [];
+    p.orderUpdates.row(0, v as never[]);
+    // status, filled, remaining, filled quote, reason, updated time, output, order id.
+    assert.deepEqual(v, [4, 40, 60, 200_000_000, 22, T0 + 60_001, 6, 1]);
+  });
+
+  test("times never go backwards along the stream", () => {
+    assert.equal(settledTime(100, 90), 100);
+    assert.equal(settledTime(100, 120), 120);
+    // A deposit stamped earlier than the one before it settles at the later time.
+    const outputs = run([
+      transfer("deposit", "a", BUYER, USDT, 5, T0 + 10),
+      transfer("deposit", "b", SELLER, BTC, 5, T0 + 5),
+      limit(SELLER, Side.Sell, 100, 1, T0 + 7),
     ]);
-  });
-
-  test("an accepted order without an update is refused", () => {
-    const s = new Streams();
-    s.output(
-      orderIn({
-        order_id: 7,
-        user_id: BUYER,
-        side: Side.Buy,
-        price_ticks: 1,
-        qty_lots: 3,
-        ts_ms: 5,
-      }),
-      [],
-    );
-    assert.throws(() => planEngine(s.engine, symbols), code("BATCH_INVALID"));
-  });
-
-  test("an unknown symbol is refused", () => {
-    const s = new Streams();
-    s.output(
-      {
-        ...orderIn({
-          order_id: 7,
-          user_id: BUYER,
-          side: Side.Buy,
-          price_ticks: 1,
-          qty_lots: 3,
-          ts_ms: 5,
-        }),
-        symbol_id: 99,
-      },
-      [upd(7, BUYER, OrderStatus.New, 0, 3, 0)],
-    );
-    assert.throws(() => planEngine(s.engine, symbols), code("BATCH_INVALID"));
-  });
-
-  test("a self-trade gives two rows with different sides", () => {
-    const s = new Streams();
-    s.output(
-      orderIn({
-        order_id: 1,
-        user_id: BUYER,
-        side: Side.Sell,
-        price_ticks: 10,
-        qty_lots: 1,
-        ts_ms: 1,
-      }),
-      [upd(1, BUYER, OrderStatus.New, 0, 1, 0)],
-    );
-    s.output(
-      orderIn({
-        order_id: 2,
-        user_id: BUYER,
-        side: Side.Buy,
-        price_ticks: 10,
-        qty_lots: 1,
-        ts_ms: 2,
-      }),
-      [upd(1, BUYER, OrderStatus.Filled, 1, 0, 10), upd(2, BUYER, OrderStatus.Filled, 1, 0, 10)],
-      [
-        {
-          trade_id: 1,
-          symbol_id: SYMBOL,
-          price_ticks: 10,
-          qty_lots: 1,
-          quote_units: 10,
-          maker_order_id: 1,
-          taker_order_id: 2,
-          maker_user_id: BUYER,
-          taker_user_id: BUYER,
-          taker_side: Side.Buy,
-          buyer_fee_units: 1,
-          seller_fee_units: 2,
-        },
-      ],
-    );
-    const p = planEngine(s.engine, symbols);
+    const p = planOutputs(outputs, 0, symbols);
     assert.deepEqual(
-      p.trades.map((r) => [r[2], r[3], r[7], r[11], r[12]]),
-      [
-        [Side.Buy, BUYER, 0, 1, 1],
-        [Side.Sell, BUYER, 1, 2, 2],
-      ],
+      p.transfers.items.map((t) => t.at_ms),
+      [T0 + 10, T0 + 10],
     );
+    assert.equal(p.clock_ms, T0 + 10);
   });
 });
 
-describe("balance plan", () => {
-  test("duplicates add no transfer; event ids follow the kind of row", () => {
-    const d = day();
-    const p = planBalance(d.all.balance);
-    assert.deepEqual(
-      p.transfers.map((r) => [r[0], r[5]]),
-      [
-        ["dep-1", 0],
-        ["dep-2", 0],
-        ["wd-1", 0],
-        ["wd-2", Reject.INSUFFICIENT_BALANCE.id],
-      ],
-    );
-    const ids = new Map(p.ledger.map((r) => [`${r[0]}:${r[1]}:${r[2]}`, r[10]]));
-    assert.equal(ids.get("1:2:1"), "deposit_1_2_1000");
-    assert.equal(ids.get("1:2:2"), "102");
-    assert.equal(ids.get("1:2:3"), "9001");
+describe("candles", () => {
+  test("a batch's trades fold into one row per candle, later candles after earlier ones", () => {
+    const f = new KlineFold();
+    f.add(trade(1, 10, 2, Side.Buy), 60_000);
+    f.add(trade(2, 12, 1, Side.Sell), 60_500);
+    f.add(trade(3, 9, 3, Side.Buy), 120_000);
+    const rows = new KlineRows(f.candles());
+    // 1m: two candles; 5m to 1d: one each.
+    assert.equal(rows.count, 7);
+    const out: unknown[] = [];
+    rows.row(0, out as never[]);
+    // The first 1m candle: open 10, high 12, low 10, close 12, volumes, taker-buy share, count, ids.
+    assert.deepEqual(out, [SYMBOL, 60, 60_000, 10, 12, 10, 12, 3, 32, 2, 20, 2, 1, 2]);
+    // The second 1m candle comes next.
+    rows.row(1, out as never[]);
+    assert.deepEqual(out.slice(0, 3), [SYMBOL, 60, 120_000]);
   });
 
-  test("the first seq of each account is reported for the database check", () => {
-    const d = day();
-    const p = planBalance(d.b.balance);
-    assert.deepEqual(p.starts[0], { user_id: BUYER, asset_id: 2, seq: 2 });
+  test("a trade older than its candle is a broken clock", () => {
+    const f = new KlineFold();
+    f.add(trade(1, 10, 2, Side.Buy), 120_000);
+    assert.throws(() => f.add(trade(2, 10, 2, Side.Buy), 60_000), /older than its candle/);
   });
 
-  test("a deposit row without its command is refused", () => {
-    const s = new Streams();
-    s.command(
-      { kind: CommandKind.Cancel, user_id: BUYER, order_id: 1, cid: "", ts_ms: 1, corr: "" },
-      [ev(BUYER, 2, 1, BalanceKind.Deposit, 1, 0, 1, 0, 0)],
-    );
-    assert.throws(() => planBalance(s.balance), code("BATCH_INVALID"));
-  });
-
-  test("a retried transfer inside one batch keeps the applied outcome", () => {
-    const s = new Streams();
-    const cmd = {
-      kind: CommandKind.Withdraw,
-      request_id: "w",
-      user_id: BUYER,
-      asset_id: 2,
-      amount_units: 5,
-      ts_ms: 1,
-      corr: "",
-    } as const;
-    s.command(cmd, [], { reject: Reject.INSUFFICIENT_BALANCE.id });
-    s.command({ ...cmd, ts_ms: 2 }, [ev(BUYER, 2, 1, BalanceKind.Withdraw, -5, 0, 0, 0, 0, "w")]);
-    s.command({ ...cmd, ts_ms: 3 }, [], { reject: Reject.DUPLICATE_REQUEST_ID.id });
-    const p = planBalance(s.balance);
-    assert.deepEqual(
-      p.transfers.map((r) => [r[5], r[7]]),
-      [[0, 2]],
-    );
+  test("sums stay exact past 2^53", () => {
+    assert.equal(addExact(1, 2), 3);
+    const big = addExact(Number.MAX_SAFE_INTEGER, 10);
+    assert.equal(big, 9_007_199_254_741_001n);
+    assert.equal(addExact(big, 1), 9_007_199_254_741_002n);
   });
 });
 
-describe("batch plan", () => {
-  test("fractional amounts are refused, never stored as floats", () => {
-    const s = new Streams();
-    s.command(
-      {
-        kind: CommandKind.Deposit,
-        request_id: "d",
-        user_id: BUYER,
-        asset_id: 2,
-        amount_units: 1.5,
-        ts_ms: 1,
-        corr: "",
-      },
-      [ev(BUYER, 2, 1, BalanceKind.Deposit, 1.5, 0, 1.5, 0, 0, "d")],
-    );
-    assert.throws(() => planBatch([], s.balance, [], symbols), code("BATCH_INVALID"));
+describe("planned rows", () => {
+  test("each table's two accessors give the same values, as many as its columns", () => {
+    // The day after its first part: every table has rows (order 1 is updated).
+    const p = planOutputs(day().b.outputs, T0 + 2, symbols);
+    const tables = [
+      ...planTables(p),
+      new PositionRow({ stream: "core", seq: 1, hash: 5n, clock_ms: 2, source_seq: 3 }),
+    ];
+    for (const t of tables) {
+      assert.ok(t.count > 0, `${t.spec.table} has rows in the day`);
+      for (let i = 0; i < t.count; i++) {
+        const out: unknown[] = [];
+        t.row(i, out as never[]);
+        let args: unknown[] = [];
+        t.run(
+          {
+            run: (...a: unknown[]) => {
+              args = a;
+            },
+          },
+          i,
+        );
+        assert.equal(out.length, widthOf(t.spec), t.spec.table);
+        assert.deepEqual(args, out, t.spec.table);
+      }
+    }
   });
 
-  test("rows count every write but the positions", () => {
-    const d = day();
-    assert.equal(planBatch(d.a.engine, d.a.balance, d.a.positions, symbols).rows, 12);
+  test("an amount that is not a safe integer fails the batch", () => {
+    const outputs = run([transfer("deposit", "x", BUYER, USDT, 5, T0)]);
+    const broken = [
+      { ...outputs[0]!, events: outputs[0]!.events.map((e) => ({ ...e, avail: 1.5 })) },
+    ];
+    const p = planOutputs(broken, 0, symbols);
+    assert.throws(() => p.ledger.row(0, []), /BATCH_INVALID: 1.5 is not a safe integer/);
   });
 });
