@@ -33,8 +33,7 @@ import { startEmbedded } from "../embedded/exchange.ts";
 import type { ExchangeBackend } from "../gateway/backend.ts";
 import { PipelineBackend } from "../gateway/pipeline-backend.ts";
 import { LogIntake } from "../pipeline/mod.ts";
-import { StorePosition } from "../pipeline/store-position.ts";
-import { openPostgresStore, type SettlementStore } from "../store/mod.ts";
+import { openPostgresStore, type SettlementReads, watchPostgresPosition } from "../store/mod.ts";
 import { connectNats } from "../transport/mod.ts";
 import { streamNamePrefix } from "../transport/nats/names.ts";
 import { type Child, cpuSecondsOf, pidsNamed, ROOT, spawnNode, stopChild } from "./child.ts";
@@ -84,7 +83,7 @@ export interface PipelineResult {
 
 interface Exchange {
   backend: ExchangeBackend;
-  store: SettlementStore;
+  store: SettlementReads;
   /** CPU seconds so far, per process taking part. */
   cpu(): Record<string, number>;
   stop(): Promise<void>;
@@ -178,12 +177,8 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
     transport_ready: () => transport.ready,
   });
   await intake.start();
-  const backend = new PipelineBackend({
-    spec,
-    intake,
-    store,
-    settled: new StorePosition(store),
-  });
+  const settled = await watchPostgresPosition(o.database_url, { schema: name });
+  const backend = new PipelineBackend({ spec, intake, store, settled });
   const nats = pidsNamed("nats-server");
   const postgres = pidsNamed("postgres");
   return {
@@ -198,6 +193,7 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
     },
     stop: async () => {
       await intake.stop();
+      await settled.close();
       await store.close();
       await transport.close();
       await cleanup();

@@ -1,5 +1,5 @@
-// `bourse start` running: the four services, the gateway's HTTP server,
-// logs and metrics, and a graceful stop.
+// `bourse start` running: the order path (sequencer, settlement worker), the
+// gateway's HTTP server, logs and metrics, and a graceful stop.
 
 import closeWithGrace from "close-with-grace";
 import { startEmbedded } from "../embedded/exchange.ts";
@@ -23,21 +23,29 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
     gateway: await openObs("gateway", obsOptions),
     ubscore: await openObs("ubscore", obsOptions),
     matching_engine: await openObs("matching_engine", obsOptions),
-    settlement: await openObs("settlement", obsOptions),
   };
   let shutdown: ((err?: unknown) => void) | null = null;
   const ex = await startEmbedded({
     spec,
     data_dir,
     sync: o.sync,
-    snapshot_every_inputs: o.snapshotEvery,
+    snapshot_every_outputs: o.snapshotEvery,
     obs,
-    on_failure: (service, err) => {
-      obs[service as keyof typeof obs]?.log.logger.fatal(
-        { event: "SERVICE_FAILED", err },
-        `${service} stopped`,
-      );
+    settlement_log: {
+      dir: obsOptions.log_dir,
+      level: obsOptions.log_level,
+      retention_days: obsOptions.log_retention_days,
+      sample_ppm: obsOptions.log_sample_ppm,
+    },
+    on_failure: (stage, err) => {
+      obs.ubscore.log.logger.fatal({ event: "SERVICE_FAILED", stage, err }, `${stage} stopped`);
       shutdown?.(err);
+    },
+    on_backpressure: (engaged, sink, backlog) => {
+      obs.ubscore.log.logger.warn(
+        { event: engaged ? "BACKPRESSURE_ENGAGED" : "BACKPRESSURE_RELEASED", sink, backlog },
+        engaged ? `intake paused: ${sink} is ${backlog} outputs behind` : "intake resumed",
+      );
     },
   });
   const metrics = mergeRegistries([
@@ -56,7 +64,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
   const port = boundPort(app.server, o.port);
   // `bourse snapshot` asks a running exchange for snapshots with this signal.
   process.on("SIGUSR2", () => {
-    void Promise.all([ex.ubscore.snapshot(), ex.matching.snapshot()]).then(
+    void ex.pipeline.journal.snapshot().then(
       () => obs.ubscore.log.logger.info({ event: "SNAPSHOT_TAKEN" }, "snapshot on request"),
       (err) => obs.ubscore.log.logger.error({ event: "SNAPSHOT_FAILED", err }, "snapshot failed"),
     );

@@ -216,15 +216,23 @@ async function postgres(url: string, schema: string, spec: Spec): Promise<Settle
 
 export function settlementCommand(): Command {
   const cmd = new Command("settlement").description(
-    "run settlement (engine outputs and balance events into PostgreSQL) as its own process",
+    "run settlement (the sequencer's engine.outputs into PostgreSQL) as its own process",
   );
   databaseOptions(cmd);
   common(cmd, 9103);
   return cmd.action((o: Common & { databaseUrl: string; databaseSchema: string }) =>
     run("settlement", o, async (spec, t, obs, fail) => {
-      const { SettlementService } = await import("../settlement/service.ts");
+      const { startSettlement } = await import("../settlement/mod.ts");
+      const { Topic } = await import("../transport/mod.ts");
       const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
-      const svc = await SettlementService.start({ spec, log: t.log, store, obs, on_failure: fail });
+      const svc = await startSettlement({
+        log: t.log,
+        topic: Topic.Outputs,
+        store,
+        catalog: spec,
+        obs,
+        on_failure: fail,
+      });
       return {
         ready: () => svc.healthy(),
         stop: async () => {
@@ -266,8 +274,9 @@ export function gatewayCommand(): Command {
         const { TracedBackend } = await import("../gateway/traced-backend.ts");
         const { mergeRegistries } = await import("../obs/mod.ts");
         const { LogIntake } = await import("../pipeline/mod.ts");
-        const { StorePosition } = await import("../pipeline/store-position.ts");
+        const { watchPostgresPosition } = await import("../store/mod.ts");
         const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+        const settled = await watchPostgresPosition(o.databaseUrl, { schema: o.databaseSchema });
         const intake = new LogIntake({
           spec,
           log: t.log,
@@ -279,7 +288,7 @@ export function gatewayCommand(): Command {
           spec,
           intake,
           store,
-          settled: new StorePosition(store),
+          settled,
         });
         const app = buildGatewayApp({
           backend: new TracedBackend(backend, obs.tracing),
@@ -296,6 +305,7 @@ export function gatewayCommand(): Command {
           stop: async () => {
             await app.close();
             await intake.stop();
+            await settled.close();
             await store.close();
           },
           details: { url: `http://${o.host}:${port}` },

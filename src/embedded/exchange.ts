@@ -1,117 +1,140 @@
-// The embedded exchange: the four services in one process, connected by the
-// local file event log and in-process RPC, settling into SQLite on disk.
-// Everything lives under one data folder.
+// The embedded exchange: the whole order path in one process, under one data
+// folder. The sequencer journals each command once (its sealed output) and
+// hands released outputs to settlement, a worker thread writing SQLite; the
+// gateway reads history through its own read-only connection to that file.
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Spec } from "../core/mod.ts";
-import { ServiceBackend } from "../gateway/service-backend.ts";
-import { MatchingService } from "../matching/service.ts";
-import type { ServiceObs } from "../obs/mod.ts";
-import { SettlementService, type SettlementServiceOptions } from "../settlement/service.ts";
-import { openSqliteStore, type SettlementStore } from "../store/mod.ts";
-import { LocalLog, LocalRpc } from "../transport/mod.ts";
-import { UbsService } from "../ubscore/service.ts";
+import type { CoreOutput, Spec } from "../core/mod.ts";
+import type { PipelineBackend } from "../gateway/pipeline-backend.ts";
+import type { ServiceObs, Tracing } from "../obs/mod.ts";
+import {
+  type EmbeddedPipeline,
+  type OutputSink,
+  type RecoveryReport,
+  type Sequencer,
+  startEmbeddedPipeline,
+} from "../pipeline/mod.ts";
+import { coreObserver, releaseMarkers } from "../pipeline/observe.ts";
+import {
+  type SettlementWorker,
+  startSettlementWorker,
+  type WorkerLogOptions,
+} from "../settlement/mod.ts";
+import { openSqliteReader, type SettlementReader } from "../store/mod.ts";
 
 export interface EmbeddedOptions {
   spec: Spec;
   data_dir: string;
   /** "none" is UNSAFE: acknowledged commands can be lost on a crash. */
   sync?: "batch" | "none";
-  snapshot_every_inputs?: number;
-  timeout_ms?: number;
-  /** Observability of each service; none when omitted. */
-  obs?: { ubscore?: ServiceObs; matching_engine?: ServiceObs; settlement?: ServiceObs };
-  /** Settlement's per-batch callback (see SettlementServiceOptions.on_commit). */
-  on_settled?: SettlementServiceOptions["on_commit"];
-  /** Called once if any service stops on an error. */
-  on_failure?: (service: string, err: unknown) => void;
+  snapshot_every_outputs?: number;
+  /**
+   * Observability of the sequencer's two logs, and the tracing of each stage
+   * (settlement's logs are its worker's own: see settlement_log).
+   */
+  obs?: { ubscore?: ServiceObs; matching_engine?: ServiceObs; settlement?: { tracing: Tracing } };
+  /** Where settlement's worker writes its log; none when omitted. */
+  settlement_log?: WorkerLogOptions;
+  /** Extra consumers of released outputs (market data, benchmarks). */
+  sinks?: OutputSink[];
+  /** Called right after each command is applied (market data reads the books then). */
+  on_applied?: (out: CoreOutput) => void;
+  /** Called once if any stage stops on an error. */
+  on_failure?: (stage: string, err: unknown) => void;
+  on_backpressure?: (engaged: boolean, sink: string, backlog: number) => void;
 }
 
 export interface Embedded {
   spec: Spec;
-  log: LocalLog;
-  rpc: LocalRpc;
-  store: SettlementStore;
-  ubscore: UbsService;
-  matching: MatchingService;
-  settlement: SettlementService;
-  backend: ServiceBackend;
-  /** The first error any service stopped on, or null. */
+  pipeline: EmbeddedPipeline;
+  sequencer: Sequencer;
+  settlement: SettlementWorker;
+  /** The gateway's read-only view of the settlement database. */
+  store: SettlementReader;
+  backend: PipelineBackend;
+  recovery: RecoveryReport;
+  /** The first error any stage stopped on, or null. */
   failure(): unknown;
   stop(): Promise<void>;
 }
 
+/** The settlement database of an embedded exchange. */
+export function settlementDbPath(data_dir: string): string {
+  return join(data_dir, "settlement.db");
+}
+
 export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const { spec, data_dir } = opts;
-  const sync = opts.sync ?? "batch";
-  mkdirSync(data_dir, { recursive: true });
-  const failed = (service: string) => (err: unknown) => opts.on_failure?.(service, err);
+  mkdirSync(data_dir, { recursive: true, mode: 0o700 });
+  const path = settlementDbPath(data_dir);
   const obs = opts.obs ?? {};
-  const log = new LocalLog({ dir: join(data_dir, "log"), sync });
-  const rpc = new LocalRpc();
-  const store = openSqliteStore(join(data_dir, "settlement.db"), { symbols: spec.symbols });
-  await store.migrate();
-  const snapshot_every_inputs = opts.snapshot_every_inputs ?? 100_000;
-  const ubscore = await UbsService.start({
-    spec,
-    log,
-    rpc,
-    dir: join(data_dir, "ubscore"),
-    sync,
-    snapshot_every_inputs,
-    ...(obs.ubscore === undefined ? {} : { obs: obs.ubscore }),
-    on_failure: failed("ubscore"),
-  });
-  const matching = await MatchingService.start({
-    spec,
-    log,
-    rpc,
-    dir: join(data_dir, "matching"),
-    symbols: spec.symbols.map((s) => s.name),
-    snapshot_every_inputs,
-    ...(obs.matching_engine === undefined ? {} : { obs: obs.matching_engine }),
-    on_failure: failed("matching_engine"),
-  });
-  const settlement = await SettlementService.start({
-    spec,
-    log,
-    store,
-    ...(obs.settlement === undefined ? {} : { obs: obs.settlement }),
-    ...(opts.on_settled === undefined ? {} : { on_commit: opts.on_settled }),
-    on_failure: failed("settlement"),
-  });
-  const backend = new ServiceBackend({
-    spec,
-    log,
-    rpc,
-    store,
-    ...(opts.timeout_ms === undefined ? {} : { timeout_ms: opts.timeout_ms }),
-  });
-  await backend.start();
-  let stopped = false;
-  return {
-    spec,
-    log,
-    rpc,
-    store,
-    ubscore,
-    matching,
-    settlement,
-    backend,
-    failure: () => ubscore.failed() ?? matching.failed() ?? settlement.failed() ?? null,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      backend.setReady(false);
-      backend.close();
-      // Upstream first, so nothing downstream waits on input that will not come.
-      await ubscore.stop();
-      await matching.stop();
-      await settlement.stop();
-      await rpc.close();
-      await log.close();
-      await store.close();
-    },
-  };
+  let worker: SettlementWorker | null = null;
+  let reader: SettlementReader | null = null;
+  const observe = coreObserver(spec, obs.ubscore, obs.matching_engine);
+  const extra = opts.on_applied;
+  try {
+    const pipeline = await startEmbeddedPipeline({
+      spec,
+      data_dir,
+      sync: opts.sync ?? "batch",
+      ...(opts.snapshot_every_outputs === undefined
+        ? {}
+        : { snapshot_every_outputs: opts.snapshot_every_outputs }),
+      settlement: async () => {
+        worker = await startSettlementWorker({
+          path,
+          catalog: spec,
+          log: opts.settlement_log ?? null,
+        });
+        // The worker created and migrated the file: the gateway may now read it.
+        reader = openSqliteReader(path, { symbols: spec.symbols });
+        return { stage: worker, store: reader };
+      },
+      sinks: [releaseMarkers(obs.ubscore, "settlement"), ...(opts.sinks ?? [])],
+      on_applied:
+        extra === undefined
+          ? observe
+          : (out) => {
+              observe(out);
+              extra(out);
+            },
+      ...(opts.on_failure === undefined ? {} : { on_failure: opts.on_failure }),
+      ...(opts.on_backpressure === undefined ? {} : { on_backpressure: opts.on_backpressure }),
+      ...(obs.ubscore?.tracing.enabled === true &&
+      obs.matching_engine !== undefined &&
+      obs.settlement !== undefined
+        ? {
+            tracing: {
+              ubscore: obs.ubscore.tracing,
+              matching: obs.matching_engine.tracing,
+              settlement: obs.settlement.tracing,
+            },
+          }
+        : {}),
+    });
+    const settlement = worker as unknown as SettlementWorker;
+    const store = reader as unknown as SettlementReader;
+    let stopped = false;
+    return {
+      spec,
+      pipeline,
+      sequencer: pipeline.sequencer,
+      settlement,
+      store,
+      backend: pipeline.backend,
+      recovery: pipeline.recovery,
+      failure: () => pipeline.failure(),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await pipeline.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await (worker as SettlementWorker | null)?.stop().catch(() => undefined);
+    await (reader as SettlementReader | null)?.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -3,7 +3,7 @@
 // the HTTP layer never knows which.
 
 import type { CancelCmd, PlaceCmd, TransferCmd } from "../core/mod.ts";
-import type { SettlementStore } from "../store/mod.ts";
+import type { SettlementReads } from "../store/mod.ts";
 import type { Headers } from "../transport/mod.ts";
 import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/replies.ts";
 
@@ -30,7 +30,7 @@ export interface ExchangeBackend {
   /** Live order book depth, from the matching engine that owns the symbol. */
   depth(symbol_id: number, limit: number): Promise<Depth>;
   /** History and trades, from the settlement database. */
-  readonly store: SettlementStore;
+  readonly store: SettlementReads;
   /** False while starting, recovering or shutting down. */
   ready(): boolean;
 }

@@ -5,9 +5,10 @@
 // settlement has written what this gateway acknowledged to the same user, so a
 // user always sees their own acknowledged writes.
 
+import { randomBytes } from "node:crypto";
 import type { CancelCmd, Command, CoreOutput, PlaceCmd, Spec, TransferCmd } from "../core/mod.ts";
-import type { SettlementStore } from "../store/mod.ts";
-import { Header, type Headers } from "../transport/mod.ts";
+import type { SettlementReads } from "../store/mod.ts";
+import { Header, type Headers, TransportError } from "../transport/mod.ts";
 import {
   type BalanceRow,
   type OrderReply,
@@ -19,8 +20,11 @@ import type { Depth, ExchangeBackend } from "./backend.ts";
 
 /** What the gateway needs from the sequencer, however far away it runs. */
 export interface Intake {
-  /** Resolves with the command's output once it is durable; rejects when it cannot be taken. */
-  submit(cmd: Command): Promise<CoreOutput>;
+  /**
+   * Resolves with the command's output once it is durable; rejects when it
+   * cannot be taken. `headers` may carry the request's trace context.
+   */
+  submit(cmd: Command, headers?: Headers): Promise<CoreOutput>;
   balances(user_id: number): Promise<BalanceRow[]>;
   depth(symbol_id: number, limit: number): Promise<Depth>;
   /** The first application of a transfer request id (for a retried one's answer), or null. */
@@ -33,15 +37,15 @@ export interface Intake {
 /** Where settlement stands, for read-your-writes. */
 export interface SettledPosition {
   /** Output seq settlement has committed up to. */
-  settledSeq(): number;
-  /** Resolves once settlement has committed seq; rejects after timeout_ms. */
-  waitFor(seq: number, timeout_ms: number): Promise<void>;
+  committedSeq(): number;
+  /** True once settlement has committed seq; false after timeout_ms. */
+  waitFor(seq: number, timeout_ms: number): Promise<boolean>;
 }
 
 export interface PipelineBackendOptions {
   spec: Spec;
   intake: Intake;
-  store: SettlementStore;
+  store: SettlementReads;
   settled: SettledPosition;
   /** How long a read waits for settlement to reach the user's last write. */
   read_wait_ms?: number;
@@ -50,10 +54,13 @@ export interface PipelineBackendOptions {
 }
 
 export class PipelineBackend implements ExchangeBackend {
-  readonly store: SettlementStore;
+  readonly store: SettlementReads;
   private readonly last_write = new Map<number, number>();
   private last_write_any = 0;
   private is_ready = true;
+  /** Names this backend's own request ids apart from any other process's. */
+  private readonly instance = `b${randomBytes(4).toString("hex")}`;
+  private n = 0;
 
   constructor(private readonly opts: PipelineBackendOptions) {
     this.store = readYourWrites(opts.store, this);
@@ -68,10 +75,12 @@ export class PipelineBackend implements ExchangeBackend {
   }
 
   private async submit(cmd: Command, headers: Headers | undefined): Promise<CoreOutput> {
-    const corr = headers?.[Header.Correlation];
-    const out = await this.opts.intake.submit(
-      corr === undefined || cmd.corr !== "" ? cmd : { ...cmd, corr },
-    );
+    // Every command names its request: the HTTP request id, else one of ours.
+    const corr =
+      cmd.corr !== ""
+        ? cmd.corr
+        : (headers?.[Header.Correlation] ?? `${this.instance}-${++this.n}`);
+    const out = await this.opts.intake.submit(cmd.corr === corr ? cmd : { ...cmd, corr }, headers);
     this.remember(cmd.user_id, out.output_seq);
     return out;
   }
@@ -107,7 +116,7 @@ export class PipelineBackend implements ExchangeBackend {
     if (m.size > max) {
       // Forget the least recently written users; their writes are long settled
       // unless settlement is far behind, and then reads wait on the newest write.
-      const settled = this.opts.settled.settledSeq();
+      const settled = this.opts.settled.committedSeq();
       for (const [u, s] of m) {
         if (m.size <= max) break;
         m.delete(u);
@@ -119,20 +128,26 @@ export class PipelineBackend implements ExchangeBackend {
   /** Wait until settlement holds this user's last acknowledged write (every write, with no user). */
   async settledFor(user_id: number | null): Promise<void> {
     const seq = user_id === null ? this.last_write_any : (this.last_write.get(user_id) ?? 0);
-    if (seq <= this.opts.settled.settledSeq()) return;
-    await this.opts.settled.waitFor(seq, this.opts.read_wait_ms ?? 5000);
+    if (seq <= this.opts.settled.committedSeq()) return;
+    const wait_ms = this.opts.read_wait_ms ?? 5000;
+    if (!(await this.opts.settled.waitFor(seq, wait_ms))) {
+      throw new TransportError(
+        "TIMEOUT",
+        `settlement has not written output ${seq} (your last write) within ${wait_ms} ms`,
+      );
+    }
   }
 }
 
-/** Store methods that write or manage, and reads of public market data: no waiting. */
-const NO_WAIT = new Set(["migrate", "loadPositions", "apply", "close"]);
+/** Store methods that manage it, and reads of public market data: no waiting. */
+const NO_WAIT = new Set(["close", "position", "klines", "ticker24h"]);
 
 /**
  * The store, with each read of a user's data made after that user's writes
  * are settled (a read that names no user waits for this gateway's last write).
  * A proxy, so reads the store gains later are covered without listing them.
  */
-function readYourWrites(inner: SettlementStore, backend: PipelineBackend): SettlementStore {
+function readYourWrites(inner: SettlementReads, backend: PipelineBackend): SettlementReads {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;

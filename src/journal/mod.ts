@@ -3,13 +3,6 @@
 
 export type { RecordHandler } from "./cursor.ts";
 export {
-  DurableMachine,
-  type DurableOptions,
-  type Machine,
-  type RecoveryReport,
-  type SnapshotReport,
-} from "./durable.ts";
-export {
   JournalCorruptError,
   JournalError,
   type JournalErrorCode,

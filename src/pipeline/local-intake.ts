@@ -5,17 +5,20 @@
 import type { Command, CoreOutput, Spec } from "../core/mod.ts";
 import type { Depth } from "../gateway/backend.ts";
 import type { Intake } from "../gateway/pipeline-backend.ts";
+import type { Headers } from "../transport/mod.ts";
 import type { BalanceRow } from "../ubscore/mod.ts";
 import type { Sequencer } from "./sequencer.ts";
+import type { TraceLinks } from "./tracing.ts";
 
 export class LocalIntake implements Intake {
   constructor(
     private readonly spec: Spec,
     private readonly sequencer: Sequencer,
-    private readonly is_ready: () => boolean = () => true,
+    private readonly links: TraceLinks | null = null,
   ) {}
 
-  submit(cmd: Command): Promise<CoreOutput> {
+  submit(cmd: Command, headers?: Headers): Promise<CoreOutput> {
+    this.links?.put(cmd.corr, headers);
     return this.sequencer.submit(cmd);
   }
 
@@ -39,9 +42,7 @@ export class LocalIntake implements Intake {
   }
 
   ready(): boolean {
-    return (
-      this.sequencer.failure() === null && this.sequencer.pausedBy() === null && this.is_ready()
-    );
+    return this.sequencer.failure() === null && this.sequencer.pausedBy() === null;
   }
 }
 

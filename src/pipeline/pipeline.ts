@@ -22,15 +22,22 @@
 import { join } from "node:path";
 import { type CoreOutput, OutputBatchWriter, type Spec } from "../core/mod.ts";
 import { PipelineBackend, type SettledPosition } from "../gateway/pipeline-backend.ts";
-import type { SettlementStore } from "../store/mod.ts";
+import type { SettlementReads } from "../store/mod.ts";
 import { CoreJournal, type CoreJournalOptions, type RecoveryReport } from "./core-journal.ts";
 import { LocalIntake } from "./local-intake.ts";
 import { type OutputSink, Sequencer, type SequencerOptions } from "./sequencer.ts";
+import { coreTracing, type SpanFactory, TraceLinks } from "./tracing.ts";
 
 /** Settlement as the embedded pipeline drives it (a worker thread writing the database). */
-export interface SettlementStage extends OutputSink, SettledPosition {
+export interface SettlementStage extends SettledPosition {
   /** The last output the database holds, read at start, and its hash. */
-  readonly start: { seq: number; hash: bigint };
+  readonly start: { readonly seq: number; readonly hash: bigint };
+  /** Hand over one output batch (its bytes only; settlement decodes them itself); never blocks. */
+  push(batch: Uint8Array): void;
+  /** Outputs handed over and not yet committed. */
+  backlog(): number;
+  /** Called after each commit with the seq it reached. */
+  onCommitted(listener: (r: { seq: number }) => void): () => void;
   /** Why settlement stopped, or null. */
   failure(): unknown;
   /** Write what was handed over, then stop. */
@@ -44,14 +51,17 @@ export interface EmbeddedPipelineOptions {
   sync?: "batch" | "none";
   snapshot_every_outputs?: number;
   snapshots_kept?: number;
-  /** Start settlement; it reports where its database stands. */
-  settlement: () => Promise<SettlementStage>;
-  /** The store the gateway reads history from. */
-  store: SettlementStore;
+  /**
+   * Start settlement (it reports where its database stands) and open the
+   * store the gateway reads history from.
+   */
+  settlement: () => Promise<{ stage: SettlementStage; store: SettlementReads }>;
   /** Extra consumers of released outputs (market data, tests). */
   sinks?: OutputSink[];
   on_applied?: (out: CoreOutput) => void;
   on_backpressure?: (engaged: boolean, sink: string, backlog: number) => void;
+  /** Spans of traced requests in UBSCore, matching and settlement; none when omitted. */
+  tracing?: { ubscore: SpanFactory; matching: SpanFactory; settlement: SpanFactory };
   /** Called once when any stage stops on an error. */
   on_failure?: (stage: string, err: unknown) => void;
 }
@@ -111,6 +121,24 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
     sequencer.fail(err);
     o.on_failure?.(name, err);
   };
+  const links = o.tracing === undefined ? null : new TraceLinks();
+  const tracer =
+    o.tracing === undefined || links === null
+      ? null
+      : coreTracing(
+          links,
+          o.tracing.ubscore,
+          o.tracing.matching,
+          o.tracing.settlement,
+          (id) => o.spec.symbolById[id]?.name ?? String(id),
+        );
+  const applied =
+    tracer === null
+      ? o.on_applied
+      : (out: CoreOutput) => {
+          o.on_applied?.(out);
+          tracer.applied(out);
+        };
   const { journal, sequencer } = await openDurableSequencer({
     dir: sequencerDir(o.data_dir),
     spec: o.spec,
@@ -119,13 +147,14 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
     snapshots_kept: o.snapshots_kept ?? 2,
     // Keep every record settlement has not committed, and the last it has,
     // whose hash the next start checks against the database.
-    retain_from: () => Math.max(1, settlement?.settledSeq() ?? 1),
-    ...(o.on_applied === undefined ? {} : { on_applied: o.on_applied }),
+    retain_from: () => Math.max(1, settlement?.committedSeq() ?? 1),
+    ...(applied === undefined ? {} : { on_applied: applied }),
     ...(o.on_backpressure === undefined ? {} : { on_backpressure: o.on_backpressure }),
     on_snapshot_error: (err) => failed("sequencer", err),
   });
+  let store: SettlementReads;
   try {
-    settlement = await o.settlement();
+    ({ stage: settlement, store } = await o.settlement());
     await checkDownstream(journal, settlement.start);
     await catchUp(journal, settlement);
   } catch (err) {
@@ -134,12 +163,20 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
     throw err;
   }
   const stage = settlement;
-  sequencer.addSink(stage);
+  sequencer.addSink({
+    name: "settlement",
+    deliver: (batch, outputs) => {
+      stage.push(batch);
+      tracer?.handedOver(outputs[outputs.length - 1]?.output_seq ?? 0);
+    },
+    backlog: () => stage.backlog(),
+  });
+  if (tracer !== null) stage.onCommitted((r) => tracer.committed(r.seq));
   for (const s of o.sinks ?? []) sequencer.addSink(s);
   const backend = new PipelineBackend({
     spec: o.spec,
-    intake: new LocalIntake(o.spec, sequencer),
-    store: o.store,
+    intake: new LocalIntake(o.spec, sequencer, links),
+    store,
     settled: stage,
   });
   const watch = setInterval(() => {
@@ -236,7 +273,7 @@ async function catchUp(journal: CoreJournal, settlement: SettlementStage): Promi
       writer.push(seq, record);
       if (writer.size < CATCH_UP_BATCH && seq !== end) return;
       const bytes = writer.take();
-      if (bytes !== null) settlement.deliver(bytes, []);
+      if (bytes !== null) settlement.push(bytes);
       // Hold the reading back while settlement has a lot in hand: memory stays bounded.
       if (settlement.backlog() > CATCH_UP_AHEAD) {
         await settlement.waitFor(seq - CATCH_UP_AHEAD / 2, CATCH_UP_WAIT_MS);

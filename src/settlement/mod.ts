@@ -8,12 +8,6 @@ export {
   startSettlement,
 } from "./consumer.ts";
 export { batchCount, ChainReader } from "./decode.ts";
-export {
-  BALANCE_STREAM,
-  engineStream,
-  SettlementService,
-  type SettlementServiceOptions,
-} from "./legacy.ts";
 export { type Catalog, SettlementMarkers } from "./markers.ts";
 export type { SettlementFailure, WorkerLogOptions } from "./protocol.ts";
 export {

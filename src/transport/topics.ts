@@ -1,21 +1,18 @@
-// Topic names: the seed system's, split per symbol where a topic is consumed by
-// symbol (so matching engines can own a subset of symbols).
+// Topic names, from the seed system's vocabulary. Two topics carry the order
+// path between processes: the sequencer's input (one total order of every
+// gateway's commands) and its output (one hash chain of core outputs).
 
 export const Topic = {
-  BalanceOperations: "balance.operations",
   /** The sequencer's input in distributed mode: command batches from every gateway, one total order. */
   Orders: "orders",
   /** The sequencer's output batches, one hash chain: settlement and the gateways follow it. */
   Outputs: "engine.outputs",
-  BalanceEvents: "balance.events",
-  validatedOrders: (symbol: string) => `validated_orders.${symbol}`,
-  engineOutputs: (symbol: string) => `engine.outputs.${symbol}`,
 } as const;
 
 export const Subject = {
-  /** Live balances from UBSCore. */
+  /** Live balances, from the sequencer. */
   Balances: "ubscore.balances",
-  /** Order book depth from the matching engine owning the symbol. */
+  /** Order book depth of one symbol, from the sequencer. */
   depth: (symbol: string) => `matching.depth.${symbol}`,
   /** A transfer request id's first application, from the sequencer. */
   Transfer: "sequencer.transfer",

@@ -13,7 +13,6 @@ import {
   type TransferCmd,
 } from "../core/mod.ts";
 import { type CounterCell, eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
-import type { UbsEffects } from "./machine.ts";
 import { eventIdOfTransfer } from "./replies.ts";
 
 // Marker names built once: a name assembled per line would be a fresh string
@@ -158,21 +157,5 @@ export class UbsEvents {
       request_id: corr,
       symbol: place ? this.spec.symbolById[cmd.symbol_id]?.name : undefined,
     });
-  }
-
-  /** The command's effects left UBSCore: published for settlement, answered. */
-  released(fx: UbsEffects, published: boolean, replied: boolean): void {
-    const obs = this.obs;
-    const cmd = fx.command;
-    if (obs === undefined || cmd === null) return;
-    if (!isTransferCmd(cmd)) return;
-    const m = transferMarkers(cmd);
-    const base = {
-      event_id: transferEventId(cmd),
-      user_id: cmd.user_id,
-      request_id: cmd.request_id,
-    };
-    if (published) logEvent(obs.log, m.TO_SETTLEMENT, { ...base, topic: "balance.events" });
-    logEvent(obs.log, m.EXIT, { ...base, replied });
   }
 }

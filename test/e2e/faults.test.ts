@@ -17,9 +17,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BourseApiError, type BourseClient } from "../../src/client/mod.ts";
 import { loadSpec } from "../../src/core/mod.ts";
-import { SettlementService } from "../../src/settlement/service.ts";
-import { CORE_STREAM, openPostgresStore } from "../../src/store/mod.ts";
-import { connectNats } from "../../src/transport/mod.ts";
+import { startSettlement } from "../../src/settlement/mod.ts";
+import { openPostgresStore } from "../../src/store/mod.ts";
+import { connectNats, Topic } from "../../src/transport/mod.ts";
 import { type Distributed as D, Distributed, type ServiceName } from "../support/distributed.ts";
 import { clientFor, eventually } from "../support/exchange-process.ts";
 import { PG_URL, servicesGate } from "../support/gates.ts";
@@ -330,11 +330,17 @@ describe("distributed mode under faults", {
     const t = await connectNats({ servers: nats.url, prefix: d.prefix });
     const store = await openPostgresStore(PG_URL, { symbols: spec.symbols, schema: refSchema });
     await store.migrate();
-    const ref = await SettlementService.start({ spec, log: t.log, store });
+    const ref = await startSettlement({
+      log: t.log,
+      topic: Topic.Outputs,
+      store,
+      catalog: spec,
+      name: "settlement.reference",
+    });
     const reached = await d.query<{ seq: string }>(
       "SELECT seq FROM consumer_positions WHERE stream = 'core'",
     );
-    await ref.committed(CORE_STREAM, Number(reached[0]?.seq ?? 0));
+    assert.ok(await ref.waitFor(Number(reached[0]?.seq ?? 0), 120_000), "the reference caught up");
     await ref.stop();
     await t.close();
     await store.close();

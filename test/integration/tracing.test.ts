@@ -1,6 +1,7 @@
-// One trace across the hops: the gateway starts it, the W3C context rides in
-// the event log's message headers, and UBSCore, the matching engine and
-// settlement each add a span to the same trace (in-memory exporter).
+// One trace across the stages: the gateway starts it, the sequencer picks its
+// context up when it applies the command (UBSCore's hold, the book's match,
+// UBSCore's settle), and settlement's span runs from the hand-off of the
+// output to its commit; all in the same trace (in-memory exporter).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +12,6 @@ import { CommandKind, loadSpec, placeCommand, transferCommand } from "../../src/
 import { startEmbedded } from "../../src/embedded/exchange.ts";
 import { TracedBackend } from "../../src/gateway/traced-backend.ts";
 import { createServiceObs, resolveObsOptions } from "../../src/obs/mod.ts";
-import { engineStream } from "../../src/settlement/mod.ts";
 
 test("a traded order is one trace: gateway -> UBSCore -> matching -> UBSCore -> settlement", async () => {
   const dir = mkdtempSync(join(tmpdir(), "bourse-trace-"));
@@ -72,7 +72,7 @@ test("a traded order is one trace: gateway -> UBSCore -> matching -> UBSCore -> 
       ),
     );
     assert.equal(buy.status, "Filled");
-    await ex.settlement.committed(engineStream(1), 2);
+    assert.ok(await ex.settlement.waitFor(ex.sequencer.appliedSeq(), 10_000));
 
     const gatewaySpans = obs.gateway.tracing
       .finishedSpans()
@@ -92,16 +92,16 @@ test("a traded order is one trace: gateway -> UBSCore -> matching -> UBSCore -> 
       me.map((s) => s.name),
       ["matching.BTC_USDT"],
     );
+    // One output per command: settlement's one span for the traded order.
     const settlement = inTrace("settlement").map((s) => s.name);
-    assert.ok(
-      settlement.length >= 2,
-      "settlement persisted the engine output and the balance output in the trace",
-    );
-    assert.ok(settlement.every((n) => n === "settlement.persist"));
-    // Parent links: matching's span is a child of UBSCore's command span, which is a child of the gateway's.
+    assert.deepEqual(settlement, ["settlement.persist"]);
+    // Parent links: gateway -> UBSCore's hold -> matching -> UBSCore's settle -> settlement.
     const command = inTrace("ubscore").find((s) => s.name === "ubscore.command");
+    const settle = inTrace("ubscore").find((s) => s.name === "ubscore.settle");
     assert.equal(command?.parentSpanContext?.spanId, root.spanContext().spanId);
     assert.equal(me[0]?.parentSpanContext?.spanId, command?.spanContext().spanId);
+    assert.equal(settle?.parentSpanContext?.spanId, me[0]?.spanContext().spanId);
+    assert.equal(inTrace("settlement")[0]?.parentSpanContext?.spanId, settle?.spanContext().spanId);
   } finally {
     await ex.stop();
     for (const o of Object.values(obs)) await o.close();

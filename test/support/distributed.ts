@@ -85,8 +85,7 @@ export class Distributed {
 
   /** Upstream first, so each service finds what it consumes. */
   async start(): Promise<string> {
-    for (const s of ["ubscore", "settlement", "gateway"] as const)
-      await this.startService(s);
+    for (const s of ["ubscore", "settlement", "gateway"] as const) await this.startService(s);
     return this.gatewayUrl();
   }
 

@@ -114,7 +114,7 @@ export class JetStreamLog implements EventLog {
         `publish_deadline_ms (${this.publish_deadline_ms}) must be shorter than duplicate_window_ms (${this.duplicate_window_ms}): a later retry could be stored twice`,
       );
     }
-    this.multi = new Set(opts.multi_producer_topics ?? [Topic.Orders, Topic.BalanceOperations]);
+    this.multi = new Set(opts.multi_producer_topics ?? [Topic.Orders]);
     this.tuning = {
       batch: opts.batch ?? 256,
       max_ack_pending: opts.max_ack_pending ?? 1024,
