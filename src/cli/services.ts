@@ -12,15 +12,15 @@ import type { ServiceObs } from "../obs/mod.ts";
 import type { SettlementStore } from "../store/mod.ts";
 import type { NatsTransport } from "../transport/mod.ts";
 import {
+  addGatewayOptions,
   addObsOptions,
-  addRateLimitOptions,
   announce,
   boundPort,
   configOption,
   ENV,
+  type GatewayFlags,
+  gatewayOptionsFrom,
   int,
-  type RateLimitFlags,
-  rateLimitFrom,
   snapshotEveryOption,
   syncOption,
 } from "./common.ts";
@@ -100,7 +100,7 @@ async function run(
   const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
   const { connectNats } = await import("../transport/mod.ts");
   const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
-  const { default: closeWithGrace } = await import("close-with-grace");
+  const { onStopSignals } = await import("./lifecycle.ts");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
   const transport = await connectNats({
@@ -116,6 +116,7 @@ async function run(
       await admin?.close();
       await running?.stop();
       await transport.close();
+      obs.log.logger.info({ event: "BOURSE_STOPPED" }, `${service} stopped`);
       await obs.close();
     })();
     return stopping;
@@ -128,13 +129,19 @@ async function run(
     process.exitCode = 1;
     void stop().then(() => process.exit(1));
   };
-  running = await body(spec, transport, obs, fail);
-  admin = await startAdminServer({
-    port: o.adminPort,
-    host: "127.0.0.1",
-    source: mergeRegistries([obs.metrics.registry]),
-    ready: () => transport.ready && (running?.ready() ?? false),
-  });
+  try {
+    running = await body(spec, transport, obs, fail);
+    admin = await startAdminServer({
+      port: o.adminPort,
+      host: "127.0.0.1",
+      source: mergeRegistries([obs.metrics.registry]),
+      ready: () => transport.ready && (running?.ready() ?? false),
+    });
+  } catch (err) {
+    // A failed start releases what it took (lock, socket, connections) before it reports.
+    await stop().catch(() => undefined);
+    throw err;
+  }
   announce({
     event: "BOURSE_STARTED",
     mode: "distributed",
@@ -143,9 +150,11 @@ async function run(
     pid: process.pid,
     ...running.details,
   });
-  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err !== undefined) process.exitCode = 1;
-    await stop();
+  onStopSignals({
+    loggers: [obs.log],
+    stop: async () => {
+      await stop();
+    },
   });
 }
 
@@ -159,10 +168,10 @@ export function ubscoreCommand(): Command {
   return cmd.action(
     (o: Common & { dataDir: string; sync: "batch" | "none"; snapshotEvery: number }) =>
       run("ubscore", o, async (spec, t, obs, fail) => {
-        const { lockDataDir } = await import("../embedded/lock.ts");
+        const { openControl } = await import("../control/mod.ts");
         const { UbsService } = await import("../ubscore/service.ts");
-        mkdirSync(o.dataDir, { recursive: true });
-        const unlock = lockDataDir(o.dataDir);
+        // Creates the folder (0700), takes its lock, serves `bourse snapshot` / `bourse status`.
+        const control = await openControl({ data_dir: o.dataDir, service: "ubscore" });
         const svc = await UbsService.start({
           spec,
           log: t.log,
@@ -172,12 +181,17 @@ export function ubscoreCommand(): Command {
           snapshot_every_inputs: o.snapshotEvery,
           obs,
           on_failure: fail,
+        }).catch(async (err: unknown) => {
+          await control.close();
+          throw err;
         });
+        control.serve({ snapshot: () => svc.snapshot(), status: () => ({ ready: svc.failed() === null }) });
         return {
           ready: () => svc.failed() === null,
           stop: async () => {
+            control.stopping();
             await svc.stop();
-            unlock();
+            await control.close();
           },
           details: { data_dir: o.dataDir },
         };
@@ -198,15 +212,15 @@ export function matchingCommand(): Command {
   common(cmd, 9102);
   return cmd.action((o: Common & { symbols?: string; dataDir: string; snapshotEvery: number }) =>
     run("matching_engine", o, async (spec, t, obs, fail) => {
-      const { lockDataDir } = await import("../embedded/lock.ts");
+      const { lockDataDir } = await import("../control/mod.ts");
       const { MatchingService } = await import("../matching/service.ts");
       const symbols =
         o.symbols === undefined
           ? spec.symbols.map((s) => s.name)
           : o.symbols.split(",").map((s) => s.trim());
       const dir = join(o.dataDir, `matching-${symbols.join("-")}`);
-      mkdirSync(dir, { recursive: true });
-      const unlock = lockDataDir(dir);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const unlock = lockDataDir(dir, "matching");
       const svc = await MatchingService.start({
         spec,
         log: t.log,
@@ -267,13 +281,13 @@ export function gatewayCommand(): Command {
     .addOption(
       new Option("--host <addr>", "address to listen on").default("127.0.0.1").env(ENV.host),
     );
-  addRateLimitOptions(cmd);
+  addGatewayOptions(cmd, "off");
   databaseOptions(cmd);
   common(cmd, 9104);
   return cmd.action(
     (
       o: Common &
-        RateLimitFlags & {
+        GatewayFlags & {
           databaseUrl: string;
           databaseSchema: string;
           dataDir: string;
@@ -300,9 +314,9 @@ export function gatewayCommand(): Command {
           backend: new TracedBackend(backend, obs.tracing),
           spec,
           keys: KeyStore.open(o.dataDir),
-          metrics: mergeRegistries([obs.metrics.registry]),
           hooks: observeGateway(obs),
-          options: { rate_limit: rateLimitFrom(o) },
+          options: gatewayOptionsFrom(o),
+          ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
         });
         await app.listen({ port: o.port, host: o.host });
         const port = boundPort(app.server, o.port);

@@ -318,10 +318,10 @@ describe("authorization", () => {
     });
     const { order_id } = json(placed).data as { order_id: string };
     const bobBefore = await observe(h, h.bob);
-    // Alice cannot cancel it by id, and Bob's cid means nothing for her.
+    // Alice cannot cancel it by id (nor learn that it exists), and Bob's cid means nothing for her.
     assert.equal(
       json(await signed(h, h.alice, "POST", "/api/v1/order/cancel", { order_id })).code,
-      "NOT_YOUR_ORDER",
+      "UNKNOWN_ORDER",
     );
     assert.equal(
       json(await signed(h, h.alice, "POST", "/api/v1/order/cancel", { cid: "bob-1" })).code,
