@@ -92,14 +92,6 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       },
       status: () => ({ url: `http://${o.host}:${port}`, ready: ex.backend.ready() }),
     });
-    announce({
-      event: "BOURSE_STARTED",
-      mode: "embedded",
-      url: `http://${o.host}:${port}`,
-      data_dir,
-      pid: process.pid,
-      ...(admin_port === null ? {} : { admin_port }),
-    });
     const loggers = Object.values(obs).map((x) => x.log);
     let stopping: Promise<void> | null = null;
     const stop = (): Promise<void> => {
@@ -115,6 +107,15 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       return stopping;
     };
     onStopSignals({ loggers, stop });
+    // Last: once this line is out, a script may signal the process at once.
+    announce({
+      event: "BOURSE_STARTED",
+      mode: "embedded",
+      url: `http://${o.host}:${port}`,
+      data_dir,
+      pid: process.pid,
+      ...(admin_port === null ? {} : { admin_port }),
+    });
     shutdown = (err) => {
       process.exitCode = 1;
       process.stderr.write(

@@ -142,6 +142,13 @@ async function run(
     await stop().catch(() => undefined);
     throw err;
   }
+  onStopSignals({
+    loggers: [obs.log],
+    stop: async () => {
+      await stop();
+    },
+  });
+  // Last: once this line is out, a script may signal the process at once.
   announce({
     event: "BOURSE_STARTED",
     mode: "distributed",
@@ -149,12 +156,6 @@ async function run(
     admin_port: admin.port,
     pid: process.pid,
     ...running.details,
-  });
-  onStopSignals({
-    loggers: [obs.log],
-    stop: async () => {
-      await stop();
-    },
   });
 }
 
@@ -185,7 +186,10 @@ export function ubscoreCommand(): Command {
           await control.close();
           throw err;
         });
-        control.serve({ snapshot: () => svc.snapshot(), status: () => ({ ready: svc.failed() === null }) });
+        control.serve({
+          snapshot: () => svc.snapshot(),
+          status: () => ({ ready: svc.failed() === null }),
+        });
         return {
           ready: () => svc.failed() === null,
           stop: async () => {

@@ -3,9 +3,9 @@
 
 import { connect } from "node:net";
 import {
+  CONTROL_SOCKET,
   type ControlAnswer,
   type ControlOp,
-  CONTROL_SOCKET,
   type SnapshotAnswer,
   type StatusAnswer,
   socketPathOf,

@@ -66,10 +66,25 @@ function parseOwner(text: string): LockOwner | null {
   }
 }
 
-/** Whether the process a lock names still runs: its pid is alive and was not reused since. */
+/** The command line of a process from /proc (Linux), or null where it cannot be read. */
+function commandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the process a lock names still runs: its pid is alive and was not
+ * reused since. A lock without a start time (older versions) names a live
+ * owner unless /proc shows that pid running something other than bourse.
+ * Where nothing can be told apart, the lock holds: refusing to start is
+ * recoverable, two exchanges on one folder are not.
+ */
 function holds(owner: LockOwner): boolean {
   if (!Number.isSafeInteger(owner.pid) || owner.pid <= 0 || !alive(owner.pid)) return false;
-  if (owner.start === null) return true;
+  if (owner.start === null) return !(commandLine(owner.pid)?.includes("bourse") === false);
   const now = processStart(owner.pid);
   return now === null || now === owner.start;
 }
@@ -98,7 +113,7 @@ export class DataDirLockedError extends Error {
     readonly owner: LockOwner,
   ) {
     super(
-      `data folder ${data_dir} is in use by bourse ${owner.service} (pid ${owner.pid}); one exchange per data folder`,
+      `data folder ${data_dir} is in use by bourse ${owner.service} (pid ${owner.pid}); one exchange per data folder (if pid ${owner.pid} is no bourse process, remove ${join(data_dir, LOCK_FILE)})`,
     );
     this.name = "DataDirLockedError";
   }

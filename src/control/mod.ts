@@ -9,7 +9,7 @@ export {
   type ControlOp,
   type RunState,
   type SnapshotAnswer,
-  type StatusAnswer,
   SocketPathTooLongError,
+  type StatusAnswer,
 } from "./protocol.ts";
 export { type Control, type ControlOptions, type ControlTarget, openControl } from "./server.ts";

@@ -166,7 +166,9 @@ function answer(
     const nl = buf.indexOf("\n");
     if (nl < 0) {
       if (buf.length > MAX_REQUEST_BYTES) {
-        reply(errorAnswer(ApiError.VALIDATION, `a request line is at most ${MAX_REQUEST_BYTES} bytes`));
+        reply(
+          errorAnswer(ApiError.VALIDATION, `a request line is at most ${MAX_REQUEST_BYTES} bytes`),
+        );
       }
       return;
     }

@@ -3,8 +3,8 @@
 // order inside the limits can overflow the engine's integer arithmetic.
 
 import { readFileSync } from "node:fs";
-import { decimalsOf, MAX_UNITS, parseUnits, pow10 } from "./money.ts";
 import { ID_LENGTH_MAX } from "./constants.ts";
+import { decimalsOf, MAX_UNITS, parseUnits, pow10 } from "./money.ts";
 
 export interface AssetConfig {
   id: number;

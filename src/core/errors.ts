@@ -77,7 +77,12 @@ export const Reject = {
     400,
     "quantity is required (or quote_quantity for a market buy)",
   ),
-  QUANTITY_CONFLICT: spec(27, "QUANTITY_CONFLICT", 400, "give quantity or quote_quantity, not both"),
+  QUANTITY_CONFLICT: spec(
+    27,
+    "QUANTITY_CONFLICT",
+    400,
+    "give quantity or quote_quantity, not both",
+  ),
   QUOTE_QUANTITY_NOT_ALLOWED: spec(
     28,
     "QUOTE_QUANTITY_NOT_ALLOWED",
@@ -135,12 +140,7 @@ export const ApiError = {
   NOT_FOUND: spec(120, "NOT_FOUND", 404, "route not found"),
   BAD_REQUEST: spec(121, "BAD_REQUEST", 400, "malformed HTTP request"),
   REQUEST_TIMEOUT: spec(122, "REQUEST_TIMEOUT", 408, "the request was not received in time"),
-  HEADERS_TOO_LARGE: spec(
-    123,
-    "HEADERS_TOO_LARGE",
-    431,
-    "request line and headers are too large",
-  ),
+  HEADERS_TOO_LARGE: spec(123, "HEADERS_TOO_LARGE", 431, "request line and headers are too large"),
   RATE_LIMITED: spec(130, "RATE_LIMITED", 429, "too many requests"),
   UNAVAILABLE: spec(140, "UNAVAILABLE", 503, "service unavailable"),
   TIMEOUT: spec(141, "TIMEOUT", 503, "no answer in time; the request may still be applied"),

@@ -1,7 +1,7 @@
 // Runs `bourse` commands as real child processes for end-to-end tests: the
 // embedded exchange (`bourse start`) and `bourse keys create`.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -79,6 +79,22 @@ export function startExchange(data_dir: string, extra: string[] = []): Promise<R
     "1000000",
     ...extra,
   ]);
+}
+
+export interface CommandResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a `bourse` command to its end (an operator command, or a start expected to fail). */
+export function runBourse(args: string[], env: NodeJS.ProcessEnv = process.env): CommandResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Key {

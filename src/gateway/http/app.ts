@@ -18,9 +18,9 @@ import { GATEWAY_DEFAULTS } from "./defaults.ts";
 import { classify, errorBody } from "./failure.ts";
 import { healthRoutes } from "./health.ts";
 import type { GatewayHooks } from "./hooks.ts";
+import { connectionGuard, rawErrorResponse } from "./limits.ts";
 import { marketRoutes } from "./market.ts";
 import { orderRoutes } from "./orders.ts";
-import { connectionGuard, rawErrorResponse } from "./limits.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { ReplayGuard } from "./replay.ts";
 import { SECURITY_SCHEMES } from "./route-schema.ts";
@@ -125,7 +125,10 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
   })
     .withTypeProvider<TypeBoxTypeProvider>()
     .setValidatorCompiler(validatorCompiler);
-  const refused = connectionGuard(app.server, o.max_connections ?? GATEWAY_DEFAULTS.max_connections);
+  const refused = connectionGuard(
+    app.server,
+    o.max_connections ?? GATEWAY_DEFAULTS.max_connections,
+  );
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
@@ -304,7 +307,8 @@ function refuseReplay(guard: ReplayGuard, signature: string, now_ms: number): vo
  * Only refused bodies are parsed twice.
  */
 function jsonProblem(text: string): BourseError {
-  if (text.length === 0) return new BourseError(ApiError.BAD_JSON, "body is empty; send a JSON object");
+  if (text.length === 0)
+    return new BourseError(ApiError.BAD_JSON, "body is empty; send a JSON object");
   try {
     JSON.parse(text);
   } catch {

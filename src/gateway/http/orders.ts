@@ -13,8 +13,8 @@ import {
 import type { UserQuery } from "../../store/mod.ts";
 import { Header } from "../../transport/types.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
-import { FailureWithData, refusal, specOfCode } from "./failure.ts";
 import { explainOrder } from "./explain.ts";
+import { FailureWithData, refusal, specOfCode } from "./failure.ts";
 import { cancelResultOf, orderOfRow, orderResultOf, userTradeOfRow } from "./format.ts";
 import { FAILURES, SIGNED } from "./route-schema.ts";
 import {

@@ -86,7 +86,9 @@ describe("slow and oversized clients", () => {
   test("a URL longer than the header limit is 431 HEADERS_TOO_LARGE in the envelope", async () => {
     const { port } = await listening();
     const c = await open(port);
-    c.socket.write(`GET /api/v1/market/depth?symbol=${"A".repeat(20_000)} HTTP/1.1\r\nhost: x\r\n\r\n`);
+    c.socket.write(
+      `GET /api/v1/market/depth?symbol=${"A".repeat(20_000)} HTTP/1.1\r\nhost: x\r\n\r\n`,
+    );
     const r = parse(await c.closed);
     assert.equal(r.status, 431);
     assert.deepEqual(r.body, {

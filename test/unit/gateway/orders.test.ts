@@ -343,7 +343,13 @@ describe("POST /api/v1/order/create", () => {
     ],
     [
       "a market order that is GTC",
-      { symbol: "BTC_USDT", side: "Sell", order_type: "Market", quantity: "1", time_in_force: "GTC" },
+      {
+        symbol: "BTC_USDT",
+        side: "Sell",
+        order_type: "Market",
+        quantity: "1",
+        time_in_force: "GTC",
+      },
       400,
       29,
       "TIME_IN_FORCE_NOT_ALLOWED",
@@ -524,7 +530,11 @@ describe("POST /api/v1/order/cancel", () => {
 
   test("both or neither of order_id and cid, or a malformed id, is a 400", async () => {
     const cases: [object, string, string][] = [
-      [{ order_id: "1", cid: "x" }, "INVALID_CANCEL_TARGET", "give exactly one of order_id and cid"],
+      [
+        { order_id: "1", cid: "x" },
+        "INVALID_CANCEL_TARGET",
+        "give exactly one of order_id and cid",
+      ],
       [{}, "INVALID_CANCEL_TARGET", "give exactly one of order_id and cid"],
       [{ order_id: 1 }, "VALIDATION", "body.order_id must be string"],
       [{ order_id: "01" }, "VALIDATION", "body.order_id has an invalid format"],
