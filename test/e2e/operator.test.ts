@@ -202,6 +202,30 @@ describe("operator commands against a running exchange", () => {
     assert.equal(missing.status, 1);
   });
 
+  test("after trading, /metrics has no series stuck at 0 (only the log-drop counter may be)", async () => {
+    const text = await (await fetch(`${ex.url}/metrics`)).text();
+    const series = text
+      .split("\n")
+      .filter((l) => l.startsWith("bourse_") && !l.includes("_bucket{"))
+      .map(
+        (l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))] as const,
+      );
+    const zero = series.filter(
+      ([name, v]) => v === 0 && !name.startsWith("bourse_log_lines_dropped_total"),
+    );
+    assert.deepEqual(zero, []);
+    for (const name of [
+      "bourse_deposits_total",
+      "bourse_trades_total",
+      "bourse_settlement_lag_seconds",
+    ]) {
+      assert.ok(
+        series.some(([n]) => n.startsWith(name)),
+        `${name} is served once written`,
+      );
+    }
+  });
+
   test("a second exchange on the same folder is refused in one line, and the first is untouched", () => {
     const r = runBourse(["start", "--data-dir", dir, "--port", "0", "--log-dir", join(root, "l2")]);
     assert.equal(r.status, 1);
@@ -234,6 +258,34 @@ describe("operator commands against a running exchange", () => {
         `bourse ${cmd}: no exchange is running on ${dir} (nothing answers on its bourse.sock)\n`,
       );
       assert.equal(r.stdout, "");
+    }
+  });
+});
+
+describe("where /metrics is served", () => {
+  test("--api-metrics off keeps it off the API port; --admin-port serves it on 127.0.0.1", async () => {
+    const dir = join(root, "metrics");
+    const ex = await startExchange(dir, ["--api-metrics", "off", "--admin-port", "0"]);
+    try {
+      const api = await fetch(`${ex.url}/metrics`);
+      assert.equal(api.status, 404);
+      assert.equal(((await api.json()) as { code: string }).code, "NOT_FOUND");
+      const admin = `http://127.0.0.1:${ex.started.admin_port}`;
+      const m = await fetch(`${admin}/metrics`);
+      assert.equal(m.status, 200);
+      assert.match(await m.text(), /^bourse_log_lines_dropped_total\{service="gateway"\} 0$/m);
+      assert.equal((await fetch(`${admin}/readyz`)).status, 200);
+    } finally {
+      assert.equal(await ex.stop(), 0);
+    }
+    // The environment variable does the same as the flag.
+    const viaEnv = await startExchange(join(root, "metrics-env"), [], {
+      BOURSE_API_METRICS: "off",
+    });
+    try {
+      assert.equal((await fetch(`${viaEnv.url}/metrics`)).status, 404);
+    } finally {
+      assert.equal(await viaEnv.stop(), 0);
     }
   });
 });
