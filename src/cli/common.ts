@@ -25,6 +25,7 @@ export const ENV = {
   max_connections: "BOURSE_MAX_CONNECTIONS",
   api_metrics: "BOURSE_API_METRICS",
   control_timeout_ms: "BOURSE_CONTROL_TIMEOUT_MS",
+  trace_workers: "BOURSE_TRACE_WORKERS",
 } as const;
 
 export function int(text: string): number {
