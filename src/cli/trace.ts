@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { OBS_ENV } from "../obs/mod.ts";
 import {
   openPostgresSource,
   openSqliteSource,
@@ -15,7 +16,6 @@ import {
   type TraceResult,
   trace,
 } from "../trace/mod.ts";
-import { OBS_ENV } from "../obs/mod.ts";
 import { ENV } from "./common.ts";
 
 export interface TraceOutput {
@@ -51,7 +51,8 @@ async function openDatabase(cmd: Command, o: TraceFlags): Promise<TraceDatabase 
     cmd.error("error: give --data-dir or --database-url, not both");
   }
   const dir =
-    dirGiven || (!urlGiven && o.dataDir !== undefined && existsSync(join(o.dataDir, "settlement.db")))
+    dirGiven ||
+    (!urlGiven && o.dataDir !== undefined && existsSync(join(o.dataDir, "settlement.db")))
       ? o.dataDir
       : undefined;
   try {

@@ -249,7 +249,8 @@ export class LazyCounter {
   constructor(private readonly family: CounterVec<never>) {}
 
   inc(n = 1): void {
-    (this.#cell ??= this.family.labels({})).inc(n);
+    this.#cell ??= this.family.labels({});
+    this.#cell.inc(n);
   }
 
   get value(): number {
@@ -263,7 +264,8 @@ export class LazyGauge {
   constructor(private readonly family: GaugeVec<never>) {}
 
   set(v: number): void {
-    (this.#cell ??= this.family.labels({})).set(v);
+    this.#cell ??= this.family.labels({});
+    this.#cell.set(v);
   }
 
   get value(): number {

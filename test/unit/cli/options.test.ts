@@ -48,7 +48,9 @@ function readmeTable(): Map<string, string> {
     const f = flags.split(",").map((x) => x.trim().replaceAll("`", ""));
     const e = envs.split(",").map((x) => x.trim().replaceAll("`", ""));
     assert.equal(f.length, e.length, `README row ${flags}: one variable per flag`);
-    f.forEach((flag, i) => rows.set(flag, e[i] as string));
+    f.forEach((flag, i) => {
+      rows.set(flag, e[i] as string);
+    });
   }
   return rows;
 }
@@ -80,4 +82,21 @@ test("the README table names no flag that no command has", () => {
 test("every exemption still exists (a renamed option does not silently lose its check)", () => {
   const ids = new Set(options(buildProgram()).map((o) => `${o.where} ${o.flag}`));
   for (const id of PER_INVOCATION.keys()) assert.ok(ids.has(id), id);
+});
+
+test("the README's Node versions agree with package.json and the LTS version test:lts runs", () => {
+  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  const script = readFileSync(new URL("../../../scripts/test-lts.mjs", import.meta.url), "utf8");
+  const pkg = JSON.parse(
+    readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+  ) as { engines: { node: string }; scripts: Record<string, string> };
+  const lts = /LTS_VERSION = "([0-9.]+)"/.exec(script)?.[1];
+  assert.ok(lts !== undefined);
+  assert.match(
+    readme,
+    new RegExp(`\\| ${lts.split(".")[0]} \\(${lts.replaceAll(".", "\\.")}\\), LTS`),
+  );
+  assert.equal(pkg.engines.node, "^20.19.0 || >=22.12.0");
+  assert.match(readme, /\| 20 \(20\.19 or later\) /);
+  assert.equal(pkg.scripts["test:lts"], "node scripts/test-lts.mjs");
 });

@@ -142,9 +142,24 @@ describe("slow and oversized clients", () => {
 describe("shutdown and static files", () => {
   test("a request arriving while the gateway shuts down is 503 UNAVAILABLE in the envelope", async () => {
     const { h, port } = await listening();
+    // Hold one request in its route: its connection is busy, so the shutdown keeps it open.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let entered = () => {};
+    const inRoute = new Promise<void>((r) => {
+      entered = r;
+    });
+    const depth = h.backend.depth.bind(h.backend);
+    h.backend.depth = async (symbol_id, limit) => {
+      entered();
+      await held;
+      return depth(symbol_id, limit);
+    };
     const c = await open(port);
-    // A request under way when the shutdown begins: its connection is not idle, so it stays.
-    c.socket.write("GET /livez HTTP/1.1\r\nhost: x\r\n");
+    c.socket.write("GET /api/v1/market/depth?symbol=BTC_USDT HTTP/1.1\r\nhost: x\r\n\r\n");
+    await inRoute;
     const server = h.app.server;
     const stopsListening = new Promise<void>((r) => {
       const close = server.close.bind(server);
@@ -155,9 +170,14 @@ describe("shutdown and static files", () => {
     });
     const closing = h.app.close();
     await stopsListening;
-    c.socket.write("\r\n");
-    const r = parse(await c.closed);
+    // The next request on that connection arrives once the shutdown has begun.
+    c.socket.write("GET /livez HTTP/1.1\r\nhost: x\r\n\r\n");
+    release();
+    const raw = await c.closed;
     await closing;
+    const second = raw.indexOf("HTTP/1.1", 1);
+    assert.equal(parse(raw.slice(0, second)).status, 200, "the request under way is answered");
+    const r = parse(raw.slice(second));
     assert.equal(r.status, 503);
     assert.deepEqual(r.body, {
       status: 140,
