@@ -14,7 +14,7 @@ import {
   startAdminServer,
 } from "../obs/mod.ts";
 import { announce, boundPort, gatewayOptionsFrom } from "./common.ts";
-import { onStopSignals, Startup } from "./lifecycle.ts";
+import { onStopSignals, ProcessEvent, Startup } from "./lifecycle.ts";
 import { obsOptionsFrom, openObs, specFrom } from "./runtime.ts";
 import type { StartOptions } from "./start.ts";
 
@@ -85,7 +85,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       snapshot: async () => {
         const [u] = await Promise.all([ex.ubscore.snapshot(), ex.matching.snapshot()]);
         obs.ubscore.log.logger.info(
-          { event: "SNAPSHOT_TAKEN", seq: u.seq, path: u.path },
+          { event: ProcessEvent.SNAPSHOT_TAKEN, seq: u.seq, path: u.path },
           "snapshot on request",
         );
         return { seq: u.seq, path: u.path };
@@ -100,7 +100,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
         await closeAdmin();
         await app.close();
         await ex.stop();
-        for (const l of loggers) l.logger.info({ event: "BOURSE_STOPPED" }, "stopped");
+        for (const l of loggers) l.logger.info({ event: ProcessEvent.STOPPED }, "stopped");
         for (const x of Object.values(obs)) await x.close();
         await control.close();
       })();

@@ -100,7 +100,7 @@ async function run(
   const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
   const { connectNats } = await import("../transport/mod.ts");
   const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
-  const { onStopSignals } = await import("./lifecycle.ts");
+  const { onStopSignals, ProcessEvent } = await import("./lifecycle.ts");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
   const transport = await connectNats({
@@ -116,7 +116,7 @@ async function run(
       await admin?.close();
       await running?.stop();
       await transport.close();
-      obs.log.logger.info({ event: "BOURSE_STOPPED" }, `${service} stopped`);
+      obs.log.logger.info({ event: ProcessEvent.STOPPED }, `${service} stopped`);
       await obs.close();
     })();
     return stopping;
