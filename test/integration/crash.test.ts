@@ -134,9 +134,11 @@ test(`the durable core survives ${KILLS} SIGKILLs without losing or repeating a 
       }
       // Kill at a random point of the stream: once a random share of this batch
       // is durable (an event, so a slow machine journals as much as a fast
-      // one), often mid-stream, sometimes after everything is durable.
+      // one), then a random moment later, often mid-stream, sometimes after
+      // everything is durable and a snapshot written.
       const share = rng.chance(0.1) ? 1 : rng.next();
       await child.ackedAtLeast(ready.seq + Math.floor(batch * share));
+      await new Promise((r) => setTimeout(r, rng.int(1, 60)));
       ackedBefore = child.acked();
       child.proc.kill("SIGKILL");
       await child.exited;
