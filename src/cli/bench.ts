@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { loadSpec } from "../core/mod.ts";
-import { ENV, int, syncOption } from "./common.ts";
+import { configOption, ENV, int, syncOption } from "./common.ts";
 
 export function benchCommand(): Command {
   const bench = new Command("bench").description(
@@ -19,7 +19,7 @@ export function benchCommand(): Command {
     .option("--seed <n>", "random seed (same seed, same file)", int, 1)
     .option("--users <n>", "number of users", int, 1000)
     .option("--out <file>", "output file", "flow.ndjson")
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .action(
       async (o: {
         commands: number;
@@ -45,7 +45,7 @@ export function benchCommand(): Command {
       "replay an order-flow file through the core in process; prints one JSON line per measurement",
     )
     .argument("<file>", "NDJSON order flow")
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .option("--journal <dir>", "also replay durably: journal each command, count it once fsynced")
     .addOption(syncOption())
     .option("--baseline", "also replay the flow through nodejs-order-book (dev dependency)")
@@ -103,7 +103,7 @@ export function benchCommand(): Command {
     .command("recovery")
     .description("recover the core from a journal directory (snapshot + replay) and time it")
     .requiredOption("--journal <dir>", "directory written by `bench replay --journal`")
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .option(
       "--with-snapshot",
       "first recover and write a snapshot of the whole journal, then time recovering from it",
@@ -119,7 +119,7 @@ export function benchCommand(): Command {
     .command("snapshot")
     .description("time the engine pause while a snapshot of N resting orders is taken")
     .option("--resting <n>", "resting orders on the book", int, 100_000)
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .action(async (o: { resting: number; config?: string }) => {
       const dir = mkdtempSync(join(tmpdir(), "bourse-snap-"));
       try {
@@ -159,7 +159,7 @@ export function benchCommand(): Command {
       "--no-synchronous-commit",
       "PostgreSQL: synchronous_commit=off on the store's connections",
     )
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .action(
       async (o: {
         tradesPerS: number;
@@ -217,7 +217,7 @@ export function benchCommand(): Command {
         .env(ENV.database_url),
     )
     .option("--no-distributed", "run the embedded exchange only")
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(configOption())
     .action(
       async (o: {
         orders: number;

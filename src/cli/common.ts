@@ -2,6 +2,9 @@
 // environment variable (flag wins), documented in the README.
 
 import { type Command, Option } from "commander";
+// The defaults module has no imports: `bourse --help` must not load the HTTP server.
+import { GATEWAY_DEFAULTS } from "../gateway/http/defaults.ts";
+import type { GatewayOptions } from "../gateway/http/mod.ts";
 import { OBS_ENV, OBS_FLAGS } from "../obs/mod.ts";
 
 export const ENV = {
@@ -16,6 +19,13 @@ export const ENV = {
   admin_port: "BOURSE_ADMIN_PORT",
   symbols: "BOURSE_SYMBOLS",
   prefix: "BOURSE_NATS_PREFIX",
+  snapshot_every: "BOURSE_SNAPSHOT_EVERY",
+  rate_limit_per_s: "BOURSE_RATE_LIMIT_PER_S",
+  rate_limit_burst: "BOURSE_RATE_LIMIT_BURST",
+  max_connections: "BOURSE_MAX_CONNECTIONS",
+  api_metrics: "BOURSE_API_METRICS",
+  control_timeout_ms: "BOURSE_CONTROL_TIMEOUT_MS",
+  trace_workers: "BOURSE_TRACE_WORKERS",
 } as const;
 
 export function int(text: string): number {
@@ -42,16 +52,25 @@ export function syncOption(): Option {
 }
 
 export function snapshotEveryOption(description: string): Option {
-  return new Option("--snapshot-every <n>", description).argParser(int).default(100_000);
+  return new Option("--snapshot-every <n>", description)
+    .argParser(int)
+    .default(100_000)
+    .env(ENV.snapshot_every);
 }
 
-export interface RateLimitFlags {
+export interface GatewayFlags {
   rateLimitPerS: number;
   rateLimitBurst: number;
+  maxConnections: number;
+  apiMetrics: "on" | "off";
 }
 
-/** --rate-limit-per-s and --rate-limit-burst: the same on `start` and `gateway`. */
-export function addRateLimitOptions(cmd: Command): Command {
+/**
+ * The gateway's flags, the same on `start` and `gateway` except the default
+ * of --api-metrics: `start` has no other place for its metrics unless given
+ * --admin-port, a distributed gateway serves them on its admin port.
+ */
+export function addGatewayOptions(cmd: Command, api_metrics_default: "on" | "off"): Command {
   return cmd
     .addOption(
       new Option(
@@ -59,20 +78,44 @@ export function addRateLimitOptions(cmd: Command): Command {
         "requests per second per API key (0 turns the limit off)",
       )
         .argParser(int)
-        .default(50),
+        .default(GATEWAY_DEFAULTS.rate_limit.rate_per_s)
+        .env(ENV.rate_limit_per_s),
     )
     .addOption(
       new Option("--rate-limit-burst <n>", "burst allowed above the rate")
         .argParser(int)
-        .default(100),
+        .default(GATEWAY_DEFAULTS.rate_limit.burst)
+        .env(ENV.rate_limit_burst),
+    )
+    .addOption(
+      new Option(
+        "--max-connections <n>",
+        "open HTTP connections at most; more are answered 503 TOO_MANY_CONNECTIONS and closed",
+      )
+        .argParser(int)
+        .default(GATEWAY_DEFAULTS.max_connections)
+        .env(ENV.max_connections),
+    )
+    .addOption(
+      new Option(
+        "--api-metrics <on|off>",
+        "serve /metrics on the public API port too (anyone who reaches the port can read it)",
+      )
+        .choices(["on", "off"])
+        .default(api_metrics_default)
+        .env(ENV.api_metrics),
     );
 }
 
-/** The gateway's rate limit those flags ask for; null when turned off. */
-export function rateLimitFrom(o: RateLimitFlags): { rate_per_s: number; burst: number } | null {
-  return o.rateLimitPerS === 0
-    ? null
-    : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) };
+/** The gateway options those flags ask for. */
+export function gatewayOptionsFrom(o: GatewayFlags): GatewayOptions {
+  return {
+    rate_limit:
+      o.rateLimitPerS === 0
+        ? null
+        : { rate_per_s: o.rateLimitPerS, burst: Math.max(1, o.rateLimitBurst) },
+    max_connections: o.maxConnections,
+  };
 }
 
 /** The port a listening server got (the asked one unless it was 0). */

@@ -2,7 +2,9 @@
 // <data-dir>/keys.json. A running gateway picks changes up within a second.
 
 import { Command, InvalidArgumentError, Option } from "commander";
+import { loadSpec } from "../core/config.ts";
 import { type ApiKey, KeyStore } from "../gateway/keys.ts";
+import { configOption, ENV } from "./common.ts";
 
 export interface KeysOutput {
   out(text: string): void;
@@ -19,7 +21,7 @@ function userId(text: string): number {
 }
 
 const dataDirOption = () =>
-  new Option("--data-dir <dir>", "the exchange's data folder").default("./data");
+  new Option("--data-dir <dir>", "the exchange's data folder").default("./data").env(ENV.data_dir);
 
 function publicView(k: ApiKey) {
   return { api_key: k.api_key, user_id: k.user_id, role: k.role, created_ms: k.created_ms };
@@ -40,13 +42,23 @@ export function keysCommand(io: KeysOutput = STDOUT): Command {
     )
     .addOption(new Option("--operator", "a key for deposits and withdrawals").conflicts("user"))
     .addOption(dataDirOption())
+    .addOption(configOption())
     .option("--json", "print one JSON object, for scripts")
     .action(function (
       this: Command,
-      o: { user?: number; operator?: boolean; dataDir: string; json?: boolean },
+      o: { user?: number; operator?: boolean; dataDir: string; json?: boolean; config?: string },
     ) {
       if (o.user === undefined && o.operator !== true) {
         this.error("error: give --user <id> or --operator");
+      }
+      if (o.user !== undefined) {
+        // A key for a user the exchange refuses (UNKNOWN_USER) would fail on every request.
+        const max = loadSpec(o.config).limits.max_user_id;
+        if (o.user > max) {
+          this.error(
+            `error: user id ${o.user} is above the configured maximum ${max} (limits.max_user_id)`,
+          );
+        }
       }
       const store = KeyStore.open(o.dataDir);
       const key =

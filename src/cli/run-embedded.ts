@@ -1,14 +1,22 @@
 // `bourse start` running: the order path (sequencer, settlement worker), the
-// gateway's HTTP server, logs and metrics, and a graceful stop.
+// gateway's HTTP server, logs and metrics, the control socket, and a graceful
+// stop. A start that fails undoes what it had started (lock, socket,
+// journals) before it reports.
 
-import closeWithGrace from "close-with-grace";
+import { openControl } from "../control/mod.ts";
 import { startEmbedded } from "../embedded/exchange.ts";
-import { lockDataDir } from "../embedded/lock.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
 import { TracedBackend } from "../gateway/traced-backend.ts";
-import { createProcessMetrics, mergeRegistries } from "../obs/mod.ts";
-import { announce, boundPort, rateLimitFrom } from "./common.ts";
+import {
+  createProcessMetrics,
+  initTracing,
+  mergeRegistries,
+  type ServiceObs,
+  startAdminServer,
+} from "../obs/mod.ts";
+import { announce, boundPort, gatewayOptionsFrom } from "./common.ts";
+import { onStopSignals, ProcessEvent, Startup } from "./lifecycle.ts";
 import { obsOptionsFrom, openObs, specFrom } from "./runtime.ts";
 import type { StartOptions } from "./start.ts";
 
@@ -16,85 +24,125 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
   const spec = specFrom(o);
   const obsOptions = obsOptionsFrom(o);
   const data_dir = o.dataDir;
-  const { mkdirSync } = await import("node:fs");
-  mkdirSync(data_dir, { recursive: true });
-  const unlock = lockDataDir(data_dir);
-  const obs = {
-    gateway: await openObs("gateway", obsOptions),
-    ubscore: await openObs("ubscore", obsOptions),
-    matching_engine: await openObs("matching_engine", obsOptions),
-  };
-  let shutdown: ((err?: unknown) => void) | null = null;
-  const ex = await startEmbedded({
-    spec,
-    data_dir,
-    sync: o.sync,
-    snapshot_every_outputs: o.snapshotEvery,
-    obs,
-    settlement_log: {
-      dir: obsOptions.log_dir,
-      level: obsOptions.log_level,
-      retention_days: obsOptions.log_retention_days,
-      sample_ppm: obsOptions.log_sample_ppm,
-    },
-    on_failure: (stage, err) => {
-      obs.ubscore.log.logger.fatal({ event: "SERVICE_FAILED", stage, err }, `${stage} stopped`);
-      shutdown?.(err);
-    },
-    on_backpressure: (engaged, sink, backlog) => {
-      obs.ubscore.log.logger.warn(
-        { event: engaged ? "BACKPRESSURE_ENGAGED" : "BACKPRESSURE_RELEASED", sink, backlog },
-        engaged ? `intake paused: ${sink} is ${backlog} outputs behind` : "intake resumed",
-      );
-    },
-  });
-  const metrics = mergeRegistries([
-    ...Object.values(obs).map((x) => x.metrics.registry),
-    createProcessMetrics(),
-  ]);
-  const app = buildGatewayApp({
-    backend: new TracedBackend(ex.backend, obs.gateway.tracing),
-    spec,
-    keys: KeyStore.open(data_dir),
-    metrics,
-    hooks: observeGateway(obs.gateway),
-    options: { rate_limit: rateLimitFrom(o) },
-  });
-  await app.listen({ port: o.port, host: o.host });
-  const port = boundPort(app.server, o.port);
-  // `bourse snapshot` asks a running exchange for snapshots with this signal.
-  process.on("SIGUSR2", () => {
-    void ex.pipeline.journal.snapshot().then(
-      () => obs.ubscore.log.logger.info({ event: "SNAPSHOT_TAKEN" }, "snapshot on request"),
-      (err) => obs.ubscore.log.logger.error({ event: "SNAPSHOT_FAILED", err }, "snapshot failed"),
-    );
-  });
-  announce({
-    event: "BOURSE_STARTED",
-    mode: "embedded",
-    url: `http://${o.host}:${port}`,
-    data_dir,
-    pid: process.pid,
-  });
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await app.close();
-      await ex.stop();
+  const startup = new Startup();
+  try {
+    // Creates the data folder (0700), takes its lock and serves the control socket.
+    const control = await openControl({ data_dir, service: "start" });
+    startup.did(() => control.close());
+    // Settlement's log is written by its worker thread; its spans are recorded here.
+    const obs: Record<"gateway" | "ubscore" | "matching_engine", ServiceObs> = {
+      gateway: await openObs("gateway", obsOptions),
+      ubscore: await openObs("ubscore", obsOptions),
+      matching_engine: await openObs("matching_engine", obsOptions),
+    };
+    const settlement_tracing = initTracing({
+      service: "settlement",
+      exporter: obsOptions.otel_exporter,
+      otlp_url: obsOptions.otel_url,
+      sample_ratio: obsOptions.otel_sample_ratio,
+    });
+    startup.did(async () => {
       for (const x of Object.values(obs)) await x.close();
-      unlock();
-    })();
-    return stopping;
-  };
-  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err !== undefined) process.exitCode = 1;
-    await stop();
-  });
-  shutdown = (err) => {
-    process.exitCode = 1;
-    process.stderr.write(
-      `bourse: a service stopped: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    void stop().then(() => process.exit(1));
-  };
+    });
+    let shutdown: ((err?: unknown) => void) | null = null;
+    let closeAdmin = async () => {};
+    let admin_port: number | null = null;
+    const ex = await startEmbedded({
+      spec,
+      data_dir,
+      sync: o.sync,
+      snapshot_every_outputs: o.snapshotEvery,
+      obs: { ...obs, settlement: { tracing: settlement_tracing } },
+      settlement_log: {
+        dir: obsOptions.log_dir,
+        level: obsOptions.log_level,
+        retention_days: obsOptions.log_retention_days,
+        sample_ppm: obsOptions.log_sample_ppm,
+      },
+      on_failure: (stage, err) => {
+        obs.ubscore.log.logger.fatal({ event: "SERVICE_FAILED", stage, err }, `${stage} stopped`);
+        shutdown?.(err);
+      },
+      on_backpressure: (engaged, sink, backlog) => {
+        obs.ubscore.log.logger.warn(
+          { event: engaged ? "BACKPRESSURE_ENGAGED" : "BACKPRESSURE_RELEASED", sink, backlog },
+          engaged ? `intake paused: ${sink} is ${backlog} outputs behind` : "intake resumed",
+        );
+      },
+    });
+    startup.did(() => ex.stop());
+    const metrics = mergeRegistries([
+      ...Object.values(obs).map((x) => x.metrics.registry),
+      createProcessMetrics(),
+    ]);
+    const app = buildGatewayApp({
+      backend: new TracedBackend(ex.backend, obs.gateway.tracing),
+      spec,
+      keys: KeyStore.open(data_dir),
+      hooks: observeGateway(obs.gateway),
+      options: gatewayOptionsFrom(o),
+      ...(o.apiMetrics === "on" ? { metrics } : {}),
+    });
+    startup.did(() => app.close());
+    await app.listen({ port: o.port, host: o.host });
+    const port = boundPort(app.server, o.port);
+    if (o.adminPort !== undefined) {
+      const admin = await startAdminServer({
+        port: o.adminPort,
+        host: "127.0.0.1",
+        source: metrics,
+        ready: () => ex.backend.ready(),
+      });
+      startup.did(() => admin.close());
+      closeAdmin = () => admin.close();
+      admin_port = admin.port;
+    }
+    // What `bourse snapshot` and `bourse status` reach: the sequencer's state.
+    control.serve({
+      snapshot: async () => {
+        const r = await ex.pipeline.journal.snapshot();
+        obs.ubscore.log.logger.info(
+          { event: ProcessEvent.SNAPSHOT_TAKEN, seq: r.seq, path: r.path },
+          "snapshot on request",
+        );
+        return { seq: r.seq, path: r.path };
+      },
+      status: () => ({ url: `http://${o.host}:${port}`, ready: ex.backend.ready() }),
+    });
+    const loggers = Object.values(obs).map((x) => x.log);
+    let stopping: Promise<void> | null = null;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        control.stopping();
+        await closeAdmin();
+        await app.close();
+        await ex.stop();
+        for (const l of loggers) l.logger.info({ event: ProcessEvent.STOPPED }, "stopped");
+        for (const x of Object.values(obs)) await x.close();
+        await settlement_tracing.shutdown();
+        await control.close();
+      })();
+      return stopping;
+    };
+    onStopSignals({ loggers, stop });
+    // Last: once this line is out, a script may signal the process at once.
+    announce({
+      event: "BOURSE_STARTED",
+      mode: "embedded",
+      url: `http://${o.host}:${port}`,
+      data_dir,
+      pid: process.pid,
+      ...(admin_port === null ? {} : { admin_port }),
+    });
+    shutdown = (err) => {
+      process.exitCode = 1;
+      process.stderr.write(
+        `bourse: a service stopped: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      void stop().then(() => process.exit(1));
+    };
+  } catch (err) {
+    await startup.unwind();
+    throw err;
+  }
 }

@@ -12,15 +12,15 @@ import type { ServiceObs } from "../obs/mod.ts";
 import type { SettlementStore } from "../store/mod.ts";
 import type { NatsTransport } from "../transport/mod.ts";
 import {
+  addGatewayOptions,
   addObsOptions,
-  addRateLimitOptions,
   announce,
   boundPort,
   configOption,
   ENV,
+  type GatewayFlags,
+  gatewayOptionsFrom,
   int,
-  type RateLimitFlags,
-  rateLimitFrom,
   snapshotEveryOption,
 } from "./common.ts";
 
@@ -82,8 +82,6 @@ interface Running {
   stop(): Promise<void>;
   ready(): boolean;
   obs: ServiceObs;
-  /** Take a snapshot now (the sequencer); absent where a service has no state of its own. */
-  snapshot?: () => Promise<{ seq: number; path: string }>;
   details: Record<string, unknown>;
 }
 
@@ -101,7 +99,7 @@ async function run(
   const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
   const { connectNats } = await import("../transport/mod.ts");
   const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
-  const { default: closeWithGrace } = await import("close-with-grace");
+  const { onStopSignals, ProcessEvent } = await import("./lifecycle.ts");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
   const transport = await connectNats({
@@ -117,6 +115,7 @@ async function run(
       await admin?.close();
       await running?.stop();
       await transport.close();
+      obs.log.logger.info({ event: ProcessEvent.STOPPED }, `${service} stopped`);
       await obs.close();
     })();
     return stopping;
@@ -129,13 +128,26 @@ async function run(
     process.exitCode = 1;
     void stop().then(() => process.exit(1));
   };
-  running = await body(spec, transport, obs, fail);
-  admin = await startAdminServer({
-    port: o.adminPort,
-    host: "127.0.0.1",
-    source: mergeRegistries([obs.metrics.registry]),
-    ready: () => transport.ready && (running?.ready() ?? false),
+  try {
+    running = await body(spec, transport, obs, fail);
+    admin = await startAdminServer({
+      port: o.adminPort,
+      host: "127.0.0.1",
+      source: mergeRegistries([obs.metrics.registry]),
+      ready: () => transport.ready && (running?.ready() ?? false),
+    });
+  } catch (err) {
+    // A failed start releases what it took (lock, socket, connections) before it reports.
+    await stop().catch(() => undefined);
+    throw err;
+  }
+  onStopSignals({
+    loggers: [obs.log],
+    stop: async () => {
+      await stop();
+    },
   });
+  // Last: once this line is out, a script may signal the process at once.
   announce({
     event: "BOURSE_STARTED",
     mode: "distributed",
@@ -143,10 +155,6 @@ async function run(
     admin_port: admin.port,
     pid: process.pid,
     ...running.details,
-  });
-  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err !== undefined) process.exitCode = 1;
-    await stop();
   });
 }
 
@@ -160,13 +168,13 @@ export function ubscoreCommand(): Command {
   common(cmd, 9101);
   return cmd.action((o: Common & { dataDir: string; snapshotEvery: number }) =>
     run("ubscore", o, async (spec, t, obs, fail) => {
-      const { lockDataDir } = await import("../embedded/lock.ts");
+      const { openControl } = await import("../control/mod.ts");
       const { SequencerService } = await import("../pipeline/mod.ts");
       const { coreObserver, releaseMarkers } = await import("../pipeline/observe.ts");
       const { obsOptionsFrom, openObs } = await import("./runtime.ts");
       const { Topic } = await import("../transport/mod.ts");
-      mkdirSync(o.dataDir, { recursive: true });
-      const unlock = lockDataDir(o.dataDir);
+      // Creates the folder (0700), takes its lock, serves `bourse snapshot` / `bourse status`.
+      const control = await openControl({ data_dir: o.dataDir, service: "ubscore" });
       // The matching engines run in this process and keep their own log.
       const me_obs = await openObs("matching_engine", obsOptionsFrom(o));
       const svc = await SequencerService.start({
@@ -177,16 +185,24 @@ export function ubscoreCommand(): Command {
         snapshot_every_outputs: o.snapshotEvery,
         on_applied: coreObserver(spec, obs, me_obs),
         on_failure: fail,
+      }).catch(async (err: unknown) => {
+        await me_obs.close();
+        await control.close();
+        throw err;
       });
       svc.sequencer.addSink(releaseMarkers(obs, Topic.Outputs));
+      control.serve({
+        snapshot: () => svc.snapshot(),
+        status: () => ({ ready: svc.failed() === null }),
+      });
       return {
         ready: () => svc.failed() === null,
         stop: async () => {
+          control.stopping();
           await svc.stop();
           await me_obs.close();
-          unlock();
+          await control.close();
         },
-        snapshot: () => svc.snapshot(),
         details: { data_dir: o.dataDir },
       };
     }),
@@ -253,13 +269,13 @@ export function gatewayCommand(): Command {
     .addOption(
       new Option("--host <addr>", "address to listen on").default("127.0.0.1").env(ENV.host),
     );
-  addRateLimitOptions(cmd);
+  addGatewayOptions(cmd, "off");
   databaseOptions(cmd);
   common(cmd, 9104);
   return cmd.action(
     (
       o: Common &
-        RateLimitFlags & {
+        GatewayFlags & {
           databaseUrl: string;
           databaseSchema: string;
           dataDir: string;
@@ -294,9 +310,9 @@ export function gatewayCommand(): Command {
           backend: new TracedBackend(backend, obs.tracing),
           spec,
           keys: KeyStore.open(o.dataDir),
-          metrics: mergeRegistries([obs.metrics.registry]),
           hooks: observeGateway(obs),
-          options: { rate_limit: rateLimitFrom(o) },
+          options: gatewayOptionsFrom(o),
+          ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
         });
         await app.listen({ port: o.port, host: o.host });
         const port = boundPort(app.server, o.port);

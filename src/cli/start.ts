@@ -3,23 +3,24 @@
 
 import { Command, Option } from "commander";
 import {
+  addGatewayOptions,
   addObsOptions,
-  addRateLimitOptions,
   configOption,
   ENV,
+  type GatewayFlags,
   int,
-  type RateLimitFlags,
   snapshotEveryOption,
   syncOption,
 } from "./common.ts";
 
-export interface StartOptions extends RateLimitFlags {
+export interface StartOptions extends GatewayFlags {
   dataDir: string;
   port: number;
   host: string;
   config?: string;
   sync: "batch" | "none";
   snapshotEvery: number;
+  adminPort?: number;
   [obs: string]: unknown;
 }
 
@@ -46,8 +47,16 @@ export function startCommand(): Command {
     .addOption(syncOption())
     .addOption(
       snapshotEveryOption("inputs between automatic snapshots of UBSCore and the matching engine"),
+    )
+    .addOption(
+      new Option(
+        "--admin-port <n>",
+        "also serve /metrics, /livez and /readyz on 127.0.0.1:<n> (0 picks a free one); none when omitted",
+      )
+        .argParser(int)
+        .env(ENV.admin_port),
     );
-  addRateLimitOptions(cmd);
+  addGatewayOptions(cmd, "on");
   addObsOptions(cmd);
   return cmd.action(async (o: StartOptions) => {
     const { runEmbedded } = await import("./run-embedded.ts");

@@ -3,8 +3,10 @@
 // lifecycle marker is there. Exit code 0 when complete, 2 when a marker is
 // missing, 1 when nothing mentions the id.
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { OBS_ENV } from "../obs/mod.ts";
 import {
   openPostgresSource,
   openSqliteSource,
@@ -40,14 +42,22 @@ function workerCount(text: string): number {
 }
 
 async function openDatabase(cmd: Command, o: TraceFlags): Promise<TraceDatabase | undefined> {
-  // An exported BOURSE_DATABASE_URL must not override an explicit --data-dir.
+  // A flag beats the environment: an exported BOURSE_DATABASE_URL must not
+  // override an explicit --data-dir, nor BOURSE_DATA_DIR an explicit URL; a
+  // data folder from the environment counts only if it holds a database.
   const urlGiven = o.databaseUrl !== undefined && cmd.getOptionValueSource("databaseUrl") === "cli";
-  if (o.dataDir !== undefined && urlGiven) {
+  const dirGiven = o.dataDir !== undefined && cmd.getOptionValueSource("dataDir") === "cli";
+  if (dirGiven && urlGiven) {
     cmd.error("error: give --data-dir or --database-url, not both");
   }
+  const dir =
+    dirGiven ||
+    (!urlGiven && o.dataDir !== undefined && existsSync(join(o.dataDir, "settlement.db")))
+      ? o.dataDir
+      : undefined;
   try {
-    if (o.dataDir !== undefined) {
-      return new TraceDatabase(openSqliteSource(join(o.dataDir, "settlement.db")));
+    if (dir !== undefined) {
+      return new TraceDatabase(openSqliteSource(join(dir, "settlement.db")));
     }
     if (o.databaseUrl !== undefined) {
       return new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema));
@@ -72,11 +82,14 @@ export function traceCommand(io: TraceOutput = STDOUT): Command {
         "--log-dir <dir>",
         "folder of the services' log files; repeat it for one folder per host (default: logs)",
       )
-        .env("BOURSE_LOG_DIR")
+        .env(OBS_ENV.log_dir)
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
     )
     .addOption(
-      new Option("--data-dir <dir>", "add the rows of the embedded exchange's <dir>/settlement.db"),
+      new Option(
+        "--data-dir <dir>",
+        "add the rows of the embedded exchange's <dir>/settlement.db",
+      ).env(ENV.data_dir),
     )
     .addOption(
       new Option(
@@ -87,13 +100,15 @@ export function traceCommand(io: TraceOutput = STDOUT): Command {
     .addOption(
       new Option("--database-schema <name>", "schema holding the settlement tables")
         .default("public")
-        .env("BOURSE_DATABASE_SCHEMA"),
+        .env(ENV.database_schema),
     )
     .addOption(
       new Option(
         "--workers <n>",
         "scan threads besides this one (0: none); default: one thread per CPU in all, at most 8",
-      ).argParser(workerCount),
+      )
+        .argParser(workerCount)
+        .env(ENV.trace_workers),
     )
     .option("--json", "print the trace as one JSON object, for scripts")
     .addHelpText(

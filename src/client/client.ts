@@ -1,7 +1,10 @@
 // A typed client of the gateway's HTTP API. Each method is one route; it
-// signs the request exactly as the gateway verifies it (the same sign()),
-// returns the envelope's data, and throws BourseApiError on any failure.
+// signs the request as the gateway verifies it (the same message layout, with
+// Web Crypto so it also runs in browsers), returns the envelope's data, and
+// throws BourseApiError on any failure. It imports nothing from Node: fetch,
+// URL, AbortSignal and crypto.subtle are the platform's.
 
+import { AuthHeader } from "../gateway/http/auth-header.ts";
 import type {
   Balance,
   CancelOrderRequest,
@@ -18,8 +21,8 @@ import type {
   TransferResult,
   UserTrade,
 } from "../gateway/http/schemas.ts";
-import { AuthHeader, sign } from "../gateway/http/signature.ts";
 import { BourseApiError, timeoutError, unavailableError } from "./errors.ts";
+import { type HmacKey, hmacKey, signWithKey } from "./sign.ts";
 
 export interface BourseClientOptions {
   /** The gateway's origin, e.g. "http://127.0.0.1:3001". */
@@ -43,6 +46,13 @@ export class BourseClient {
   private readonly secret: string | undefined;
   private readonly timeout_ms: number;
   private readonly now_ms: () => number;
+  private key: Promise<HmacKey> | null = null;
+  /**
+   * The last timestamp a state-changing request was signed with. The gateway
+   * refuses a signature it has seen (a replay), so two identical orders sent
+   * in the same millisecond are signed a millisecond apart.
+   */
+  private last_post_ts = 0;
 
   constructor(options: BourseClientOptions) {
     if ((options.apiKey === undefined) !== (options.secret === undefined)) {
@@ -117,12 +127,18 @@ export class BourseClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.apiKey !== undefined && this.secret !== undefined) {
-      const ts = String(this.now_ms());
+      let now = this.now_ms();
+      if (method === "POST") {
+        now = Math.max(now, this.last_post_ts + 1);
+        this.last_post_ts = now;
+      }
+      const ts = String(now);
+      this.key ??= hmacKey(this.secret);
       headers[AuthHeader.ApiKey] = this.apiKey;
       headers[AuthHeader.Timestamp] = ts;
       // The gateway verifies against the target it receives: path and query, as sent here.
-      headers[AuthHeader.Signature] = sign(
-        this.secret,
+      headers[AuthHeader.Signature] = await signWithKey(
+        await this.key,
         ts,
         method,
         url.pathname + url.search,

@@ -1,5 +1,8 @@
-// Public surface of the client package (bourse/client).
+// Public surface of the client package (bourse/client). It is shipped
+// compiled (dist/client/, ESM and .d.ts, built by `npm run build`, which
+// `npm ci` runs) and uses only what Node 20+ and browsers both have.
 
+export { AuthHeader } from "../gateway/http/auth-header.ts";
 export type {
   Balance,
   CancelOrderRequest,
@@ -18,6 +21,6 @@ export type {
   TransferResult,
   UserTrade,
 } from "../gateway/http/schemas.ts";
-export { AuthHeader, sign } from "../gateway/http/signature.ts";
 export { BourseClient, type BourseClientOptions } from "./client.ts";
 export { BourseApiError } from "./errors.ts";
+export { sign } from "./sign.ts";

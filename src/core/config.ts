@@ -3,6 +3,7 @@
 // order inside the limits can overflow the engine's integer arithmetic.
 
 import { readFileSync } from "node:fs";
+import { ID_LENGTH_MAX } from "./constants.ts";
 import { decimalsOf, MAX_UNITS, parseUnits, pow10 } from "./money.ts";
 
 export interface AssetConfig {
@@ -83,7 +84,7 @@ export const DEFAULT_CONFIG: BourseConfig = {
     max_open_orders_per_user: 10_000,
     max_user_id: 2 ** 48,
     completed_orders_remembered: 262_144,
-    max_id_length: 64,
+    max_id_length: ID_LENGTH_MAX,
   },
 };
 
@@ -255,7 +256,7 @@ export function compile(config: BourseConfig): Spec {
     ["max_open_orders_per_user", l.max_open_orders_per_user, 1_000_000],
     ["max_user_id", l.max_user_id, 2 ** 52],
     ["completed_orders_remembered", l.completed_orders_remembered, 100_000_000],
-    ["max_id_length", l.max_id_length, 256],
+    ["max_id_length", l.max_id_length, ID_LENGTH_MAX],
   ] as const) {
     check(Number.isInteger(v) && v >= 1 && v <= max, `limits.${k} must be 1..${max}`);
   }

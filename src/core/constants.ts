@@ -7,3 +7,10 @@ export const TRADE_ID_SYMBOL_SHIFT = 2 ** 40;
 export function tradeIdOf(symbol_id: number, n: number): number {
   return symbol_id * TRADE_ID_SYMBOL_SHIFT + n;
 }
+
+/**
+ * Longest client order id and transfer request id, in characters: the HTTP
+ * schema's limit, the default of the config's limits.max_id_length, and the
+ * most a config may set it to (it may lower it).
+ */
+export const ID_LENGTH_MAX = 64;

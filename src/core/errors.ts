@@ -32,8 +32,10 @@ export const Reject = {
     422,
     "post-only order would match immediately",
   ),
+  /** Also another user's order: whether an order id exists is not told to other users. */
   UNKNOWN_ORDER: spec(8, "UNKNOWN_ORDER", 404, "no such open order"),
-  NOT_YOUR_ORDER: spec(9, "NOT_YOUR_ORDER", 403, "order belongs to another user"),
+  /** No longer answered (another user's order is UNKNOWN_ORDER); kept to read older logs. */
+  NOT_YOUR_ORDER: spec(9, "NOT_YOUR_ORDER", 403, "order belongs to another user (retired)"),
   ORDER_ALREADY_DONE: spec(10, "ORDER_ALREADY_DONE", 409, "order is already filled or cancelled"),
   DUPLICATE_REQUEST_ID: spec(
     11,
@@ -51,7 +53,8 @@ export const Reject = {
     "quantity outside the symbol's limits",
   ),
   NO_LIQUIDITY: spec(16, "NO_LIQUIDITY", 422, "no opposite liquidity to price a market order"),
-  INVALID_ORDER: spec(17, "INVALID_ORDER", 400, "invalid combination of order parameters"),
+  /** A side, order type, time in force or stp outside its names (commands not from the HTTP API). */
+  INVALID_ORDER: spec(17, "INVALID_ORDER", 400, "an order field is outside its allowed values"),
   TOO_MANY_OPEN_ORDERS: spec(18, "TOO_MANY_OPEN_ORDERS", 422, "too many open orders"),
   UNKNOWN_USER: spec(19, "UNKNOWN_USER", 400, "user id outside the allowed range"),
   /** Not a refusal of the command: why an order expired (self-trade prevention). */
@@ -65,6 +68,51 @@ export const Reject = {
     "INVALID_REQUEST_ID",
     400,
     "request_id must be 1..64 printable characters",
+  ),
+  PRICE_REQUIRED: spec(24, "PRICE_REQUIRED", 400, "a limit order needs a price"),
+  PRICE_NOT_ALLOWED: spec(25, "PRICE_NOT_ALLOWED", 400, "a market order takes no price"),
+  QUANTITY_REQUIRED: spec(
+    26,
+    "QUANTITY_REQUIRED",
+    400,
+    "quantity is required (or quote_quantity for a market buy)",
+  ),
+  QUANTITY_CONFLICT: spec(
+    27,
+    "QUANTITY_CONFLICT",
+    400,
+    "give quantity or quote_quantity, not both",
+  ),
+  QUOTE_QUANTITY_NOT_ALLOWED: spec(
+    28,
+    "QUOTE_QUANTITY_NOT_ALLOWED",
+    400,
+    "quote_quantity is only for market buys",
+  ),
+  TIME_IN_FORCE_NOT_ALLOWED: spec(
+    29,
+    "TIME_IN_FORCE_NOT_ALLOWED",
+    400,
+    "time_in_force not allowed for this order: a market order is IOC or FOK, and a market buy by quote_quantity is IOC",
+  ),
+  POST_ONLY_NOT_ALLOWED: spec(
+    30,
+    "POST_ONLY_NOT_ALLOWED",
+    400,
+    "post_only is only for GTC limit orders",
+  ),
+  CID_TOO_LONG: spec(31, "CID_TOO_LONG", 400, "client order id longer than allowed"),
+  INVALID_CID: spec(
+    32,
+    "INVALID_CID",
+    400,
+    "client order id may hold only letters, digits and _ . : -",
+  ),
+  INVALID_CANCEL_TARGET: spec(
+    33,
+    "INVALID_CANCEL_TARGET",
+    400,
+    "give exactly one of order_id and cid",
   ),
 } as const;
 
@@ -83,10 +131,25 @@ export const ApiError = {
     "timestamp outside the receive window",
   ),
   FORBIDDEN: spec(114, "FORBIDDEN", 403, "this key may not call this route"),
+  AUTH_REPLAYED: spec(
+    115,
+    "AUTH_REPLAYED",
+    401,
+    "this signature was already used; sign each request anew",
+  ),
   NOT_FOUND: spec(120, "NOT_FOUND", 404, "route not found"),
+  BAD_REQUEST: spec(121, "BAD_REQUEST", 400, "malformed HTTP request"),
+  REQUEST_TIMEOUT: spec(122, "REQUEST_TIMEOUT", 408, "the request was not received in time"),
+  HEADERS_TOO_LARGE: spec(123, "HEADERS_TOO_LARGE", 431, "request line and headers are too large"),
   RATE_LIMITED: spec(130, "RATE_LIMITED", 429, "too many requests"),
   UNAVAILABLE: spec(140, "UNAVAILABLE", 503, "service unavailable"),
   TIMEOUT: spec(141, "TIMEOUT", 503, "no answer in time; the request may still be applied"),
+  TOO_MANY_CONNECTIONS: spec(
+    142,
+    "TOO_MANY_CONNECTIONS",
+    503,
+    "the gateway has as many connections as it accepts",
+  ),
   INTERNAL: spec(150, "INTERNAL", 500, "internal error"),
 } as const;
 

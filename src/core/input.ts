@@ -100,24 +100,27 @@ export function placeCommand(spec: Spec, o: OrderInput, ts_ms: number, corr = ""
   let price_ticks = 0;
   if (!market) {
     if (o.price === undefined)
-      throw new BourseError(Reject.INVALID_ORDER, "a limit order needs a price");
+      throw new BourseError(Reject.PRICE_REQUIRED, "a limit order needs a price");
     price_ticks = priceTicks(s, o.price);
   } else if (o.price !== undefined) {
-    throw new BourseError(Reject.INVALID_ORDER, "a market order takes no price");
+    throw new BourseError(Reject.PRICE_NOT_ALLOWED, "a market order takes no price");
   }
   let qty_lots = 0;
   let quote_units = 0;
   if (o.quantity !== undefined && o.quote_quantity !== undefined) {
-    throw new BourseError(Reject.INVALID_ORDER, "give quantity or quote_quantity, not both");
+    throw new BourseError(Reject.QUANTITY_CONFLICT, "give quantity or quote_quantity, not both");
   }
   if (o.quote_quantity !== undefined) {
     if (!market || side !== Side.Buy) {
-      throw new BourseError(Reject.INVALID_ORDER, "quote_quantity is only for market buys");
+      throw new BourseError(
+        Reject.QUOTE_QUANTITY_NOT_ALLOWED,
+        "quote_quantity is only for market buys",
+      );
     }
     quote_units = parseUnits(o.quote_quantity, s.quote.decimals, "quote_quantity");
   } else {
     if (o.quantity === undefined)
-      throw new BourseError(Reject.INVALID_ORDER, "quantity is required");
+      throw new BourseError(Reject.QUANTITY_REQUIRED, "quantity is required");
     qty_lots = qtyLots(s, o.quantity);
   }
   return {
@@ -145,7 +148,7 @@ export function cancelCommand(
   corr = "",
 ): CancelCmd {
   if ((target.order_id === undefined) === (target.cid === undefined)) {
-    throw new BourseError(Reject.INVALID_ORDER, "give order_id or cid");
+    throw new BourseError(Reject.INVALID_CANCEL_TARGET, "give exactly one of order_id and cid");
   }
   return {
     kind: CommandKind.Cancel,

@@ -412,7 +412,8 @@ export class MatchingEngine {
       return;
     }
     if (o.user_id !== input.user_id) {
-      out.reject = Reject.NOT_YOUR_ORDER.id;
+      // As UBSCore answers: another user's order is not told apart from an unknown one.
+      out.reject = Reject.UNKNOWN_ORDER.id;
       return;
     }
     (o.side === Side.Buy ? book.bids : book.asks).remove(o);

@@ -21,7 +21,7 @@ export {
   type SymbolConfig,
   type SymbolSpec,
 } from "./config.ts";
-export { FEE_USER_ID, tradeIdOf } from "./constants.ts";
+export { FEE_USER_ID, ID_LENGTH_MAX, tradeIdOf } from "./constants.ts";
 export { Core } from "./core.ts";
 export {
   BalanceKind,

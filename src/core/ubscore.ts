@@ -423,8 +423,8 @@ export class UbsCore {
     if (cmd.stp !== Stp.ExpireTaker && cmd.stp !== Stp.ExpireMaker && cmd.stp !== Stp.ExpireBoth) {
       return Reject.INVALID_ORDER.id;
     }
-    if (cmd.cid.length > this.spec.limits.max_id_length) return Reject.INVALID_ORDER.id;
-    if (cmd.cid !== "" && !validCid(cmd.cid)) return Reject.INVALID_ORDER.id;
+    if (cmd.cid.length > this.spec.limits.max_id_length) return Reject.CID_TOO_LONG.id;
+    if (cmd.cid !== "" && !validCid(cmd.cid)) return Reject.INVALID_CID.id;
     if (cmd.order_type === OrderType.Limit) {
       if (
         cmd.tif !== TimeInForce.GTC &&
@@ -433,8 +433,8 @@ export class UbsCore {
       ) {
         return Reject.INVALID_ORDER.id;
       }
-      if (cmd.post_only && cmd.tif !== TimeInForce.GTC) return Reject.INVALID_ORDER.id;
-      if (cmd.quote_units !== 0) return Reject.INVALID_ORDER.id;
+      if (cmd.post_only && cmd.tif !== TimeInForce.GTC) return Reject.POST_ONLY_NOT_ALLOWED.id;
+      if (cmd.quote_units !== 0) return Reject.QUOTE_QUANTITY_NOT_ALLOWED.id;
       if (!inRange(cmd.price_ticks, s.max_price_ticks)) return Reject.PRICE_OUT_OF_RANGE.id;
       if (!inRange(cmd.qty_lots, s.max_qty_lots)) return Reject.QUANTITY_OUT_OF_RANGE.id;
       if (cmd.price_ticks * cmd.qty_lots * s.notional_per_tick_lot < s.min_notional_units) {
@@ -443,20 +443,25 @@ export class UbsCore {
       return 0;
     }
     if (cmd.order_type !== OrderType.Market) return Reject.INVALID_ORDER.id;
-    if (cmd.tif !== TimeInForce.IOC && cmd.tif !== TimeInForce.FOK) return Reject.INVALID_ORDER.id;
-    if (cmd.post_only || cmd.price_ticks !== 0) return Reject.INVALID_ORDER.id;
+    if (cmd.tif !== TimeInForce.IOC && cmd.tif !== TimeInForce.FOK) {
+      return Reject.TIME_IN_FORCE_NOT_ALLOWED.id;
+    }
+    if (cmd.post_only) return Reject.POST_ONLY_NOT_ALLOWED.id;
+    if (cmd.price_ticks !== 0) return Reject.PRICE_NOT_ALLOWED.id;
     const buy = cmd.side === Side.Buy;
     const ref = buy ? (this.best_ask[s.id] as number) : (this.best_bid[s.id] as number);
     if (buy && cmd.qty_lots === 0) {
       // Buy by quote amount: the budget is the quantity; FOK has no exact meaning for it.
-      if (cmd.tif === TimeInForce.FOK) return Reject.INVALID_ORDER.id;
+      if (cmd.tif === TimeInForce.FOK) return Reject.TIME_IN_FORCE_NOT_ALLOWED.id;
       if (!Number.isSafeInteger(cmd.quote_units) || cmd.quote_units <= 0)
         return Reject.INVALID_AMOUNT.id;
       if (cmd.quote_units < s.min_notional_units) return Reject.BELOW_MIN_NOTIONAL.id;
       if (ref === 0) return Reject.NO_LIQUIDITY.id;
       return 0;
     }
-    if (cmd.quote_units !== 0) return Reject.INVALID_ORDER.id;
+    if (cmd.quote_units !== 0) {
+      return buy ? Reject.QUANTITY_CONFLICT.id : Reject.QUOTE_QUANTITY_NOT_ALLOWED.id;
+    }
     if (!inRange(cmd.qty_lots, s.max_qty_lots)) return Reject.QUANTITY_OUT_OF_RANGE.id;
     if (ref === 0) return Reject.NO_LIQUIDITY.id;
     if (ref * cmd.qty_lots * s.notional_per_tick_lot < s.min_notional_units) {
@@ -500,7 +505,8 @@ export class UbsCore {
       return null;
     }
     if (owner !== cmd.user_id) {
-      out.reject = Reject.NOT_YOUR_ORDER.id;
+      // The same answer as an id that never existed: other users' order ids cannot be probed.
+      out.reject = Reject.UNKNOWN_ORDER.id;
       return null;
     }
     return {

@@ -236,3 +236,39 @@ export class HistogramVec<L extends string> extends Family<HistogramCell, L> {
     }
   }
 }
+
+/**
+ * The one series of a family without labels, created when first written. A
+ * process serves one registry per service, each with every family; a series
+ * created up front would show 0 forever in the services that never write it
+ * (the gateway's "deposits"), which reads like data. So a series appears
+ * once its service first counts something, like a labelled one does.
+ */
+export class LazyCounter {
+  #cell: CounterCell | null = null;
+  constructor(private readonly family: CounterVec<never>) {}
+
+  inc(n = 1): void {
+    this.#cell ??= this.family.labels({});
+    this.#cell.inc(n);
+  }
+
+  get value(): number {
+    return this.#cell?.value ?? 0;
+  }
+}
+
+/** A gauge without labels that appears once first set (see LazyCounter). */
+export class LazyGauge {
+  #cell: GaugeCell | null = null;
+  constructor(private readonly family: GaugeVec<never>) {}
+
+  set(v: number): void {
+    this.#cell ??= this.family.labels({});
+    this.#cell.set(v);
+  }
+
+  get value(): number {
+    return this.#cell?.value ?? 0;
+  }
+}

@@ -3,8 +3,8 @@
 // carries a `service` label so merged output stays distinguishable.
 
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { CounterCell, GaugeCell } from "./metric-cells.ts";
-import { CounterVec, GaugeVec, HistogramVec } from "./metric-cells.ts";
+import type { CounterCell } from "./metric-cells.ts";
+import { CounterVec, GaugeVec, HistogramVec, LazyCounter, LazyGauge } from "./metric-cells.ts";
 
 /** 5 µs to 1 s: the core stages take microseconds, settlement's database writes milliseconds. */
 export const STAGE_BUCKETS_SECONDS: readonly number[] = Object.freeze([
@@ -25,18 +25,19 @@ export interface DropSource {
 export interface ServiceMetrics {
   readonly service: string;
   readonly registry: Registry;
-  readonly deposits_total: CounterCell;
-  readonly withdrawals_total: CounterCell;
-  /** outcome: accepted | rejected | filled | cancelled | expired; reason: a Reject code or "none". */
+  // Every series appears once its service first writes it: a registry holds
+  // every family, and a series at 0 in a service that never writes it would
+  // look like data. The drop counter is the exception: every service logs.
+  readonly deposits_total: LazyCounter;
+  readonly withdrawals_total: LazyCounter;
+  /** outcome: accepted | rejected; reason: a Reject code or "none". */
   readonly orders_total: CounterVec<"outcome" | "reason">;
-  readonly trades_total: CounterCell;
+  readonly trades_total: LazyCounter;
   readonly rejections_total: CounterVec<"reason">;
   readonly errors_total: CounterVec<"kind">;
   readonly stage_latency_seconds: HistogramVec<"stage">;
-  /** Messages a consumer is behind the head of the event log. */
-  readonly event_log_lag_messages: GaugeVec<"consumer">;
   /** Seconds from an engine output being produced to settlement committing it. */
-  readonly settlement_lag_seconds: GaugeCell;
+  readonly settlement_lag_seconds: LazyGauge;
   readonly log_lines_dropped_total: CounterCell;
   /** Makes log_lines_dropped_total follow the source's count, read at each scrape. */
   watchDrops(source: DropSource): void;
@@ -62,8 +63,8 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
     },
   ).register(registry);
 
-  const counter = (name: string, help: string): CounterCell =>
-    new CounterVec<never>(name, help, []).register(registry).labels({});
+  const counter = (name: string, help: string): LazyCounter =>
+    new LazyCounter(new CounterVec<never>(name, help, []).register(registry));
 
   return {
     service,
@@ -89,18 +90,13 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
       ["stage"] as const,
       STAGE_BUCKETS_SECONDS,
     ).register(registry),
-    event_log_lag_messages: new GaugeVec(
-      "bourse_event_log_lag_messages",
-      "Messages between a consumer's position and the head of its event-log stream",
-      ["consumer"] as const,
-    ).register(registry),
-    settlement_lag_seconds: new GaugeVec<never>(
-      "bourse_settlement_lag_seconds",
-      "Seconds between an engine output and its commit by settlement",
-      [],
-    )
-      .register(registry)
-      .labels({}),
+    settlement_lag_seconds: new LazyGauge(
+      new GaugeVec<never>(
+        "bourse_settlement_lag_seconds",
+        "Seconds between an engine output and its commit by settlement",
+        [],
+      ).register(registry),
+    ),
     log_lines_dropped_total: dropped.labels({}),
     watchDrops(source) {
       sources.push({ source, seen: 0 });

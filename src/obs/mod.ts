@@ -23,6 +23,8 @@ export {
   GaugeVec,
   HistogramCell,
   HistogramVec,
+  LazyCounter,
+  LazyGauge,
 } from "./metric-cells.ts";
 export type { DropSource, MetricsOptions, ServiceMetrics } from "./metrics.ts";
 export { createMetrics, createProcessMetrics, STAGE_BUCKETS_SECONDS } from "./metrics.ts";

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
+import { PROCESS_EVENTS } from "../../src/cli/lifecycle.ts";
 import type { BourseApiError } from "../../src/client/mod.ts";
 import { type TraceResult, trace } from "../../src/trace/mod.ts";
 import {
@@ -63,7 +64,8 @@ class Markers {
         if (raw === "") continue;
         const fields = JSON.parse(raw) as Record<string, unknown>;
         assert.equal(fields.service, service, raw);
-        if (typeof fields.event === "string") {
+        // Lines a process writes about itself (stopping, snapshots) are not business markers.
+        if (typeof fields.event === "string" && !PROCESS_EVENTS.has(fields.event)) {
           this.lines.push({ service, event: fields.event, fields });
         }
       }

@@ -1,7 +1,7 @@
 // Runs `bourse` commands as real child processes for end-to-end tests: the
 // embedded exchange (`bourse start`) and `bourse keys create`.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,9 +26,14 @@ export interface Running {
  * Run a `bourse` command that announces itself with a BOURSE_STARTED line.
  * stderr is kept for the error message and, with `stderr_file`, appended there.
  */
-export async function spawnBourse(args: string[], stderr_file?: string): Promise<Running> {
+export async function spawnBourse(
+  args: string[],
+  stderr_file?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Running> {
   const proc = spawn(process.execPath, ["--max-semi-space-size=64", BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   let stderr = "";
   proc.stderr?.on("data", (d) => {
@@ -66,19 +71,43 @@ export async function spawnBourse(args: string[], stderr_file?: string): Promise
   };
 }
 
-export function startExchange(data_dir: string, extra: string[] = []): Promise<Running> {
-  return spawnBourse([
-    "start",
-    "--data-dir",
-    data_dir,
-    "--port",
-    "0",
-    "--log-dir",
-    join(data_dir, "logs"),
-    "--log-sample-ppm",
-    "1000000",
-    ...extra,
-  ]);
+export function startExchange(
+  data_dir: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Running> {
+  return spawnBourse(
+    [
+      "start",
+      "--data-dir",
+      data_dir,
+      "--port",
+      "0",
+      "--log-dir",
+      join(data_dir, "logs"),
+      "--log-sample-ppm",
+      "1000000",
+      ...extra,
+    ],
+    undefined,
+    env,
+  );
+}
+
+export interface CommandResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a `bourse` command to its end (an operator command, or a start expected to fail). */
+export function runBourse(args: string[], env: NodeJS.ProcessEnv = process.env): CommandResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env,
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export interface Key {

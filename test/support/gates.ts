@@ -24,6 +24,10 @@ export function servicesGate(): Gate {
   return gate(process.env.BOURSE_TEST_NATS, "NATS JetStream", NATS_URL);
 }
 
+export function natsGate(): Gate {
+  return gate(process.env.BOURSE_TEST_NATS, "NATS JetStream", NATS_URL);
+}
+
 /** Options for node:test's describe/test: skip with the reason, or run (and fail inside when CI demands). */
 export function gateOptions(g: Gate): { skip?: string } {
   return !g.run && "skip" in g ? { skip: g.skip } : {};

@@ -59,7 +59,6 @@ const R = {
   DUPLICATE_CLIENT_ORDER_ID: 6,
   POST_ONLY_WOULD_TAKE: 7,
   UNKNOWN_ORDER: 8,
-  NOT_YOUR_ORDER: 9,
   ORDER_ALREADY_DONE: 10,
   DUPLICATE_REQUEST_ID: 11,
   INVALID_AMOUNT: 12,
@@ -74,6 +73,13 @@ const R = {
   NOT_FILLED: 21,
   USER_CANCELLED: 22,
   INVALID_REQUEST_ID: 23,
+  PRICE_NOT_ALLOWED: 25,
+  QUANTITY_CONFLICT: 27,
+  QUOTE_QUANTITY_NOT_ALLOWED: 28,
+  TIME_IN_FORCE_NOT_ALLOWED: 29,
+  POST_ONLY_NOT_ALLOWED: 30,
+  CID_TOO_LONG: 31,
+  INVALID_CID: 32,
 };
 const ST = { New: 1, Partial: 2, Filled: 3, Cancelled: 4, Rejected: 5, Expired: 6 };
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -191,13 +197,13 @@ export class Reference {
     if (cmd.user_id < 1 || cmd.user_id > this.spec.limits.max_user_id) return R.UNKNOWN_USER;
     if (cmd.side !== 1 && cmd.side !== 2) return R.INVALID_ORDER;
     if (![1, 2, 3].includes(cmd.stp)) return R.INVALID_ORDER;
-    if (cmd.cid.length > this.spec.limits.max_id_length) return R.INVALID_ORDER;
-    if (cmd.cid !== "" && !/^[A-Za-z0-9_.:-]+$/.test(cmd.cid)) return R.INVALID_ORDER;
+    if (cmd.cid.length > this.spec.limits.max_id_length) return R.CID_TOO_LONG;
+    if (cmd.cid !== "" && !/^[A-Za-z0-9_.:-]+$/.test(cmd.cid)) return R.INVALID_CID;
     const npt = BigInt(s.notional_per_tick_lot);
     if (cmd.order_type === 1) {
       if (![1, 2, 3].includes(cmd.tif)) return R.INVALID_ORDER;
-      if (cmd.post_only && cmd.tif !== 1) return R.INVALID_ORDER;
-      if (cmd.quote_units !== 0) return R.INVALID_ORDER;
+      if (cmd.post_only && cmd.tif !== 1) return R.POST_ONLY_NOT_ALLOWED;
+      if (cmd.quote_units !== 0) return R.QUOTE_QUANTITY_NOT_ALLOWED;
       if (cmd.price_ticks < 1 || cmd.price_ticks > s.max_price_ticks) return R.PRICE_OUT_OF_RANGE;
       if (cmd.qty_lots < 1 || cmd.qty_lots > s.max_qty_lots) return R.QUANTITY_OUT_OF_RANGE;
       if (BigInt(cmd.price_ticks) * BigInt(cmd.qty_lots) * npt < BigInt(s.min_notional_units)) {
@@ -206,18 +212,19 @@ export class Reference {
       return 0;
     }
     if (cmd.order_type !== 2) return R.INVALID_ORDER;
-    if (cmd.tif !== 2 && cmd.tif !== 3) return R.INVALID_ORDER;
-    if (cmd.post_only || cmd.price_ticks !== 0) return R.INVALID_ORDER;
+    if (cmd.tif !== 2 && cmd.tif !== 3) return R.TIME_IN_FORCE_NOT_ALLOWED;
+    if (cmd.post_only) return R.POST_ONLY_NOT_ALLOWED;
+    if (cmd.price_ticks !== 0) return R.PRICE_NOT_ALLOWED;
     const buy = cmd.side === 1;
     const ref = this.best(s.id, !buy);
     if (buy && cmd.qty_lots === 0) {
-      if (cmd.tif === 3) return R.INVALID_ORDER;
+      if (cmd.tif === 3) return R.TIME_IN_FORCE_NOT_ALLOWED;
       if (cmd.quote_units <= 0) return R.INVALID_AMOUNT;
       if (cmd.quote_units < s.min_notional_units) return R.BELOW_MIN_NOTIONAL;
       if (ref === 0) return R.NO_LIQUIDITY;
       return 0;
     }
-    if (cmd.quote_units !== 0) return R.INVALID_ORDER;
+    if (cmd.quote_units !== 0) return buy ? R.QUANTITY_CONFLICT : R.QUOTE_QUANTITY_NOT_ALLOWED;
     if (cmd.qty_lots < 1 || cmd.qty_lots > s.max_qty_lots) return R.QUANTITY_OUT_OF_RANGE;
     if (ref === 0) return R.NO_LIQUIDITY;
     if (BigInt(ref) * BigInt(cmd.qty_lots) * npt < BigInt(s.min_notional_units)) {
@@ -488,7 +495,7 @@ export class Reference {
       return;
     }
     if (o.user !== cmd.user_id) {
-      res.reject = R.NOT_YOUR_ORDER;
+      res.reject = R.UNKNOWN_ORDER;
       return;
     }
     this.removeFromBook(o);

@@ -7,6 +7,7 @@ import { CommandKind, transferCommand } from "../../core/mod.ts";
 import { Header } from "../../transport/types.ts";
 import { eventIdOfTransfer, type TransferReply } from "../../ubscore/replies.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
+import { explainTransfer } from "./explain.ts";
 import { refusal } from "./failure.ts";
 import { balancesOf, transferResultOf } from "./format.ts";
 import { FAILURES, SIGNED } from "./route-schema.ts";
@@ -89,8 +90,8 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
             ? { ...fields, first_event_id: reply.event_id }
             : fields;
         if (reply.code !== null) {
-          emit(`${marker}_REJECTED`, { ...answered, code: reply.code });
-          throw refusal(reply.code);
+          emit(`${marker}_REJECTED`, { ...answered, code: reply.code, duplicate: reply.duplicate });
+          throw refusal(reply.code, explainTransfer(spec, cmd, reply.code, reply.duplicate));
         }
         emit(`${marker}_ANSWERED`, { ...answered, duplicate: reply.duplicate });
         return ok(transferResultOf(spec, reply));

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyRequest } from "fastify";
 import { ApiError, BourseError, type Spec } from "../../core/mod.ts";
 import type { MetricsSource } from "../../obs/mod.ts";
@@ -14,13 +14,18 @@ import type { KeyLookup } from "../keys.ts";
 import { accountRoutes } from "./account.ts";
 import { authenticate } from "./auth.ts";
 import { emitter, type RouteContext, type TypedApp } from "./context.ts";
+import { GATEWAY_DEFAULTS } from "./defaults.ts";
 import { classify, errorBody } from "./failure.ts";
 import { healthRoutes } from "./health.ts";
 import type { GatewayHooks } from "./hooks.ts";
+import { connectionGuard, rawErrorResponse } from "./limits.ts";
 import { marketRoutes } from "./market.ts";
 import { orderRoutes } from "./orders.ts";
 import { type RateLimit, RateLimiter } from "./rate-limit.ts";
+import { ReplayGuard } from "./replay.ts";
 import { SECURITY_SCHEMES } from "./route-schema.ts";
+import { NoQuery } from "./schemas.ts";
+import { validatorCompiler } from "./validate.ts";
 
 export interface GatewayOptions {
   /** How far a request's timestamp may be from the server clock. Default 5000. */
@@ -31,6 +36,24 @@ export interface GatewayOptions {
   public_rate_limit?: RateLimit | null;
   /** Largest request body accepted. Default 16 KiB. */
   body_limit_bytes?: number;
+  /** Longest request line plus headers; longer answers 431 HEADERS_TOO_LARGE. Default 16 KiB. */
+  max_header_bytes?: number;
+  /** From a connection's first byte (or the previous response) to the last header. Default 10000. */
+  headers_timeout_ms?: number;
+  /** From a request's first byte to the end of its body; later answers 408 REQUEST_TIMEOUT. Default 15000. */
+  request_timeout_ms?: number;
+  /** A connection on which nothing moves for this long is closed. Default 60000. */
+  idle_timeout_ms?: number;
+  /** An idle keep-alive connection is closed after this long. Default 72000. */
+  keep_alive_timeout_ms?: number;
+  /** Open connections at most; more answer 503 TOO_MANY_CONNECTIONS and are closed. Default 4096. */
+  max_connections?: number;
+  /**
+   * Signatures of state-changing requests remembered to refuse replays
+   * (AUTH_REPLAYED), per generation of 2 x recv_window_ms; 0 turns the check
+   * off. Default 500000.
+   */
+  replay_cache_max?: number;
   /** Trust X-Forwarded-For for the client address (behind a reverse proxy). Default false. */
   trust_proxy?: boolean;
   /** Serve the OpenAPI document and its UI at /docs. Default true. */
@@ -49,11 +72,7 @@ export interface GatewayAppParams {
   hooks?: GatewayHooks;
 }
 
-export const GATEWAY_DEFAULTS = Object.freeze({
-  recv_window_ms: 5000,
-  rate_limit: Object.freeze({ rate_per_s: 50, burst: 100 }),
-  body_limit_bytes: 16 * 1024,
-});
+export { GATEWAY_DEFAULTS };
 
 const EMPTY = Buffer.alloc(0);
 
@@ -73,18 +92,53 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
   const ipLimit = o.public_rate_limit === undefined ? keyLimit : o.public_rate_limit;
   const perKey = keyLimit === null ? null : new RateLimiter(keyLimit);
   const perAddress = ipLimit === null ? null : new RateLimiter(ipLimit);
+  const replay_max = o.replay_cache_max ?? GATEWAY_DEFAULTS.replay_cache_max;
+  const replays = replay_max > 0 ? new ReplayGuard(recv_window_ms, replay_max, now_ms()) : null;
+  const max_header_bytes = o.max_header_bytes ?? GATEWAY_DEFAULTS.max_header_bytes;
+  const headers_timeout_ms = o.headers_timeout_ms ?? GATEWAY_DEFAULTS.headers_timeout_ms;
+  const request_timeout_ms = o.request_timeout_ms ?? GATEWAY_DEFAULTS.request_timeout_ms;
 
   // Request ids name a request in the hooks' lines; the prefix keeps them unique across gateways.
   const instance = randomBytes(4).toString("hex");
   let served = 0;
+  const limits = { max_header_bytes, request_timeout_ms, headers_timeout_ms };
   const app = Fastify({
     bodyLimit: body_limit_bytes,
     trustProxy: o.trust_proxy ?? false,
     genReqId: () => `${instance}-${(++served).toString(36)}`,
     logger: false,
+    // Timeouts and sizes: a slow or oversized client must not hold a connection.
+    requestTimeout: request_timeout_ms,
+    connectionTimeout: o.idle_timeout_ms ?? GATEWAY_DEFAULTS.idle_timeout_ms,
+    keepAliveTimeout: o.keep_alive_timeout_ms ?? GATEWAY_DEFAULTS.keep_alive_timeout_ms,
+    http: {
+      maxHeaderSize: max_header_bytes,
+      headersTimeout: headers_timeout_ms,
+      requestTimeout: request_timeout_ms,
+      // How often node checks the two timeouts above (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1000, headers_timeout_ms),
+    },
+    // Failures node answers before fastify sees a request, in the envelope.
+    clientErrorHandler: (err, socket) => rawErrorResponse(err, socket, limits),
+    // Requests arriving while the gateway closes are answered below, in the envelope.
+    return503OnClosing: false,
   })
     .withTypeProvider<TypeBoxTypeProvider>()
-    .setValidatorCompiler(TypeBoxValidatorCompiler);
+    .setValidatorCompiler(validatorCompiler);
+  const refused = connectionGuard(
+    app.server,
+    o.max_connections ?? GATEWAY_DEFAULTS.max_connections,
+  );
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  // Every API route refuses a query field it does not know, including routes that take none.
+  app.addHook("onRoute", (route) => {
+    if (route.config?.access === undefined) return;
+    route.schema ??= {};
+    route.schema.querystring ??= NoQuery;
+  });
 
   const reportInternal = (err: unknown, req?: FastifyRequest) => {
     try {
@@ -108,8 +162,9 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
     const raw = body as Buffer;
     req.raw_body = raw;
-    parseJson(req, raw.toString("utf8"), (err, value) => {
-      if (err !== null) req.body_problem = new BourseError(ApiError.BAD_JSON, jsonProblem(raw));
+    const text = raw.toString("utf8");
+    parseJson(req, text, (err, value) => {
+      if (err !== null) req.body_problem = jsonProblem(text);
       done(null, err === null ? value : undefined);
     });
   });
@@ -122,8 +177,19 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
     done(null, undefined);
   });
 
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", async (req, reply) => {
     req.started_ms = performance.now();
+    if (refused.has(req.raw.socket)) {
+      // Over the connection limit: already answered 503 and closing; nothing else runs.
+      throw new BourseError(ApiError.TOO_MANY_CONNECTIONS, ApiError.TOO_MANY_CONNECTIONS.message);
+    }
+    if (closing) {
+      reply.header("connection", "close");
+      throw new BourseError(
+        ApiError.UNAVAILABLE,
+        "the gateway is shutting down; retry on another gateway or once it is back",
+      );
+    }
   });
 
   app.addHook("preValidation", async (req) => {
@@ -141,6 +207,9 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
         now,
       );
       req.api_key = key;
+      if (replays !== null && req.method !== "GET" && req.method !== "HEAD") {
+        refuseReplay(replays, String(req.headers["x-bourse-signature"]), now);
+      }
       limit(perKey, `key:${key.api_key}`, now);
     }
     if (req.body_problem !== null) throw req.body_problem;
@@ -166,7 +235,7 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const c = classify(err, body_limit_bytes);
+    const c = classify(err, body_limit_bytes, req.url.split("?", 1)[0] ?? "/");
     if (c.spec.http >= 500 && c.spec !== ApiError.UNAVAILABLE && c.spec !== ApiError.TIMEOUT) {
       reportInternal(err, req);
     }
@@ -219,6 +288,34 @@ function limit(limiter: RateLimiter | null, bucket: string, now_ms: number): voi
   if (!v.allowed) throw new RateLimitedError(v.retry_after_s);
 }
 
-function jsonProblem(raw: Buffer): string {
-  return raw.length === 0 ? "body is empty; send a JSON object" : ApiError.BAD_JSON.message;
+function refuseReplay(guard: ReplayGuard, signature: string, now_ms: number): void {
+  const verdict = guard.admit(signature, now_ms);
+  if (verdict === "seen") {
+    throw new BourseError(
+      ApiError.AUTH_REPLAYED,
+      "this signature was already used within its receive window; a request is accepted once: sign a new one (a new timestamp) to send it again",
+    );
+  }
+  if (verdict === "full") {
+    throw new RateLimitedError(Math.max(1, Math.ceil(guard.untilTurn_ms(now_ms) / 1000)));
+  }
+}
+
+/**
+ * Why a body the safe parser refused was refused: empty, not JSON, or JSON
+ * with a prototype key (which plain JSON.parse accepts, as an own property).
+ * Only refused bodies are parsed twice.
+ */
+function jsonProblem(text: string): BourseError {
+  if (text.length === 0)
+    return new BourseError(ApiError.BAD_JSON, "body is empty; send a JSON object");
+  try {
+    JSON.parse(text);
+  } catch {
+    return new BourseError(ApiError.BAD_JSON, ApiError.BAD_JSON.message);
+  }
+  return new BourseError(
+    ApiError.VALIDATION,
+    'body holds a "__proto__" key (or "constructor" with "prototype"), which is refused',
+  );
 }

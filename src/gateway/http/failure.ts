@@ -72,6 +72,14 @@ export function validationMessage(where: string, issues: readonly ValidationIssu
       case "pattern":
         add(`${field} has an invalid format`);
         break;
+      case "type":
+        // Query integers are taken only in plain digits (validate.ts); say so.
+        add(
+          p.type === "integer"
+            ? `${field} must be an integer in plain digits`
+            : `${field} ${i.message ?? "is invalid"}`,
+        );
+        break;
       default:
         add(`${field} ${i.message ?? "is invalid"}`);
     }
@@ -93,7 +101,13 @@ interface FastifyLikeError {
   validationContext?: string;
 }
 
-export function classify(err: unknown, body_limit_bytes: number): Classified {
+/**
+ * The registry entry and message of any error a route, a hook or fastify (or
+ * one of its plugins) raised. Framework errors are mapped by their status to
+ * an entry of ours with a message of ours: their own text never reaches the
+ * client under an unrelated code.
+ */
+export function classify(err: unknown, body_limit_bytes: number, path = "/"): Classified {
   if (err instanceof FailureWithData) {
     return { spec: err.spec, msg: err.detail ?? err.spec.message, data: err.data };
   }
@@ -121,8 +135,28 @@ export function classify(err: unknown, body_limit_bytes: number): Classified {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return { spec: ApiError.BAD_JSON, msg: ApiError.BAD_JSON.message };
   }
+  switch (e.statusCode) {
+    case 403:
+    case 404:
+    case 405:
+      // A file the docs plugin will not serve (a path leaving its folder) is as absent as any other.
+      return { spec: ApiError.NOT_FOUND, msg: `nothing to serve at ${path}` };
+    case 408:
+      return { spec: ApiError.REQUEST_TIMEOUT, msg: ApiError.REQUEST_TIMEOUT.message };
+    case 413:
+      return { spec: ApiError.VALIDATION, msg: `body is larger than ${body_limit_bytes} bytes` };
+    case 415:
+      return {
+        spec: ApiError.UNSUPPORTED_MEDIA_TYPE,
+        msg: ApiError.UNSUPPORTED_MEDIA_TYPE.message,
+      };
+    case 431:
+      return { spec: ApiError.HEADERS_TOO_LARGE, msg: ApiError.HEADERS_TOO_LARGE.message };
+    case 503:
+      return { spec: ApiError.UNAVAILABLE, msg: ApiError.UNAVAILABLE.message };
+  }
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
-    return { spec: ApiError.VALIDATION, msg: e.message ?? ApiError.VALIDATION.message };
+    return { spec: ApiError.BAD_REQUEST, msg: `${ApiError.BAD_REQUEST.message}: ${e.message}` };
   }
   return { spec: ApiError.INTERNAL, msg: ApiError.INTERNAL.message };
 }

@@ -13,6 +13,7 @@ import {
 import type { UserQuery } from "../../store/mod.ts";
 import { Header } from "../../transport/types.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
+import { explainOrder } from "./explain.ts";
 import { FailureWithData, refusal, specOfCode } from "./failure.ts";
 import { cancelResultOf, orderOfRow, orderResultOf, userTradeOfRow } from "./format.ts";
 import { FAILURES, SIGNED } from "./route-schema.ts";
@@ -79,7 +80,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       }
       if (reply.code !== null) {
         emit("ORDER_REJECTED", { ...base, event_id: req.id, code: reply.code });
-        throw refusal(reply.code);
+        throw refusal(reply.code, explainOrder(spec, cmd, b, reply.code));
       }
       const result = orderResultOf(spec, cmd, reply);
       const order_id = result.order_id;

@@ -4,6 +4,7 @@
 // the ids that can exceed 32 bits (order_id, trade_id) are strings.
 
 import { type Static, type TSchema, Type } from "typebox";
+import { ID_LENGTH_MAX } from "../../core/constants.ts";
 import { OrderStatus, OrderType, Side, Stp, TimeInForce } from "../../core/enums.ts";
 
 const names = <T extends Record<string, number>>(e: T) => Object.keys(e) as (keyof T & string)[];
@@ -12,7 +13,7 @@ const names = <T extends Record<string, number>>(e: T) => Object.keys(e) as (key
 export const DECIMAL_PATTERN = "^(0|[1-9][0-9]*)(\\.[0-9]+)?$";
 /** A positive id that fits a JS number exactly (below 2^53), as a string of digits. */
 export const ID_PATTERN = "^[1-9][0-9]{0,15}$";
-/** What a client order id may contain; its length is limited by the exchange's configuration. */
+/** What a client order id may contain; at most ID_LENGTH_MAX (64) characters, or the config's lower limit. */
 export const CID_PATTERN = "^[A-Za-z0-9_.:-]+$";
 
 export const Decimal = (description: string, example: string) =>
@@ -36,8 +37,8 @@ const IdString = (description: string) =>
 const Cid = Type.String({
   pattern: CID_PATTERN,
   minLength: 1,
-  maxLength: 256,
-  description: "Client order id: letters, digits, _ . : -; unique among the user's open orders",
+  maxLength: ID_LENGTH_MAX,
+  description: `Client order id: 1..${ID_LENGTH_MAX} letters, digits, _ . : -; unique among the user's open orders`,
 });
 const Reason = Nullable(
   Type.String({ description: "Error code behind a Rejected, Expired or Cancelled status" }),
@@ -92,6 +93,9 @@ export type CancelOrderRequest = Static<typeof CancelOrderRequest>;
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 
+/** The query of a route that takes none: any field is unknown, so refused. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const ListQuery = Type.Object(
   { symbol: Type.Optional(SymbolField), limit: Type.Optional(Limit) },
   { additionalProperties: false },
@@ -108,8 +112,8 @@ export const TransferRequest = Type.Object(
   {
     request_id: Type.String({
       minLength: 1,
-      maxLength: 256,
-      description: "Idempotency key: a retry with the same parameters answers duplicate",
+      maxLength: ID_LENGTH_MAX,
+      description: `Idempotency key, 1..${ID_LENGTH_MAX} printable characters: a retry with the same parameters answers duplicate`,
     }),
     user_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     asset: Asset,

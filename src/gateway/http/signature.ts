@@ -1,19 +1,15 @@
-// The request signature, shared by the gateway that verifies it and the
-// client that produces it, so that the two cannot drift apart.
-//
-//   signature = lowercase hex of HMAC-SHA256(secret, timestamp + METHOD + path_with_query + body)
+// The gateway's side of the request signature: computing it with node:crypto
+// (synchronous, for the hot path) and comparing in constant time. The message
+// layout is auth-header.ts's, the one the client signs with Web Crypto.
 //
 // The secret's UTF-8 bytes are the HMAC key; the body is the exact bytes sent
 // (empty for a GET); path_with_query is the request target as sent, e.g.
 // "/api/v1/order/active?symbol=BTC_USDT&limit=10".
 
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { signedParts } from "./auth-header.ts";
 
-export const AuthHeader = {
-  ApiKey: "x-bourse-apikey",
-  Timestamp: "x-bourse-timestamp",
-  Signature: "x-bourse-signature",
-} as const;
+export { AuthHeader } from "./auth-header.ts";
 
 export function sign(
   secret: string,
@@ -22,12 +18,9 @@ export function sign(
   path_with_query: string,
   body: Uint8Array | string,
 ): string {
-  return createHmac("sha256", secret)
-    .update(timestamp)
-    .update(method.toUpperCase())
-    .update(path_with_query)
-    .update(body)
-    .digest("hex");
+  const h = createHmac("sha256", secret);
+  for (const part of signedParts(timestamp, method, path_with_query, body)) h.update(part);
+  return h.digest("hex");
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;

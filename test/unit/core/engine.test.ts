@@ -122,10 +122,28 @@ describe("time in force and post-only", () => {
 
   test("post-only needs GTC; market orders take no price and no post-only", () => {
     const x = funded();
-    assert.equal(
-      rejected(x.limit(B, "Buy", "1", "1", { post_only: true, time_in_force: "IOC" })),
-      "INVALID_ORDER",
+    x.limit(A, "Sell", "45000", "0.5");
+    const market = { user_id: B, symbol: "BTC_USDT", side: "Buy", order_type: "Market" };
+    // Each mistake has its own code (once all one INVALID_ORDER).
+    assert.deepEqual(
+      [
+        rejected(x.limit(B, "Buy", "1", "1", { post_only: true, time_in_force: "IOC" })),
+        rejected(x.order({ ...market, quantity: "0.1", post_only: true })),
+        rejected(x.order({ ...market, quantity: "0.1", time_in_force: "GTC" })),
+        rejected(x.order({ ...market, quote_quantity: "100", time_in_force: "FOK" })),
+        rejected(x.limit(B, "Buy", "1", "1", { cid: "c".repeat(65) })),
+        rejected(x.limit(B, "Buy", "1", "1", { cid: "has space" })),
+      ],
+      [
+        "POST_ONLY_NOT_ALLOWED",
+        "POST_ONLY_NOT_ALLOWED",
+        "TIME_IN_FORCE_NOT_ALLOWED",
+        "TIME_IN_FORCE_NOT_ALLOWED",
+        "CID_TOO_LONG",
+        "INVALID_CID",
+      ],
     );
+    assert.equal(x.bal(B, "USDT"), "100000.000000/0.000000");
   });
 });
 
@@ -224,7 +242,8 @@ describe("cancels", () => {
     x.limit(A, "Sell", "46000", "0.3", { cid: "ask-1" });
     x.limit(B, "Buy", "45000", "0.2", { cid: "bid-1" });
     assert.equal(x.bal(B, "USDT"), "91000.000000/9000.000000");
-    assert.equal(rejected(x.cancel(A, { order_id: 2 })), "NOT_YOUR_ORDER");
+    // Another user's order answers as an unknown one: its existence is not told.
+    assert.equal(rejected(x.cancel(A, { order_id: 2 })), "UNKNOWN_ORDER");
     assert.equal(rejected(x.cancel(B, { order_id: 99 })), "UNKNOWN_ORDER");
     assert.equal(rejected(x.cancel(B, { cid: "nope" })), "UNKNOWN_ORDER");
     const c = x.cancel(B, { cid: "bid-1" });

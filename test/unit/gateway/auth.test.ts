@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import { ReplayGuard } from "../../../src/gateway/http/replay.ts";
 import { sign } from "../../../src/gateway/mod.ts";
 import {
   ALICE,
@@ -318,10 +319,10 @@ describe("authorization", () => {
     });
     const { order_id } = json(placed).data as { order_id: string };
     const bobBefore = await observe(h, h.bob);
-    // Alice cannot cancel it by id, and Bob's cid means nothing for her.
+    // Alice cannot cancel it by id (nor learn that it exists), and Bob's cid means nothing for her.
     assert.equal(
       json(await signed(h, h.alice, "POST", "/api/v1/order/cancel", { order_id })).code,
-      "NOT_YOUR_ORDER",
+      "UNKNOWN_ORDER",
     );
     assert.equal(
       json(await signed(h, h.alice, "POST", "/api/v1/order/cancel", { cid: "bob-1" })).code,
@@ -337,5 +338,100 @@ describe("authorization", () => {
       frozen: "0.000000",
     });
     assert.deepEqual(await observe(h, h.bob), bobBefore);
+  });
+});
+
+describe("replays", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+  const ORDER = {
+    symbol: "BTC_USDT",
+    side: "Buy",
+    order_type: "Limit",
+    price: "100",
+    quantity: "1",
+  };
+
+  test("a signed order sent again inside its window is refused: 401 AUTH_REPLAYED, one order", async () => {
+    h = await harness();
+    await deposit(h, ALICE, "USDT", "1000", "dep-a");
+    const ts = T0 - 100;
+    const first = await signed(h, h.alice, "POST", "/api/v1/order/create", ORDER, { ts });
+    assert.equal(first.statusCode, 200);
+    const after = await observe(h, h.alice);
+    for (let i = 0; i < 5; i++) {
+      const again = await signed(h, h.alice, "POST", "/api/v1/order/create", ORDER, { ts });
+      assert.equal(again.statusCode, 401);
+      assert.deepEqual(json(again), {
+        status: 115,
+        msg: "this signature was already used within its receive window; a request is accepted once: sign a new one (a new timestamp) to send it again",
+        code: "AUTH_REPLAYED",
+      });
+    }
+    assert.deepEqual(await observe(h, h.alice), after);
+    assert.equal(
+      (json(await signed(h, h.alice, "GET", "/api/v1/order/active")).data as []).length,
+      1,
+    );
+    // A transfer replayed is refused the same way, before it reaches the exchange.
+    const dep = { request_id: "dep-r", user_id: ALICE, asset: "USDT", amount: "1" };
+    const ok = await signed(h, h.operator, "POST", "/api/v1/user/transfer_in", dep, { ts });
+    assert.equal(ok.statusCode, 200);
+    const replay = await signed(h, h.operator, "POST", "/api/v1/user/transfer_in", dep, { ts });
+    assert.equal(json(replay).code, "AUTH_REPLAYED");
+  });
+
+  test("reads may repeat: the same signed GET twice answers twice", async () => {
+    h = await harness();
+    for (let i = 0; i < 2; i++) {
+      const r = await signed(h, h.alice, "GET", "/api/v1/user/balance", undefined, { ts: T0 });
+      assert.equal(r.statusCode, 200);
+    }
+  });
+
+  test("memory is bounded: past the limit, new requests wait (429) rather than go unchecked", async () => {
+    h = await harness({ replay_cache_max: 2 });
+    await deposit(h, ALICE, "USDT", "1000", "dep-a");
+    await signed(h, h.alice, "POST", "/api/v1/order/create", { ...ORDER, cid: "a" });
+    const full = await signed(h, h.alice, "POST", "/api/v1/order/create", { ...ORDER, cid: "b" });
+    assert.equal(full.statusCode, 429);
+    assert.equal(json(full).code, "RATE_LIMITED");
+    assert.equal(full.headers["retry-after"], "10");
+    // Two receive windows later the remembered signatures have expired and room is back.
+    h.clock.t += 10_000;
+    const later = await signed(h, h.alice, "POST", "/api/v1/order/create", { ...ORDER, cid: "b" });
+    assert.equal(later.statusCode, 200);
+  });
+});
+
+describe("ReplayGuard", () => {
+  test("remembers a signature for at least two receive windows, then forgets it", () => {
+    const g = new ReplayGuard(5000, 100, 0);
+    const sig = "ab".repeat(32);
+    assert.equal(g.admit(sig, 0), "new");
+    assert.equal(g.admit(sig.toUpperCase(), 9_999), "seen");
+    assert.equal(g.admit(sig, 10_000), "seen"); // turned over: now in the previous generation
+    assert.equal(g.admit(sig, 19_999), "seen");
+    assert.equal(g.admit(sig, 20_000), "new"); // two turnovers: expired, and its timestamp too
+  });
+
+  test("holds at most its limit per generation", () => {
+    const g = new ReplayGuard(5000, 3, 0);
+    const sigs = [1, 2, 3, 4].map((n) => n.toString(16).padEnd(64, "0"));
+    assert.deepEqual(
+      sigs.map((s) => g.admit(s, 0)),
+      ["new", "new", "new", "full"],
+    );
+    assert.equal(g.size, 3);
+    assert.equal(g.untilTurn_ms(4000), 6000);
+    assert.equal(g.admit(sigs[3] as string, 10_000), "new");
+    assert.equal(g.size, 4); // three in the previous generation, one in the current
+    assert.equal(g.admit(sigs[0] as string, 25_000), "new");
+    assert.equal(g.size, 2);
+    // Idle for two periods: everything is forgotten at once.
+    assert.equal(g.admit(sigs[1] as string, 45_000), "new");
+    assert.equal(g.size, 1);
   });
 });

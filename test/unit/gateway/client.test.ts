@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { BourseApiError, BourseClient } from "../../../src/client/mod.ts";
+import { BourseApiError, BourseClient, sign } from "../../../src/client/mod.ts";
+import { sign as serverSign } from "../../../src/gateway/mod.ts";
 import { ALICE, BOB, type Harness, harness } from "./harness.ts";
 
 let h: Harness;
@@ -214,5 +215,53 @@ describe("BourseClient", () => {
     } finally {
       await new Promise<void>((r) => proxy.close(() => r()));
     }
+  });
+});
+
+describe("signing with Web Crypto", () => {
+  test("signs the documented examples exactly as the gateway verifies", async () => {
+    const secret = "4f1b7c2e9a0d8e63b5c4a1f07d92e8b3c6a5f4e1d0b9c8a7f6e5d4c3b2a19080";
+    const body =
+      '{"symbol":"BTC_USDT","side":"Buy","order_type":"Limit","price":"50000.00","quantity":"0.0100"}';
+    assert.equal(
+      await sign(secret, "1700000000000", "POST", "/api/v1/order/create", body),
+      "e2fbda9e32f29df6b6186150951bedccc895536280340012c51f6b8f7a75bc2f",
+    );
+    for (const [method, path, b] of [
+      ["GET", "/api/v1/order/active?symbol=BTC_USDT&limit=10", ""],
+      ["post", "/p", '{"cid":"ü"}'],
+      ["POST", "/p", new TextEncoder().encode('{"cid":"ü"}')],
+    ] as const) {
+      assert.equal(
+        await sign(secret, "1", method, path, b),
+        serverSign(secret, "1", method, path, b),
+      );
+    }
+  });
+
+  test("two identical orders sent in the same millisecond are both placed, not taken for a replay", async () => {
+    const t = Date.now();
+    const fixed = new BourseClient({
+      baseUrl,
+      apiKey: h.alice.api_key,
+      secret: h.alice.secret,
+      now_ms: () => t,
+    });
+    await operator.transferIn({
+      request_id: "c-dep-same",
+      user_id: ALICE,
+      asset: "USDT",
+      amount: "100",
+    });
+    const order = {
+      symbol: "BTC_USDT",
+      side: "Buy" as const,
+      order_type: "Limit" as const,
+      price: "1",
+      quantity: "1",
+    };
+    const [a, b] = await Promise.all([fixed.createOrder(order), fixed.createOrder(order)]);
+    assert.notEqual(a.order_id, b.order_id);
+    assert.deepEqual([a.status, b.status], ["New", "New"]);
   });
 });

@@ -29,6 +29,8 @@ export interface Harness {
   bob: ApiKey;
   operator: ApiKey;
   clock: { t: number };
+  /** Signed requests sent; each is signed at a different moment, as a real client's clock moves. */
+  sent: number;
   events: { event: GatewayEvent; fields: GatewayEventFields }[];
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function harness(options: GatewayOptions = {}): Promise<Harness> {
     bob,
     operator,
     clock,
+    sent: 0,
     events,
     async close() {
       await app.close();
@@ -73,7 +76,7 @@ export async function harness(options: GatewayOptions = {}): Promise<Harness> {
 }
 
 export interface SignOptions {
-  /** Timestamp to sign with; the harness clock by default. */
+  /** Timestamp to sign with; by default a moment before the harness clock, a new one per request. */
   ts?: number;
   /** Replace or drop (undefined) headers after signing. */
   headers?: Record<string, string | undefined>;
@@ -91,7 +94,9 @@ export async function signed(
   opts: SignOptions = {},
 ): Promise<LightMyRequestResponse> {
   const payload = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
-  const ts = String(opts.ts ?? h.clock.t);
+  // Two requests signed at the same moment with the same content are one request
+  // sent twice (a replay, refused); a client's clock moves between requests.
+  const ts = String(opts.ts ?? h.clock.t - (h.sent++ % 1000));
   const headers: Record<string, string> = {
     "x-bourse-apikey": key.api_key,
     "x-bourse-timestamp": ts,

@@ -68,9 +68,23 @@ describe("failures are always the JSON envelope", () => {
       msg: "body is empty; send a JSON object",
       code: "BAD_JSON",
     });
-    const poisoned = await signed(h, h.alice, "POST", CREATE, '{"__proto__":{"x":1}}');
-    assert.equal(poisoned.statusCode, 400);
-    assert.equal(json(poisoned).code, "BAD_JSON");
+    assert.deepEqual(await observe(h, h.alice), before);
+  });
+
+  test("a prototype key is refused as what it is, not as malformed JSON", async () => {
+    const before = await observe(h, h.alice);
+    for (const body of [
+      '{"__proto__":{"x":1}}',
+      `{"symbol":"BTC_USDT","constructor":{"prototype":{"x":1}}}`,
+    ]) {
+      const r = await signed(h, h.alice, "POST", CREATE, body);
+      assert.equal(r.statusCode, 400);
+      assert.deepEqual(json(r), {
+        status: 100,
+        msg: 'body holds a "__proto__" key (or "constructor" with "prototype"), which is refused',
+        code: "VALIDATION",
+      });
+    }
     assert.deepEqual(await observe(h, h.alice), before);
   });
 

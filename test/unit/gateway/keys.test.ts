@@ -150,6 +150,11 @@ describe("bourse keys", () => {
       [["create"], /give --user <id> or --operator/],
       [["create", "--user", "abc"], /a user id is a positive integer/],
       [["create", "--user", "0"], /a user id is a positive integer/],
+      // The exchange would refuse every request of this user (UNKNOWN_USER).
+      [
+        ["create", "--user", String(2 ** 48 + 1)],
+        /user id 281474976710657 is above the configured maximum 281474976710656/,
+      ],
     ] as const) {
       const r = run([...args, "--data-dir", dir]);
       assert.ok(r.error !== null, args.join(" "));
@@ -157,6 +162,21 @@ describe("bourse keys", () => {
       assert.match(r.err, message);
     }
     assert.deepEqual(readdirSync(dir), []);
+  });
+
+  test("the maximum user id is the configured one (--config)", () => {
+    const config = join(dir, "..", `limits-${process.pid}.json`);
+    writeFileSync(config, JSON.stringify({ limits: { max_user_id: 5000 } }));
+    try {
+      assert.ok(
+        run(["create", "--user", "5000", "--data-dir", dir, "--config", config]).error === null,
+      );
+      const r = run(["create", "--user", "5001", "--data-dir", dir, "--config", config]);
+      assert.match(r.err, /user id 5001 is above the configured maximum 5000/);
+      assert.equal(KeyStore.open(dir).list().length, 1);
+    } finally {
+      rmSync(config, { force: true });
+    }
   });
 
   test("list shows keys without secrets; revoke removes one", () => {

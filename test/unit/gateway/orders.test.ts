@@ -277,22 +277,106 @@ describe("POST /api/v1/order/create", () => {
       422,
       5,
       "BELOW_MIN_NOTIONAL",
-      "order value below the minimum notional",
+      "order value 0.010000 USDT (price x quantity) is below 1.000000 USDT, the minimum notional of BTC_USDT",
+    ],
+    [
+      "a market buy by quote below the minimum notional",
+      { symbol: "BTC_USDT", side: "Buy", order_type: "Market", quote_quantity: "0.5" },
+      422,
+      5,
+      "BELOW_MIN_NOTIONAL",
+      "quote_quantity 0.5 is below 1.000000 USDT, the minimum notional of BTC_USDT",
+    ],
+    [
+      "a price above the symbol's range",
+      limit("Buy", "1000000.01", "0.0001"),
+      400,
+      14,
+      "PRICE_OUT_OF_RANGE",
+      "price 1000000.01 is outside 0.01..1000000.00, the price range of BTC_USDT",
+    ],
+    [
+      "a quantity above the symbol's range",
+      limit("Sell", "45000", "1000.0001"),
+      400,
+      15,
+      "QUANTITY_OUT_OF_RANGE",
+      "quantity 1000.0001 is outside 0.0001..1000.0000, the quantity range of BTC_USDT",
+    ],
+    [
+      "a cid longer than 64 characters",
+      limit("Buy", "1", "1", { cid: "c".repeat(65) }),
+      400,
+      100,
+      "VALIDATION",
+      "body.cid must not have more than 64 characters",
+    ],
+    [
+      "quantity and quote_quantity together",
+      {
+        symbol: "BTC_USDT",
+        side: "Buy",
+        order_type: "Market",
+        quantity: "1",
+        quote_quantity: "100",
+      },
+      400,
+      27,
+      "QUANTITY_CONFLICT",
+      "give quantity or quote_quantity, not both",
+    ],
+    [
+      "quote_quantity on a limit order",
+      { symbol: "BTC_USDT", side: "Buy", order_type: "Limit", price: "1", quote_quantity: "100" },
+      400,
+      28,
+      "QUOTE_QUANTITY_NOT_ALLOWED",
+      "quote_quantity is only for market buys",
+    ],
+    [
+      "a market order without a quantity",
+      { symbol: "BTC_USDT", side: "Sell", order_type: "Market" },
+      400,
+      26,
+      "QUANTITY_REQUIRED",
+      "quantity is required",
+    ],
+    [
+      "a market order that is GTC",
+      {
+        symbol: "BTC_USDT",
+        side: "Sell",
+        order_type: "Market",
+        quantity: "1",
+        time_in_force: "GTC",
+      },
+      400,
+      29,
+      "TIME_IN_FORCE_NOT_ALLOWED",
+      "time_in_force not allowed for this order: a market order is IOC or FOK, and a market buy by quote_quantity is IOC",
+    ],
+    [
+      "a post-only IOC",
+      limit("Buy", "1", "1", { post_only: true, time_in_force: "IOC" }),
+      400,
+      30,
+      "POST_ONLY_NOT_ALLOWED",
+      "post_only is only for GTC limit orders",
     ],
     [
       "a market order with a price",
       { symbol: "BTC_USDT", side: "Buy", order_type: "Market", price: "1", quantity: "1" },
       400,
-      17,
-      "INVALID_ORDER",
+      25,
+      "PRICE_NOT_ALLOWED",
       "a market order takes no price",
     ],
     [
       "a limit order without a price",
       { symbol: "BTC_USDT", side: "Buy", order_type: "Limit", quantity: "1" },
       400,
-      17,
-      "INVALID_ORDER",
+      24,
+      "PRICE_REQUIRED",
       "a limit order needs a price",
     ],
     [
@@ -309,7 +393,7 @@ describe("POST /api/v1/order/create", () => {
       400,
       15,
       "QUANTITY_OUT_OF_RANGE",
-      "quantity outside the symbol's limits",
+      "quantity 0 is outside 0.0001..1000.0000, the quantity range of BTC_USDT",
     ],
     [
       "an unknown side",
@@ -415,16 +499,16 @@ describe("POST /api/v1/order/cancel", () => {
     );
   });
 
-  test("another user's order: 403 NOT_YOUR_ORDER, and it stays open", async () => {
+  test("another user's open order answers exactly as an unknown id, and it stays open", async () => {
     const { order_id } = await bobSells();
     const bobBefore = await observe(h, h.bob);
-    const r = await signed(h, h.alice, "POST", CANCEL, { order_id });
-    assert.equal(r.statusCode, 403);
-    assert.deepEqual(json(r), {
-      status: 9,
-      msg: "order belongs to another user",
-      code: "NOT_YOUR_ORDER",
-    });
+    const theirs = await signed(h, h.alice, "POST", CANCEL, { order_id });
+    const never = await signed(h, h.alice, "POST", CANCEL, { order_id: "999" });
+    assert.equal(theirs.statusCode, 404);
+    assert.deepEqual(json(theirs), { status: 8, msg: "no such open order", code: "UNKNOWN_ORDER" });
+    // Nothing tells the two apart, so order ids of other users cannot be probed.
+    assert.equal(theirs.statusCode, never.statusCode);
+    assert.deepEqual(json(theirs), json(never));
     assert.deepEqual(await observe(h, h.bob), bobBefore);
   });
 
@@ -446,8 +530,12 @@ describe("POST /api/v1/order/cancel", () => {
 
   test("both or neither of order_id and cid, or a malformed id, is a 400", async () => {
     const cases: [object, string, string][] = [
-      [{ order_id: "1", cid: "x" }, "INVALID_ORDER", "give order_id or cid"],
-      [{}, "INVALID_ORDER", "give order_id or cid"],
+      [
+        { order_id: "1", cid: "x" },
+        "INVALID_CANCEL_TARGET",
+        "give exactly one of order_id and cid",
+      ],
+      [{}, "INVALID_CANCEL_TARGET", "give exactly one of order_id and cid"],
       [{ order_id: 1 }, "VALIDATION", "body.order_id must be string"],
       [{ order_id: "01" }, "VALIDATION", "body.order_id has an invalid format"],
       [
@@ -572,7 +660,21 @@ describe("GET /api/v1/order/active, history, trades", () => {
       ["/api/v1/order/active?symbol=NOPE", 400, "UNKNOWN_SYMBOL", "unknown symbol NOPE"],
       ["/api/v1/order/history?limit=0", 400, "VALIDATION", "querystring.limit must be >= 1"],
       ["/api/v1/order/trades?limit=1001", 400, "VALIDATION", "querystring.limit must be <= 1000"],
-      ["/api/v1/order/trades?limit=ten", 400, "VALIDATION", "querystring.limit must be integer"],
+      [
+        "/api/v1/order/trades?limit=ten",
+        400,
+        "VALIDATION",
+        "querystring.limit must be an integer in plain digits",
+      ],
+      // Never coerced: each of these was once read as a number.
+      ...["1.5", "0x3", "true", "1e1", "+5", "01", "", "%205", "1&limit=2"].map(
+        (v): [string, number, string, string] => [
+          `/api/v1/order/active?limit=${v}`,
+          400,
+          "VALIDATION",
+          "querystring.limit must be an integer in plain digits",
+        ],
+      ),
       [
         "/api/v1/order/active?user_id=1002",
         400,
@@ -585,6 +687,25 @@ describe("GET /api/v1/order/active, history, trades", () => {
       assert.equal(r.statusCode, http, url);
       assert.equal(json(r).code, code, url);
       assert.equal(json(r).msg, msg, url);
+    }
+    const ten = await signed(h, h.alice, "GET", "/api/v1/order/active?limit=10");
+    assert.equal(ten.statusCode, 200);
+  });
+
+  test("a route without query fields refuses any (the balance, order routes)", async () => {
+    for (const [method, url] of [
+      ["GET", "/api/v1/user/balance?asset=USDT"],
+      ["GET", "/api/v1/user/balance?user_id=1002"],
+      ["POST", "/api/v1/order/cancel?order_id=1"],
+    ] as const) {
+      const r = await signed(h, h.alice, method, url, method === "POST" ? { cid: "x" } : undefined);
+      assert.equal(r.statusCode, 400, url);
+      const field = url.split("?")[1]?.split("=")[0];
+      assert.deepEqual(json(r), {
+        status: 100,
+        msg: `querystring.${field} is not a known field`,
+        code: "VALIDATION",
+      });
     }
   });
 });

@@ -137,7 +137,14 @@ describe("POST /api/v1/user/transfer_in", () => {
       { user_id: 2 ** 48 + 1 },
       400,
       "UNKNOWN_USER",
-      "user id outside the allowed range",
+      "user id 281474976710657 is outside 1..281474976710656",
+    ],
+    [
+      "a request_id longer than 64 characters",
+      { request_id: "r".repeat(65) },
+      400,
+      "VALIDATION",
+      "body.request_id must not have more than 64 characters",
     ],
     [
       "a request_id with spaces",
@@ -233,5 +240,22 @@ describe("POST /api/v1/user/transfer_out", () => {
     });
     assert.equal(exact.statusCode, 200);
     assert.equal((json(exact).data as { avail: string }).avail, "0.000000");
+  });
+
+  test("a retry of a refused withdrawal says it repeats the earlier answer, even once funded", async () => {
+    const wd = { request_id: "wd-1", user_id: ALICE, asset: "USDT", amount: "50" };
+    const first = await signed(h, h.operator, "POST", OUT, wd);
+    assert.equal(first.statusCode, 422);
+    assert.equal(json(first).msg, "insufficient available balance");
+    await deposit(h, ALICE, "USDT", "100", "dep-1");
+    const before = await observe(h, h.alice);
+    const retry = await signed(h, h.operator, "POST", OUT, wd);
+    assert.equal(retry.statusCode, 422);
+    assert.deepEqual(json(retry), {
+      status: 1,
+      msg: "request_id wd-1 was refused when it was first received (insufficient available balance); this repeats that answer and nothing was applied: a request_id is answered once, so send a new one to try again",
+      code: "INSUFFICIENT_BALANCE",
+    });
+    assert.deepEqual(await observe(h, h.alice), before);
   });
 });

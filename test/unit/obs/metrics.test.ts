@@ -33,7 +33,6 @@ test("the exposition names every series with its labels and the service label", 
   m.trades_total.inc(3);
   m.rejections_total.labels({ reason: "INSUFFICIENT_BALANCE" }).inc();
   m.errors_total.labels({ kind: "journal_write" }).inc();
-  m.event_log_lag_messages.labels({ consumer: "settlement.engine_outputs" }).set(42);
   m.settlement_lag_seconds.set(0.25);
 
   const text = await m.registry.metrics();
@@ -53,15 +52,24 @@ test("the exposition names every series with its labels and the service label", 
     1,
   );
   assert.equal(s.get('bourse_errors_total{kind="journal_write",service="ubscore"}'), 1);
-  assert.equal(
-    s.get('bourse_event_log_lag_messages{consumer="settlement.engine_outputs",service="ubscore"}'),
-    42,
-  );
   assert.equal(s.get('bourse_settlement_lag_seconds{service="ubscore"}'), 0.25);
   assert.equal(s.get('bourse_log_lines_dropped_total{service="ubscore"}'), 0);
   assert.match(text, /^# TYPE bourse_orders_total counter$/m);
   assert.match(text, /^# TYPE bourse_stage_latency_seconds histogram$/m);
-  assert.match(text, /^# TYPE bourse_event_log_lag_messages gauge$/m);
+  assert.match(text, /^# TYPE bourse_settlement_lag_seconds gauge$/m);
+});
+
+test("a series appears once its service writes it: none is stuck at 0 in a service that never does", async () => {
+  const gateway = createMetrics("gateway");
+  const before = samples(await gateway.registry.metrics());
+  // Only the drop counter, which every service that logs feeds, is there from the start.
+  assert.deepEqual([...before.keys()], ['bourse_log_lines_dropped_total{service="gateway"}']);
+  gateway.trades_total.inc(0);
+  gateway.settlement_lag_seconds.set(0);
+  const after = samples(await gateway.registry.metrics());
+  assert.equal(after.get('bourse_trades_total{service="gateway"}'), 0);
+  assert.equal(after.get('bourse_settlement_lag_seconds{service="gateway"}'), 0);
+  assert.equal(gateway.trades_total.value, 0);
 });
 
 test("stage latency is a histogram in seconds with buckets from 5 µs to 1 s", async () => {
@@ -128,8 +136,15 @@ test("registries are isolated: two services in one process do not share series",
   const b = createMetrics("ubscore");
   a.deposits_total.inc();
   const sb = samples(await b.registry.metrics());
-  assert.equal(sb.get('bourse_deposits_total{service="ubscore"}'), 0);
+  assert.equal(sb.get('bourse_deposits_total{service="ubscore"}'), undefined);
   assert.equal(sb.get('bourse_deposits_total{service="gateway"}'), undefined);
+  b.deposits_total.inc();
+  const again = samples(await b.registry.metrics());
+  assert.equal(again.get('bourse_deposits_total{service="ubscore"}'), 1);
+  assert.equal(
+    samples(await a.registry.metrics()).get('bourse_deposits_total{service="gateway"}'),
+    1,
+  );
 });
 
 test("merged registries serve one valid exposition with one HELP and TYPE per family", async () => {

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Builds what the package ships compiled: bourse/client (dist/client/, ESM and
+// .d.ts) from src/client with the project's own TypeScript, offline. `npm ci`
+// runs it (the "prepare" script), so a clean clone has the client ready.
+// The client is compiled with the DOM library and no Node types: if it ever
+// used a Node-only API, this build would fail, so it stays usable in browsers.
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const root = new URL("..", import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+let tsc;
+try {
+  tsc = require.resolve("typescript/bin/tsc");
+} catch {
+  // An install without dev dependencies has no compiler; the server runs from source anyway.
+  console.log(
+    "# build: typescript is not installed (dev dependencies omitted); bourse/client not built",
+  );
+  process.exit(0);
+}
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.client.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.exit(r.status ?? 1);
