@@ -15,7 +15,7 @@ import {
   TransportError,
 } from "../types.ts";
 import { apiIds, backoff_ms, classify, describe } from "./errors.ts";
-import { type ClientOptions, closeClient, Fetcher } from "./fetcher.ts";
+import { type ClientOptions, Fetcher } from "./fetcher.ts";
 import { IdMemory } from "./memory.ts";
 import { checkPrefix, DEFAULT_PREFIX, kafkaTopic } from "./names.ts";
 import { TopicPublisher } from "./publisher.ts";

@@ -110,10 +110,7 @@ export class FetchSubscription implements Subscription {
   /** A fetch failed: wait for the topic to reach the position, or for the broker to come back. */
   private async failed(err: unknown, failures: number): Promise<void> {
     if (apiIds(err).includes("OFFSET_OUT_OF_RANGE")) {
-      const { start, end } = await this.fetcher.ends(this.kafka_topic).catch(() => ({
-        start: 0n,
-        end: this.next,
-      }));
+      const { start } = await this.fetcher.ends(this.kafka_topic).catch(() => ({ start: 0n }));
       if (this.next < start) {
         throw new TransportError(
           "UNAVAILABLE",
