@@ -3,6 +3,7 @@
 // server they are skipped, except under CI=true, where a missing server must
 // fail the run rather than pass quietly.
 
+import { kafkaLib } from "../support/kafka-server.ts";
 import { natsServerBin } from "../support/nats-server.ts";
 
 export type Gate = { run: true } | { run: false; skip: string } | { run: false; fail: string };
@@ -42,6 +43,14 @@ export function natsBinaryGate(): Gate {
   return gate(
     natsServerBin() !== null,
     "no nats-server binary (set BOURSE_NATS_SERVER_BIN or install nats-server)",
+  );
+}
+
+/** The Kafka jars to run a private broker (fault tests). */
+export function kafkaJarsGate(): Gate {
+  return gate(
+    kafkaLib() !== null,
+    "no Kafka jars (run scripts/services.sh fetch kafka, which needs Maven)",
   );
 }
 
