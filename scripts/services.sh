@@ -204,6 +204,8 @@ cassandra_launch() {
 start() {
   local name="$1" port pid t0
   port="$(port_of "$name")"
+  # Always: the fault tests run a private broker from these jars.
+  fetch "$name"
   if pid="$(pid_of "$name")"; then
     if probe "$name" >/dev/null 2>&1; then say "$name: already running (pid $pid) on 127.0.0.1:$port"; return 0; fi
     die "$name: pid $pid is running but 127.0.0.1:$port does not answer; see $DIR/$name/server.log or stop it"
@@ -213,7 +215,6 @@ start() {
     return 0
   fi
   command -v "$JAVA" >/dev/null || die "$name: no Java ($JAVA); Java 17 or later is needed"
-  fetch "$name"
   t0=$(date +%s%N)
   "${name}_launch"
   pid="$(cat "$DIR/$name/pid")"
