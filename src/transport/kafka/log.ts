@@ -66,7 +66,9 @@ export class KafkaLog implements EventLog {
   private readonly ensuring = new Map<string, Promise<void>>();
   private readonly subs = new Set<FetchSubscription>();
   private readonly o: Required<Omit<KafkaLogOptions, "brokers" | "prefix" | "client_id">>;
-  private healthy = true;
+  /** Parts (publishers, subscriptions, admin calls) whose last broker request failed. */
+  private readonly failing = new Set<string>();
+  private parts = 0;
   private closed = false;
 
   constructor(opts: KafkaLogOptions) {
@@ -104,12 +106,15 @@ export class KafkaLog implements EventLog {
 
   /** The broker answered the last request of every part of this log (for readiness probes). */
   get ready(): boolean {
-    return this.healthy && !this.closed;
+    return this.failing.size === 0 && !this.closed;
   }
 
-  private readonly health = (ok: boolean): void => {
-    this.healthy = ok;
-  };
+  private health(part: string): (ok: boolean) => void {
+    return (ok) => {
+      if (ok) this.failing.delete(part);
+      else this.failing.add(part);
+    };
+  }
 
   /** Resolves once a broker answers a metadata request; rejects after connect_timeout_ms. */
   async check(): Promise<void> {
@@ -149,7 +154,7 @@ export class KafkaLog implements EventLog {
         memory,
         reader: this.reader,
         newProducer: () => this.newProducer(topic),
-        health: this.health,
+        health: this.health(`publish ${topic}`),
       },
       {
         deadline_ms: this.o.publish_deadline_ms,
@@ -238,13 +243,13 @@ export class KafkaLog implements EventLog {
       if (this.closed) throw closedError();
       try {
         const r = await fn();
-        this.healthy = true;
+        this.failing.delete("admin");
         return r;
       } catch (err) {
         if (err instanceof TransportError) throw err;
         const kind = classify(err);
         if (kind === "closed") throw closedError();
-        this.healthy = false;
+        this.failing.add("admin");
         if (kind === "fatal" || Date.now() >= deadline) {
           throw new TransportError("UNAVAILABLE", `${what}: ${describe(err)}`, { cause: err });
         }
@@ -272,17 +277,21 @@ export class KafkaLog implements EventLog {
   subscribe(topic: string, options: SubscribeOptions, handler: MessageHandler): Subscription {
     if (this.closed) throw closedError();
     const t = this.topic(topic);
+    const part = `subscription ${options.name} #${++this.parts}`;
     const sub = new FetchSubscription(
       new Fetcher(this.client, `sub-${options.name}`),
       topic,
       t.kafka_topic,
       options,
       { fetch_bytes: this.o.fetch_bytes, fetch_wait_ms: this.o.fetch_wait_ms },
-      this.health,
+      this.health(part),
       handler,
     );
     this.subs.add(sub);
-    const forget = () => this.subs.delete(sub);
+    const forget = () => {
+      this.subs.delete(sub);
+      this.failing.delete(part);
+    };
     sub.done.then(forget, forget);
     return sub;
   }
