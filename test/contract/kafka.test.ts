@@ -45,6 +45,26 @@ if (gate.run) {
     }
   });
 
+  test("Kafka: at start only ids stored within dedup_window_ms are read back", async () => {
+    const env = kafkaEnv(KAFKA_BROKERS, { dedup_window_ms: 0 });
+    try {
+      const t = "orders";
+      const h1 = await env.open();
+      await h1.log.ensureTopics([t]);
+      for (let i = 1; i <= 3; i++) await h1.log.publish(t, ENC.encode("x"), { id: `o${i}` });
+      // Within one process every acknowledged id is remembered.
+      assert.equal(await h1.log.publish(t, ENC.encode("x"), { id: "o1" }), 1);
+      await h1.close();
+      const h2 = await env.open();
+      await h2.log.ensureTopics([t]);
+      // Stored before the window: not read back, so stored again.
+      assert.equal(await h2.log.publish(t, ENC.encode("x"), { id: "o1" }), 4);
+      assert.equal(await h2.log.publish(t, ENC.encode("x"), { id: "o1" }), 4);
+    } finally {
+      await env.dispose();
+    }
+  });
+
   test("Kafka: ensureTopics is idempotent and refuses a topic with more than one partition", async () => {
     const env = kafkaEnv(KAFKA_BROKERS);
     const admin = new Admin({

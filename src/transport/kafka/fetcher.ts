@@ -61,6 +61,13 @@ export class Fetcher {
     return { start: earliest.get(topic)?.[0] ?? 0n, end: latest.get(topic)?.[0] ?? 0n };
   }
 
+  /** Offset of the first message stored at or after a time (ms since the epoch); the end when none is. */
+  async offsetAt(topic: string, time_ms: number): Promise<bigint> {
+    const r = await this.client.listOffsets({ topics: [topic], timestamp: BigInt(time_ms) });
+    const at = r.get(topic)?.[0] ?? -1n;
+    return at >= 0n ? at : (await this.ends(topic)).end;
+  }
+
   /** Messages from an offset on, at most max_bytes (at least one batch); waits up to wait_ms for any. */
   async fetch(topic: string, offset: bigint, max_bytes: number, wait_ms: number): Promise<Fetched> {
     const { id, node } = await this.target(topic);

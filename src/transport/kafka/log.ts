@@ -33,8 +33,14 @@ export interface KafkaLogOptions {
   replication_factor?: number;
   /** In-sync copies a publish needs. Default: 2 when replicated, else 1. */
   min_insync_replicas?: number;
-  /** Recent ids remembered per topic to answer republished ones. Default 50000. */
+  /** Recent ids remembered per topic to answer republished ones, at most. Default 50000. */
   dedup_window?: number;
+  /**
+   * At start, ids are read back from the topic's tail only as far as messages
+   * stored this recently (and dedup_window of them at most), as JetStream's
+   * duplicate window. Default 120000.
+   */
+  dedup_window_ms?: number;
   /** A publish fails after retrying this long. Default 60000. */
   publish_deadline_ms?: number;
   /** One request's time limit. Default 5000. */
@@ -80,6 +86,7 @@ export class KafkaLog implements EventLog {
       replication_factor: rf,
       min_insync_replicas: opts.min_insync_replicas ?? Math.min(2, rf),
       dedup_window: opts.dedup_window ?? 50_000,
+      dedup_window_ms: opts.dedup_window_ms ?? 120_000,
       publish_deadline_ms: opts.publish_deadline_ms ?? 60_000,
       request_timeout_ms: opts.request_timeout_ms ?? 5000,
       connect_timeout_ms: opts.connect_timeout_ms ?? 5000,
@@ -201,10 +208,12 @@ export class KafkaLog implements EventLog {
     }
   }
 
-  /** Reads the last dedup_window ids into memory; resolves with the offset read up to. */
+  /** Reads the tail's recent ids into memory; resolves with the offset read up to. */
   private async remember(topic: string, kafka_topic: string, memory: IdMemory): Promise<bigint> {
     const { start, end } = await this.reader.ends(kafka_topic);
     let from = end - BigInt(memory.window);
+    const recent = await this.reader.offsetAt(kafka_topic, Date.now() - this.o.dedup_window_ms);
+    if (from < recent) from = recent;
     if (from < start) from = start;
     while (from < end) {
       const f = await this.reader.fetch(kafka_topic, from, this.o.fetch_bytes, 0);
