@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The one test command: lint, type-check, then every test file on node's own
-// runner. Suites that need PostgreSQL or NATS probe for them first; when one is
-// missing they are skipped and named here, except under CI=true, where a
-// missing service fails the run instead.
+// runner. Suites that need PostgreSQL, NATS, Kafka or Cassandra probe for them
+// first (Kafka must answer a metadata request and Cassandra a CQL query, not
+// just accept a connection); when one is missing they are skipped and named
+// here, except under CI=true, where a missing service fails the run instead.
+// scripts/services.sh starts Kafka and Cassandra.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
+import { probeCassandra, probeKafka } from "./probe.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -31,6 +34,13 @@ function probe(host, port, timeout_ms = 1000) {
   });
 }
 
+function answers(p) {
+  return p.then(
+    () => true,
+    () => false,
+  );
+}
+
 function findTests(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
@@ -49,6 +59,10 @@ if (only !== "unit") {
 const services = {
   postgres: await probe("127.0.0.1", Number(process.env.BOURSE_PG_PORT ?? 5432)),
   nats: await probe("127.0.0.1", Number(process.env.BOURSE_NATS_PORT ?? 4222)),
+  kafka: await answers(probeKafka("127.0.0.1", Number(process.env.BOURSE_KAFKA_PORT ?? 9092))),
+  cassandra: await answers(
+    probeCassandra("127.0.0.1", Number(process.env.BOURSE_CASSANDRA_PORT ?? 9042)),
+  ),
 };
 const missing = Object.entries(services)
   .filter(([, up]) => !up)
@@ -61,6 +75,8 @@ const env = {
   ...process.env,
   BOURSE_TEST_POSTGRES: services.postgres ? "1" : "0",
   BOURSE_TEST_NATS: services.nats ? "1" : "0",
+  BOURSE_TEST_KAFKA: services.kafka ? "1" : "0",
+  BOURSE_TEST_CASSANDRA: services.cassandra ? "1" : "0",
 };
 for (const name of missing) {
   console.log(

@@ -6,6 +6,7 @@ import { type Command, Option } from "commander";
 import { GATEWAY_DEFAULTS } from "../gateway/http/defaults.ts";
 import type { GatewayOptions } from "../gateway/http/mod.ts";
 import { OBS_ENV, OBS_FLAGS } from "../obs/mod.ts";
+import type { KafkaLog } from "../transport/mod.ts";
 
 export const ENV = {
   data_dir: "BOURSE_DATA_DIR",
@@ -26,6 +27,8 @@ export const ENV = {
   api_metrics: "BOURSE_API_METRICS",
   control_timeout_ms: "BOURSE_CONTROL_TIMEOUT_MS",
   trace_workers: "BOURSE_TRACE_WORKERS",
+  kafka: "BOURSE_KAFKA_BROKERS",
+  kafka_prefix: "BOURSE_KAFKA_PREFIX",
 } as const;
 
 export function int(text: string): number {
@@ -164,4 +167,42 @@ export function addObsOptions(cmd: Command): Command {
 /** One JSON line on stdout: what a process says when it is up (scripts wait for it). */
 export function announce(fields: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(fields)}\n`);
+}
+
+export interface KafkaFlags {
+  /** Comma-separated bootstrap brokers; absent when the process does not use Kafka. */
+  kafka?: string;
+  kafkaPrefix: string;
+}
+
+/** --kafka and --kafka-prefix: the event log on Kafka instead of NATS JetStream. */
+export function addKafkaOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--kafka <brokers>",
+        "Kafka bootstrap brokers, comma-separated (host:port,...): the event log on Kafka",
+      ).env(ENV.kafka),
+    )
+    .addOption(
+      new Option(
+        "--kafka-prefix <name>",
+        "Kafka topic name prefix (one per exchange sharing the cluster)",
+      )
+        .default("bourse")
+        .env(ENV.kafka_prefix),
+    );
+}
+
+/** The event log on the brokers those flags name, checked to answer; loads the Kafka client only when called. */
+export async function connectKafkaLog(o: KafkaFlags, service: string): Promise<KafkaLog> {
+  if (o.kafka === undefined || o.kafka.trim() === "") {
+    throw new Error(`--kafka (or ${ENV.kafka}) names no broker`);
+  }
+  const { connectKafka, splitBrokers } = await import("../transport/mod.ts");
+  return connectKafka({
+    brokers: splitBrokers(o.kafka),
+    prefix: o.kafkaPrefix,
+    client_id: `bourse-${service}`,
+  });
 }

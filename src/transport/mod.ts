@@ -2,6 +2,15 @@
 // against, and the embedded (local) implementations.
 
 export { decodeEnvelope, encodeEnvelope } from "./envelope.ts";
+export {
+  connectKafka,
+  DEFAULT_KAFKA_PREFIX,
+  KafkaLog,
+  type KafkaLogOptions,
+  kafkaTopic,
+  splitBrokers,
+  topicPrefix,
+} from "./kafka/mod.ts";
 export { LocalLog, type LocalLogOptions } from "./local/log.ts";
 export { LocalRpc } from "./local/rpc.ts";
 export { type ConnectNatsOptions, connectNats, type NatsTransport } from "./nats/connect.ts";

@@ -1,7 +1,8 @@
 // Measures each event log on this machine: publish throughput with many
 // messages in flight, and publish→handler latency at a steady offered rate.
 //   node --import tsx test/contract/bench.ts [--messages 50000] [--window 1000]
-//        [--rate 1000] [--seconds 5] [--nats nats://127.0.0.1:4222] [--only local|nats]
+//        [--rate 1000] [--seconds 5] [--nats nats://127.0.0.1:4222]
+//        [--kafka 127.0.0.1:9092] [--only local|nats|kafka]
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type EventLog, LocalLog, LocalRpc } from "../../src/transport/mod.ts";
 import type { Env } from "./contract.ts";
+import { kafkaEnv } from "./kafka-env.ts";
 import { natsEnv } from "./nats-env.ts";
 
 const { values } = parseArgs({
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     bytes: { type: "string", default: "128" },
     nats: { type: "string", default: "nats://127.0.0.1:4222" },
+    kafka: { type: "string", default: "127.0.0.1:9092" },
     only: { type: "string" },
   },
 });
@@ -92,9 +95,13 @@ async function localEnv(): Promise<Env> {
 }
 
 const targets: [string, () => Promise<Env>][] = [];
-if (values.only !== "nats") targets.push(["LocalLog (sync=batch)", localEnv]);
-if (values.only !== "local") {
+const only = values.only;
+if (only === undefined || only === "local") targets.push(["LocalLog (sync=batch)", localEnv]);
+if (only === undefined || only === "nats") {
   targets.push([`JetStreamLog (${values.nats}, file, R1)`, async () => natsEnv(values.nats)]);
+}
+if (only === undefined || only === "kafka") {
+  targets.push([`KafkaLog (${values.kafka}, RF 1)`, async () => kafkaEnv(values.kafka)]);
 }
 
 console.log(

@@ -17,7 +17,8 @@ import {
 
 export interface Handle {
   log: EventLog;
-  rpc: Rpc;
+  /** Absent for a transport without request/reply (Kafka): the RPC tests are left out. */
+  rpc?: Rpc;
   close(): Promise<void>;
 }
 
@@ -103,7 +104,11 @@ async function publishMany(
   return Promise.all(ps);
 }
 
-export function transportContract(name: string, makeEnv: () => Promise<Env>): void {
+export function transportContract(
+  name: string,
+  makeEnv: () => Promise<Env>,
+  opts: { rpc: boolean } = { rpc: true },
+): void {
   describe(`transport contract: ${name}`, { timeout: TEST_TIMEOUT_MS }, () => {
     async function within(fn: (env: Env, h: Handle) => Promise<void>): Promise<void> {
       const env = await makeEnv();
@@ -115,6 +120,15 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
         await env.dispose();
       }
     }
+
+    async function withinRpc(fn: (rpc: Rpc) => Promise<void>): Promise<void> {
+      await within(async (_env, h) => {
+        assert.ok(h.rpc !== undefined, "the environment has no RPC");
+        await fn(h.rpc);
+      });
+    }
+
+    const rpcTest = opts.rpc ? test : () => {};
 
     test("concurrent publishes get increasing seqs in call order and are delivered in that order", () =>
       within(async (_env, { log }) => {
@@ -396,8 +410,8 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
         );
       }));
 
-    test("rpc: request and reply carry payloads and headers", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: request and reply carry payloads and headers", () =>
+      withinRpc(async (rpc) => {
         const seen: Record<string, string>[] = [];
         const srv = rpc.serve("ubscore.balances", async (payload, headers) => {
           seen.push(headers);
@@ -412,10 +426,11 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
           { [Header.TraceParent]: "00-aa-bb-01", [Header.Correlation]: "c1" },
         ]);
         await srv.stop();
-      }));
+      }),
+    );
 
-    test("rpc: a request nobody answers in time rejects with TIMEOUT", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: a request nobody answers in time rejects with TIMEOUT", () =>
+      withinRpc(async (rpc) => {
         const hold = deferred();
         const srv = rpc.serve("matching.depth.BTC_USDT", async () => {
           await hold.promise;
@@ -427,10 +442,11 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
         );
         hold.resolve();
         await srv.stop();
-      }));
+      }),
+    );
 
-    test("rpc: a request to a subject nobody serves rejects with NO_RESPONDERS", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: a request to a subject nobody serves rejects with NO_RESPONDERS", () =>
+      withinRpc(async (rpc) => {
         await assert.rejects(
           rpc.request("matching.depth.NOPE_USDT", bytes("{}"), { timeout_ms: 2000 }),
           (err) => err instanceof TransportError && err.code === "NO_RESPONDERS",
@@ -445,10 +461,11 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
           rpc.request("matching.depth.NOPE_USDT", bytes("{}"), { timeout_ms: 2000 }),
           (err) => err instanceof TransportError && err.code === "NO_RESPONDERS",
         );
-      }));
+      }),
+    );
 
-    test("rpc: a handler that throws makes the request reject", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: a handler that throws makes the request reject", () =>
+      withinRpc(async (rpc) => {
         const srv = rpc.serve("ubscore.balances", () => {
           throw new Error("no such user");
         });
@@ -457,10 +474,11 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
           /no such user/,
         );
         await srv.stop();
-      }));
+      }),
+    );
 
-    test("rpc: sends reach an inbox with their headers, in order", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: sends reach an inbox with their headers, in order", () =>
+      withinRpc(async (rpc) => {
         const got: { payload: string; headers: Record<string, string> }[] = [];
         const all = deferred();
         const inbox = rpc.inbox((payload, headers) => {
@@ -478,10 +496,11 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
         ]);
         // A send to a stopped inbox is dropped, never an error.
         rpc.send(inbox.subject, bytes("late"));
-      }));
+      }),
+    );
 
-    test("rpc: two servers of one subject share the requests", () =>
-      within(async (_env, { rpc }) => {
+    rpcTest("rpc: two servers of one subject share the requests", () =>
+      withinRpc(async (rpc) => {
         const count = { a: 0, b: 0 };
         const a = rpc.serve("ubscore.balances", () => {
           count.a++;
@@ -505,6 +524,7 @@ export function transportContract(name: string, makeEnv: () => Promise<Env>): vo
           "b",
         );
         await b.stop();
-      }));
+      }),
+    );
   });
 }

@@ -1,7 +1,9 @@
-// Whether the NATS suites run. The test runner probes 127.0.0.1:4222 and sets
-// BOURSE_TEST_NATS; without a server they are skipped, except under CI=true,
-// where a missing server must fail the run rather than pass quietly.
+// Whether the NATS and Kafka suites run. The test runner probes 127.0.0.1:4222
+// and 127.0.0.1:9092 and sets BOURSE_TEST_NATS / BOURSE_TEST_KAFKA; without a
+// server they are skipped, except under CI=true, where a missing server must
+// fail the run rather than pass quietly.
 
+import { kafkaLib } from "../support/kafka-server.ts";
 import { natsServerBin } from "../support/nats-server.ts";
 
 export type Gate = { run: true } | { run: false; skip: string } | { run: false; fail: string };
@@ -13,6 +15,18 @@ function gate(up: boolean, why: string): Gate {
   if (up) return { run: true };
   if (process.env.CI === "true") return { run: false, fail: `CI=true requires it: ${why}` };
   return { run: false, skip: why };
+}
+
+export const KAFKA_BROKERS =
+  process.env.BOURSE_KAFKA_BROKERS ?? `127.0.0.1:${process.env.BOURSE_KAFKA_PORT ?? 9092}`;
+
+/** The shared Kafka broker the runner probed. */
+export function kafkaGate(): Gate {
+  const flag = process.env.BOURSE_TEST_KAFKA;
+  return gate(
+    flag === "1",
+    `Kafka is not reachable (BOURSE_TEST_KAFKA=${flag ?? "unset"}; set it to 1 with a broker at ${KAFKA_BROKERS}, e.g. scripts/services.sh start kafka)`,
+  );
 }
 
 /** The shared server the runner probed. */
@@ -29,6 +43,14 @@ export function natsBinaryGate(): Gate {
   return gate(
     natsServerBin() !== null,
     "no nats-server binary (set BOURSE_NATS_SERVER_BIN or install nats-server)",
+  );
+}
+
+/** The Kafka jars to run a private broker (fault tests). */
+export function kafkaJarsGate(): Gate {
+  return gate(
+    kafkaLib() !== null,
+    "no Kafka jars (run scripts/services.sh fetch kafka, which needs Maven)",
   );
 }
 

@@ -1,6 +1,8 @@
-// Whether suites that need PostgreSQL or NATS run. The test runner probes both
-// and sets BOURSE_TEST_POSTGRES / BOURSE_TEST_NATS; a missing service skips
-// the suite with the reason, except under CI=true, where it fails the run.
+// Whether suites that need PostgreSQL, NATS or Cassandra run. The test runner
+// probes them and sets BOURSE_TEST_POSTGRES / BOURSE_TEST_NATS /
+// BOURSE_TEST_CASSANDRA; a missing service skips the suite with the reason,
+// except under CI=true, where it fails the run. (The Kafka gates are in
+// test/contract/gate.ts, beside the transport suites.)
 
 export type Gate = { run: true } | { run: false; skip: string } | { run: false; fail: string };
 
@@ -10,6 +12,9 @@ export const PG_URL =
 
 export const NATS_URL =
   process.env.BOURSE_NATS_URL ?? `nats://127.0.0.1:${process.env.BOURSE_NATS_PORT ?? 4222}`;
+
+export const CASSANDRA_HOST = "127.0.0.1";
+export const CASSANDRA_PORT = Number(process.env.BOURSE_CASSANDRA_PORT ?? 9042);
 
 function gate(flag: string | undefined, name: string, why: string): Gate {
   if (flag === "1") return { run: true };
@@ -26,6 +31,15 @@ export function servicesGate(): Gate {
 
 export function natsGate(): Gate {
   return gate(process.env.BOURSE_TEST_NATS, "NATS JetStream", NATS_URL);
+}
+
+/** Cassandra on CASSANDRA_PORT (scripts/services.sh start cassandra). */
+export function cassandraGate(): Gate {
+  return gate(
+    process.env.BOURSE_TEST_CASSANDRA,
+    "Cassandra",
+    `${CASSANDRA_HOST}:${CASSANDRA_PORT}; scripts/services.sh start cassandra`,
+  );
 }
 
 /** Options for node:test's describe/test: skip with the reason, or run (and fail inside when CI demands). */
