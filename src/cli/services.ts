@@ -4,7 +4,6 @@
 // Their modules are imported when a command runs, so `bourse --help` and the
 // other commands do not pay for loading all of them.
 
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import type { Spec } from "../core/mod.ts";
