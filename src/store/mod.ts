@@ -19,6 +19,7 @@ export type {
   ApplyResult,
   LedgerRow,
   MarketTradeRow,
+  MarketTradesQuery,
   OrderHistoryRow,
   OrderRow,
   PostgresStoreOptions,

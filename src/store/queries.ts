@@ -2,7 +2,7 @@
 // gets them rewritten to ?). Every query is served by an index whose prefix
 // is its WHERE clause and whose tail is its ORDER BY, so LIMIT stops early.
 
-import type { UserQuery } from "./types.ts";
+import type { MarketTradesQuery, UserQuery } from "./types.ts";
 import type { SqlValue } from "./writes.ts";
 
 export interface Query {
@@ -82,6 +82,10 @@ export function orderHistoryQuery(q: UserSymbolQuery): Query {
   };
 }
 
+export function orderQuery(order_id: number): Query {
+  return { text: `SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = $1`, params: [order_id] };
+}
+
 export function orderEventsQuery(order_id: number): Query {
   return {
     text: `SELECT symbol_id, output_seq, idx, order_id, user_id, status, filled_lots,
@@ -102,13 +106,23 @@ export function userTradesQuery(q: UserSymbolQuery): Query {
   };
 }
 
-/** The taker's row stands for the trade: one row per trade, with the side that took. */
-export function marketTradesQuery(q: { symbol_id: number; limit: number }): Query {
+/**
+ * The taker's row stands for the trade: one row per trade, with the side that
+ * took. Paging back by trade id stays a range of the primary key.
+ */
+export function marketTradesQuery(q: MarketTradesQuery): Query {
+  const params: SqlValue[] = [q.symbol_id];
+  let where = "symbol_id = $1 AND is_maker = 0";
+  if (q.before_trade_id !== undefined) {
+    params.push(q.before_trade_id);
+    where += " AND trade_id < $2";
+  }
+  params.push(checkLimit(q.limit));
   return {
     text: `SELECT trade_id, symbol_id, price_ticks, qty_lots, quote_units, side AS taker_side,
       ts_ms, output_seq
-      FROM trades WHERE symbol_id = $1 AND is_maker = 0 ORDER BY trade_id DESC LIMIT $2`,
-    params: [q.symbol_id, checkLimit(q.limit)],
+      FROM trades WHERE ${where} ORDER BY trade_id DESC LIMIT $${params.length}`,
+    params,
   };
 }
 

@@ -22,6 +22,7 @@ import {
   marketTradesQuery,
   orderEventsQuery,
   orderHistoryQuery,
+  orderQuery,
   type Query,
   transferQuery,
   userTradesQuery,
@@ -34,6 +35,7 @@ export type Reads = Pick<
   SettlementStore,
   | "activeOrders"
   | "orderHistory"
+  | "order"
   | "orderEvents"
   | "userTrades"
   | "marketTrades"
@@ -83,6 +85,10 @@ export function createReads(fetch: Fetch): Reads {
         newestOrder,
         limit,
       );
+    },
+    async order(order_id) {
+      const r = (await fetch(orderQuery(order_id)))[0];
+      return r === undefined ? null : toOrder(r);
     },
     async orderEvents(q) {
       return (await fetch(orderEventsQuery(q.order_id))).map(toOrderEvent);

@@ -186,6 +186,12 @@ export interface UserQuery {
   limit: number;
 }
 
+export interface MarketTradesQuery {
+  symbol_id: number;
+  limit: number;
+  before_trade_id?: number;
+}
+
 export interface SettlementStore {
   /** Creates or upgrades the tables; safe to call on every start. */
   migrate(): Promise<void>;
@@ -200,8 +206,10 @@ export interface SettlementStore {
   orderEvents(q: { order_id: number }): Promise<OrderHistoryRow[]>;
   /** The user's side of each trade, newest first. */
   userTrades(q: UserQuery): Promise<TradeRow[]>;
-  /** One row per trade, newest first. */
-  marketTrades(q: { symbol_id: number; limit: number }): Promise<MarketTradeRow[]>;
+  /** One order by id, whoever owns it; null when the database has none. */
+  order(order_id: number): Promise<OrderRow | null>;
+  /** One row per trade, newest first; with before_trade_id, only older trades (paging back). */
+  marketTrades(q: MarketTradesQuery): Promise<MarketTradeRow[]>;
   /** With asset_id: that account by seq, newest first; without: all the user's accounts, newest output first. */
   ledger(q: { user_id: number; asset_id?: number; limit: number }): Promise<LedgerRow[]>;
   transfer(request_id: string): Promise<TransferRow | null>;
