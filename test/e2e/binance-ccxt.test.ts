@@ -71,7 +71,7 @@ describe("ccxt binance against bourse start", () => {
     assert.equal(m.limits.price?.max, 1_000_000);
     assert.ok(markets["ETH/USDT"] !== undefined);
     assert.equal(Object.keys(markets).length, 2);
-    assert.ok(Math.abs((await buyer.fetchTime()) - Date.now()) < 5000);
+    assert.ok(Math.abs(((await buyer.fetchTime()) ?? 0) - Date.now()) < 5000);
   });
 
   test("rests a GTC limit sell and a LIMIT_MAKER sell, visible in the book", async () => {
@@ -79,11 +79,11 @@ describe("ccxt binance against bourse start", () => {
     assert.equal(o.status, "open");
     assert.equal(o.amount, 1);
     assert.equal(o.price, 45000);
-    restingSell = o.id;
+    restingSell = String(o.id);
     const maker = await seller.createOrder("BTC/USDT", "limit", "sell", 0.5, 46000, {
       postOnly: true,
     });
-    makerSell = maker.id;
+    makerSell = String(maker.id);
     const fetched = await seller.fetchOrder(makerSell, "BTC/USDT");
     assert.equal(fetched.status, "open");
     assert.equal(fetched.postOnly, true);

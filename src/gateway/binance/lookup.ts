@@ -88,10 +88,13 @@ export async function ordersOf(
   for (const r of stored) {
     out.set(r.order_id, fresher(r, ctx.recent.byOrderId(r.order_id, now)) as OrderRow);
   }
-  // A recent order the newest window lacks is not settled yet.
+  // A recent order the window lacks is not settled yet, unless the window is
+  // full and the order older than all of it (then it was pushed out).
+  const full = stored.length >= MAX_QUERY_LIMIT;
+  const oldest = stored[stored.length - 1]?.order_id ?? 0;
   for (const r of ctx.recent.ofUser(user_id, s.id, now)) {
-    if (!out.has(r.order_id)) out.set(r.order_id, r);
+    if (!out.has(r.order_id) && (!full || r.order_id > oldest)) out.set(r.order_id, r);
   }
   const rows = [...out.values()].sort((a, b) => a.order_id - b.order_id);
-  return { rows, full: stored.length >= MAX_QUERY_LIMIT };
+  return { rows, full };
 }
