@@ -11,7 +11,7 @@ import type { GatewayEvent, GatewayEventFields } from "../http/mod.ts";
 import type { KeyLookup } from "../keys.ts";
 import { accountRoutes } from "./account.ts";
 import type { Ctx } from "./context.ts";
-import { BINANCE_CODES, BinanceError, failureOf, unsupported } from "./errors.ts";
+import { BINANCE_CODES, BinanceError, badRequest, failureOf, unsupported } from "./errors.ts";
 import { type Limiters, limitMessage, OrderCounts } from "./limits.ts";
 import { ListenKeys } from "./listen-keys.ts";
 import { marketRoutes } from "./market.ts";
@@ -76,6 +76,7 @@ export async function binanceApi(app: FastifyInstance, o: BinanceApiOptions): Pr
     const route = req.routeOptions.config.binance;
     if (route === undefined) return;
     if (!o.backend.ready()) throw new BinanceError(ApiError.UNAVAILABLE, unavailable());
+    checkTimeUnit(req.headers["x-mbx-time-unit"]);
     const query = queryOf(req.url);
     const params = Params.parse(query, formBody(req));
     let key = null;
@@ -182,6 +183,15 @@ function unavailable() {
     http: 503,
     msg: "Internal error; unable to process your request. Please try again.",
   };
+}
+
+/** Times are milliseconds; a client asking for microseconds is told so rather than misread. */
+function checkTimeUnit(header: string | string[] | undefined): void {
+  if (header === undefined || String(header).toUpperCase() === "MILLISECOND") return;
+  throw badRequest(
+    BINANCE_CODES.UNSUPPORTED_OPERATION,
+    "This operation is not supported. X-MBX-TIME-UNIT: Bourse answers times in milliseconds only.",
+  );
 }
 
 function queryOf(url: string): string {

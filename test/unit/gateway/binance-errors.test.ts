@@ -2,6 +2,7 @@
 // complete, uses only Binance codes, and gives failures a failure status.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { ApiError, allErrors, BourseError, Reject } from "../../../src/core/mod.ts";
 import {
@@ -80,4 +81,25 @@ test("failures read as Binance answers them, with the cancel context where it di
     msg: "An unknown error occurred while processing the request.",
   });
   assert.equal(answer({ code: "FST_ERR_CTP_BODY_TOO_LARGE" }).code, -1100);
+});
+
+test("docs/binance-api.md's error table is REGISTRY_TO_BINANCE", () => {
+  const doc = readFileSync(new URL("../../../docs/binance-api.md", import.meta.url), "utf8");
+  const table = doc
+    .split("<!-- binance-error-table:start -->")[1]
+    ?.split("<!-- binance-error-table:end -->")[0];
+  assert.ok(table !== undefined, "docs/binance-api.md has no error table markers");
+  const rows = table
+    .trim()
+    .split("\n")
+    .slice(2)
+    .map((line) => line.split("|").map((c) => c.trim()))
+    .map(([, code, binance, http, text]) => [code?.replaceAll("`", ""), binance, http, text]);
+  const expected = allErrors.map((e) => {
+    const row = rowOf(e.code);
+    return row === null
+      ? [e.code, "", "", `status ${outcomeOf(e.code)}`]
+      : [e.code, String(row.code), String(row.http), row.msg];
+  });
+  assert.deepEqual(rows, expected);
 });

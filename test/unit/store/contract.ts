@@ -236,6 +236,18 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           output_seq: 2,
         },
       ]);
+      // Paging back: nothing is older than the first trade.
+      assert.deepEqual(
+        await store.marketTrades({ symbol_id: SYMBOL, limit: 10, before_trade_id: 9001 }),
+        [],
+      );
+      assert.equal(
+        (await store.marketTrades({ symbol_id: SYMBOL, limit: 10, before_trade_id: 9002 }))[0]
+          ?.trade_id,
+        9001,
+      );
+      assert.equal((await store.order(101))?.user_id, SELLER);
+      assert.equal(await store.order(999_999), null);
     });
 
     withStore("the ledger: per-account seq, balances after, event ids, times", async (store) => {
