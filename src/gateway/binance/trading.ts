@@ -230,10 +230,12 @@ async function cancelOne(
         : { cid: t.cid };
   const answer = await cancelAnswer(ctx, req, user_id, target);
   const row = known ?? (await orderById(ctx, answer.order_id));
-  const name = ctx.symbols.nameOf(s);
+  // The answer names the order's real symbol, which only an order not known here could differ in.
+  const actual = ctx.spec.symbolById[answer.symbol_id] ?? s;
+  const name = ctx.symbols.nameOf(actual);
   const ts = ctx.now_ms();
-  if (row === null) return bareCancel(name, s, answer, cancel_cid, ts, t.cid ?? "");
-  return cancelledJson(name, s, afterCancel(row, answer), cancel_cid, ts);
+  if (row === null) return bareCancel(name, actual, answer, cancel_cid, ts, t.cid ?? "");
+  return cancelledJson(name, actual, afterCancel(row, answer), cancel_cid, ts);
 }
 
 /** Cancels an order DELETE openOrders listed; null when it ended meanwhile. */
