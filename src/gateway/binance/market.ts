@@ -149,12 +149,17 @@ export function marketRoutes(app: FastifyInstance, ctx: Ctx): void {
  * The book's update id. Until the engine reports its per-symbol update id with
  * the book (the market-data work, whose diff-depth stream continues from it),
  * this is the best number at hand: the symbol's last engine output that
- * settlement applied. It grows with every change of the book, but may lag
- * the live book that depth returns.
+ * settlement applied, or, where settlement keeps one position for the whole
+ * output stream, that position. It grows with every change of the book, but
+ * may lag the live book that depth returns.
  */
 async function lastUpdateIdOf(ctx: Ctx, s: SymbolSpec): Promise<number> {
   const positions = await ctx.backend.store.loadPositions();
-  return positions.get(engineStream(s.id))?.seq ?? 0;
+  const own = positions.get(engineStream(s.id));
+  if (own !== undefined) return own.seq;
+  let most = 0;
+  for (const p of positions.values()) most = Math.max(most, p.seq);
+  return most;
 }
 
 async function bestOf(ctx: Ctx, s: SymbolSpec) {
