@@ -10,6 +10,7 @@ import Fastify, { type FastifyRequest } from "fastify";
 import { ApiError, BourseError, type Spec } from "../../core/mod.ts";
 import type { MetricsSource } from "../../obs/mod.ts";
 import type { ExchangeBackend } from "../backend.ts";
+import { binanceApi } from "../binance/mod.ts";
 import type { KeyLookup } from "../keys.ts";
 import { accountRoutes } from "./account.ts";
 import { authenticate } from "./auth.ts";
@@ -277,6 +278,14 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
     orderRoutes(typed, ctx);
     accountRoutes(typed, ctx);
     marketRoutes(typed, ctx);
+    scoped.register(binanceApi, {
+      ...ctx,
+      keys,
+      recv_window_ms,
+      body_limit_bytes,
+      limiters: { key: perKey, address: perAddress },
+      report: reportInternal,
+    });
   });
 
   return app;

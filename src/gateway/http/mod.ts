@@ -8,6 +8,7 @@ export {
 } from "./app.ts";
 export { type AuthSettings, authenticate, type SignedRequest } from "./auth.ts";
 export type { Access, TypedApp } from "./context.ts";
+export { classify } from "./failure.ts";
 export type {
   CommandEventKind,
   CommandStage,
@@ -16,6 +17,6 @@ export type {
   GatewayHooks,
   RequestDone,
 } from "./hooks.ts";
-export type { RateLimit } from "./rate-limit.ts";
+export { type RateLimit, RateLimiter } from "./rate-limit.ts";
 export type * from "./schemas.ts";
 export { AuthHeader, sign, signatureMatches } from "./signature.ts";
