@@ -21,3 +21,13 @@ export type {
 export { AuthHeader, sign } from "../gateway/http/signature.ts";
 export { BourseClient, type BourseClientOptions } from "./client.ts";
 export { BourseApiError } from "./errors.ts";
+export {
+  type DepthUpdate,
+  defaultWebSocket,
+  LocalOrderBook,
+  type LocalOrderBookOptions,
+  MarketStream,
+  type MarketStreamOptions,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from "./stream.ts";
