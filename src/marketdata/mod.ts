@@ -33,7 +33,7 @@ export { MarketHub, type MarketHubOptions, NO_SINK, type StreamSink } from "./hu
 export { L2Book, type L2Level } from "./l2-book.ts";
 export { type KlineQuery, readKlines, readTicker24h, TRADES_FOLDED_MAX } from "./rest-reads.ts";
 export { bookSnapshotOf, decodeBookAnswer, openOrderMetas } from "./snapshot.ts";
-export { MarketDataPublisher, MarketDataStage } from "./stages.ts";
+export { MarketDataPublisher, MarketDataStage, marketDataStage } from "./stages.ts";
 export {
   PARTIAL_DEPTH_LEVELS,
   parseStream,

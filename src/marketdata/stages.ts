@@ -8,7 +8,7 @@
 
 import type { Core, CoreOutput } from "../core/mod.ts";
 import { Writer } from "../core/mod.ts";
-import type { OutputSink } from "../pipeline/mod.ts";
+import type { CoreStageFactory, OutputSink } from "../pipeline/mod.ts";
 import { type EventLog, type Rpc, Subject, type Subscription, Topic } from "../transport/mod.ts";
 import { DepthRecorder } from "./depth-recorder.ts";
 import { encodeDepthBatch } from "./depth-wire.ts";
@@ -47,7 +47,11 @@ export class MarketDataStage implements OutputSink {
   }
 }
 
-/** Distributed, in the sequencer process: publish each released batch's diffs. */
+/**
+ * Distributed, in the sequencer process: publish each released batch's diffs
+ * on `market.data` and answer resync requests. Create the topic first
+ * (MarketDataPublisher.prepare); the stage factory is then synchronous.
+ */
 export class MarketDataPublisher implements OutputSink {
   readonly name = "market.data";
   readonly recorder: DepthRecorder;
@@ -57,27 +61,35 @@ export class MarketDataPublisher implements OutputSink {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly core: Core,
+    core: Core,
     private readonly log: EventLog,
+    rpc: Rpc | null,
     private readonly fail: (err: unknown) => void,
   ) {
     this.recorder = new DepthRecorder(core);
+    if (rpc !== null) {
+      for (const s of core.spec.symbols) {
+        this.subs.push(rpc.serve(Subject.marketBook(s.name), () => encodeBookAnswer(core, s.id)));
+      }
+    }
   }
 
-  static async start(
-    core: Core,
+  static prepare(log: EventLog): Promise<void> {
+    return log.ensureTopics([Topic.MarketData]);
+  }
+
+  /** The stage for SequencerService's `stages`; `made` receives the publisher (to stop it). */
+  static stage(
     log: EventLog,
     rpc: Rpc | null,
     fail: (err: unknown) => void,
-  ): Promise<MarketDataPublisher> {
-    await log.ensureTopics([Topic.MarketData]);
-    const p = new MarketDataPublisher(core, log, fail);
-    if (rpc !== null) {
-      for (const s of core.spec.symbols) {
-        p.subs.push(rpc.serve(Subject.marketBook(s.name), () => encodeBookAnswer(core, s.id)));
-      }
-    }
-    return p;
+    made?: (p: MarketDataPublisher) => void,
+  ): CoreStageFactory {
+    return (core) => {
+      const p = new MarketDataPublisher(core, log, rpc, fail);
+      made?.(p);
+      return { on_applied: p.onApplied, sink: p };
+    };
   }
 
   readonly onApplied = (out: CoreOutput): void => this.recorder.onApplied(out);
@@ -105,6 +117,13 @@ export class MarketDataPublisher implements OutputSink {
     for (const s of this.subs) await s.stop().catch(() => undefined);
     await this.chain.catch(() => undefined);
     this.recorder.detach();
-    void this.core;
   }
+}
+
+/** Embedded: the stage for startEmbeddedPipeline's `stages`. */
+export function marketDataStage(hub: MarketHub): CoreStageFactory {
+  return (core) => {
+    const stage = new MarketDataStage(core, hub);
+    return { on_applied: stage.onApplied, sink: stage };
+  };
 }
