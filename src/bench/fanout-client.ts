@@ -31,7 +31,9 @@ function field(text: string, key: string): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const start = await new Promise<Start>((resolve) => process.once("message", (m) => resolve(m as Start)));
+  const start = await new Promise<Start>((resolve) =>
+    process.once("message", (m) => resolve(m as Start)),
+  );
   const hist = new Uint32Array(HIST_MS + 1);
   let messages = 0;
   let depth_gaps = 0;
@@ -48,7 +50,12 @@ async function main(): Promise<void> {
       // The fields checked, read without parsing the whole event: the client
       // process must keep up with a thousand connections on a shared machine.
       const text = String(raw);
-      const d = { E: field(text, '"E":'), U: field(text, '"U":'), u: field(text, '"u":'), t: field(text, '"t":') };
+      const d = {
+        E: field(text, '"E":'),
+        U: field(text, '"U":'),
+        u: field(text, '"u":'),
+        t: field(text, '"t":'),
+      };
       messages++;
       const lat = Math.max(0, Math.min(HIST_MS, now - (d.E ?? now)));
       hist[lat] = (hist[lat] ?? 0) + 1;
@@ -77,7 +84,9 @@ async function main(): Promise<void> {
     if (conns.every((c) => c.last_u >= end.last_u && c.last_trade >= end.last_trade)) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  const complete = conns.filter((c) => c.last_u >= end.last_u && c.last_trade >= end.last_trade).length;
+  const complete = conns.filter(
+    (c) => c.last_u >= end.last_u && c.last_trade >= end.last_trade,
+  ).length;
   const pct = (p: number) => {
     const target = Math.ceil(p * messages);
     let seen = 0;
