@@ -64,13 +64,22 @@ export interface GatewayStreams {
   readonly reflected_seq: () => number;
   /** Open connections (for tests and metrics). */
   connections(): number;
+  /**
+   * The gateway lost outputs it follows (a gap): what user and trade streams
+   * sent may miss events, so every connection is closed with RESYNC (4001).
+   */
+  resync(reason: string): void;
   stop(): void;
 }
 
 export interface StreamsOptions {
   hub: MarketHub;
   limits?: Partial<StreamLimits>;
-  /** Default: the hub's last followed output. */
+  /**
+   * A lower bound of the output seq user reads reflect: settlement's committed
+   * position wherever history comes from the settlement database. Default: the
+   * hub's last followed output (right only for reads of live state).
+   */
   reflected_seq?: () => number;
   listen_keys?: ListenKeys;
 }
@@ -111,6 +120,9 @@ export function createStreams(o: StreamsOptions): GatewayStreams {
     reflected_seq: o.reflected_seq ?? (() => hub.outputsThrough()),
     conns: new Set<Conn>(),
     connections: () => s.conns.size,
+    resync(reason: string) {
+      for (const c of s.conns) c.close(CloseCode.RESYNC, reason);
+    },
     stop() {
       listen_keys.stop();
       hub.stop();
