@@ -8,6 +8,7 @@
 // of an event (its E) to its receipt, in the same run.
 
 import { fork } from "node:child_process";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,8 @@ export interface FanoutOptions {
   orders: number;
   subscribers: number;
   window: number;
+  /** Open loop at this rate instead of closed loop (null). */
+  orders_per_s: number | null;
   sync: "batch" | "none";
   flush_interval_ms: number;
 }
@@ -36,6 +39,8 @@ export interface FanoutRun {
   trades: number;
   seconds: number;
   orders_per_s: number;
+  /** The exchange's event loop delay (ms): large when the fan-out competes with the sequencer. */
+  server_loop_delay_ms: { p50: number; p99: number };
   delivery?: {
     messages: number;
     depth_gaps: number;
@@ -113,6 +118,8 @@ async function run(o: FanoutOptions, subscribers: number): Promise<FanoutRun> {
     await ready;
   }
   const cmds = flowCommands(spec, o.orders);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   let trades = 0;
   let last_trade = 0;
   const t0 = performance.now();
@@ -127,14 +134,41 @@ async function run(o: FanoutOptions, subscribers: number): Promise<FanoutRun> {
       }
     }
   };
-  await Promise.all(Array.from({ length: o.window }, worker));
+  if (o.orders_per_s === null) {
+    await Promise.all(Array.from({ length: o.window }, worker));
+  } else {
+    // Open loop: every order is sent when it is due, whatever the answers do.
+    const rate = o.orders_per_s;
+    const pending: Promise<void>[] = [];
+    while (next < cmds.length) {
+      const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (next < cmds.length && next <= due) {
+        const cmd = cmds[next++] as Command;
+        pending.push(
+          sequencer.submit(cmd).then((out) => {
+            for (const t of out.trades) {
+              trades++;
+              if (t.symbol_id === symbol.id && t.trade_id > last_trade) last_trade = t.trade_id;
+            }
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(pending);
+  }
   const seconds = (performance.now() - t0) / 1000;
+  loop.disable();
   const result: FanoutRun = {
     subscribers,
     orders: cmds.length,
     trades,
     seconds: Math.round(seconds * 1000) / 1000,
     orders_per_s: Math.round(cmds.length / seconds),
+    server_loop_delay_ms: {
+      p50: Math.round(loop.percentile(50) / 1e4) / 100,
+      p99: Math.round(loop.percentile(99) / 1e4) / 100,
+    },
   };
   if (child !== null) {
     type Delivery = NonNullable<FanoutRun["delivery"]>;

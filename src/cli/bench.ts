@@ -251,6 +251,11 @@ export function benchCommand(): Command {
     .option("--orders <n>", "orders of the generated flow", int, 20_000)
     .option("--subscribers <n>", "WebSocket subscribers (one child process)", int, 1000)
     .option("--window <n>", "orders in flight at once (closed loop)", int, 256)
+    .option(
+      "--orders-per-s <n>",
+      "open loop instead: send at this fixed rate (throughput is then the rate kept)",
+      int,
+    )
     .option("--flush-ms <n>", "least time between two fan-out flushes", int, 0)
     .option("--sync <mode>", "journal durability: batch or none (UNSAFE)", "batch")
     .option("--config <file>", "assets and symbols config (JSON)")
@@ -259,6 +264,7 @@ export function benchCommand(): Command {
         orders: number;
         subscribers: number;
         window: number;
+        ordersPerS?: number;
         flushMs: number;
         sync: string;
         config?: string;
@@ -269,6 +275,7 @@ export function benchCommand(): Command {
           orders: o.orders,
           subscribers: Math.max(1, o.subscribers),
           window: Math.max(1, o.window),
+          orders_per_s: o.ordersPerS === undefined ? null : Math.max(1, o.ordersPerS),
           sync: o.sync === "none" ? "none" : "batch",
           flush_interval_ms: Math.max(0, o.flushMs),
         });
