@@ -8,10 +8,10 @@
 // of an event (its E) to its receipt, in the same run.
 
 import { fork } from "node:child_process";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Command, Spec } from "../core/mod.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { PipelineBackend } from "../gateway/pipeline-backend.ts";

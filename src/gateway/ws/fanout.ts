@@ -30,6 +30,8 @@ export class Conn {
   /** Events sent on the user data stream, numbered from 1. */
   user_seq = 0;
   closed = false;
+  /** Closed because it fell behind (counted by the fan-out). */
+  slow = false;
   private readonly out: Buffer[] = [];
   private out_bytes = 0;
   private readonly socket: Socket | null;
@@ -63,6 +65,7 @@ export class Conn {
     if (s.writableLength + this.out_bytes > max_buffer_bytes) {
       this.out.length = 0;
       this.out_bytes = 0;
+      this.slow = true;
       this.close(
         CloseCode.SLOW_CONSUMER,
         `slow consumer: more than ${max_buffer_bytes} bytes unsent; reconnect and resync`,
@@ -238,7 +241,7 @@ export class Fanout implements StreamSink {
     }
     this.pending_streams.length = 0;
     for (const c of this.dirty) {
-      if (!c.flush(this.max_buffer_bytes) && c.closed) this.counters.slow_closed++;
+      if (!c.flush(this.max_buffer_bytes) && c.slow) this.counters.slow_closed++;
     }
     this.dirty.clear();
   }

@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
 import { sign } from "../../../src/gateway/mod.ts";
 import { CloseCode, OUTPUT_SEQ_HEADER } from "../../../src/gateway/ws/mod.ts";
+import { bigText } from "../../../src/marketdata/mod.ts";
 import { type MarketExchange, marketExchange } from "../../support/market.ts";
 
 function open(url: string): Promise<WebSocket> {
@@ -189,4 +190,65 @@ describe("streams", () => {
     const bal = await call("GET", "/api/v1/user/balance");
     assert.match(bal.headers.get(OUTPUT_SEQ_HEADER) ?? "", /^[0-9]+$/);
   });
+});
+
+test("a user stream resyncs from REST: buffered events after X-Bourse-Output-Seq complete the balances", async () => {
+  const ex = await marketExchange();
+  try {
+    const user = 42;
+    const key = ex.streams.listen_keys.create(user).listen_key;
+    const apiKey = ex.userKey(user);
+    let n = 0;
+    const deposit = () =>
+      ex.submit({
+        kind: 1,
+        request_id: `dep-${++n}`,
+        user_id: user,
+        asset_id: 1 + (n % 3),
+        amount_units: 1000 + n,
+        ts_ms: Date.now(),
+        corr: "",
+      });
+    for (let i = 0; i < 20; i++) await deposit();
+    // Reconnect: open the stream first (buffering), then read the snapshot.
+    const ws = await open(`${ex.ws_url}/ws/${key}`);
+    const buffered: { e: string; output_seq: number; B?: { a: string; f: string; l: string }[] }[] =
+      [];
+    ws.on("message", (d) => buffered.push(JSON.parse(String(d))));
+    const flow = Promise.all(Array.from({ length: 50 }, deposit));
+    const ts = String(Date.now());
+    const path = "/api/v1/user/balance";
+    const r = await fetch(`${ex.url}${path}`, {
+      headers: {
+        "x-bourse-apikey": apiKey.api_key,
+        "x-bourse-timestamp": ts,
+        "x-bourse-signature": sign(apiKey.secret, ts, "GET", path, Buffer.alloc(0)),
+      },
+    });
+    const S = Number(r.headers.get(OUTPUT_SEQ_HEADER));
+    const snapshot = (
+      (await r.json()) as { data: { asset: string; avail: string; frozen: string }[] }
+    ).data;
+    await flow;
+    await new Promise<void>((resolve) => {
+      ws.once("pong", () => resolve());
+      ws.ping();
+    });
+    const local = new Map(snapshot.map((b) => [b.asset, [b.avail, b.frozen]]));
+    for (const e of buffered) {
+      if (e.e !== "outboundAccountPosition" || e.output_seq <= S) continue;
+      for (const b of e.B ?? []) local.set(b.a, [b.f, b.l]);
+    }
+    for (const a of ex.spec.assets) {
+      const b = ex.sequencer.core.ubs.balance(user, a.id);
+      const scale = 10 ** a.decimals;
+      assert.deepEqual(local.get(a.name), [
+        (b.avail / scale).toFixed(a.decimals),
+        (b.frozen / scale).toFixed(a.decimals),
+      ]);
+    }
+    ws.close();
+  } finally {
+    await ex.close();
+  }
 });
