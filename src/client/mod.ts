@@ -28,6 +28,9 @@ export {
   type LocalOrderBookOptions,
   MarketStream,
   type MarketStreamOptions,
+  type UserEvent,
+  UserStream,
+  type UserStreamOptions,
   type WebSocketFactory,
   type WebSocketLike,
 } from "./stream.ts";

@@ -312,3 +312,59 @@ export class LocalOrderBook {
     return true;
   }
 }
+
+/** A user data stream event: executionReport, balanceUpdate or outboundAccountPosition, with its numbers. */
+export interface UserEvent {
+  e: string;
+  /** Events on this connection, from 1. */
+  seq: number;
+  /** The core output the event came from. */
+  output_seq: number;
+  [field: string]: unknown;
+}
+
+export interface UserStreamOptions {
+  baseUrl: string;
+  /** From POST /api/v1/user/listen_key. */
+  listenKey: string;
+  webSocket?: WebSocketFactory;
+}
+
+/**
+ * A user's data stream. Events arrive in output order; `ongap` is called if a
+ * sequence number is ever skipped (resync from REST: see docs/market-data.md).
+ */
+export class UserStream {
+  onevent: ((e: UserEvent) => void) | null = null;
+  ongap: ((expected: number, got: number) => void) | null = null;
+  onclose: ((code: number, reason: string) => void) | null = null;
+  private last_seq = 0;
+
+  private constructor(private readonly ws: WebSocketLike) {
+    ws.onmessage = (ev) => {
+      const e = JSON.parse(String(ev.data)) as UserEvent;
+      if (typeof e.seq === "number") {
+        if (e.seq !== this.last_seq + 1) this.ongap?.(this.last_seq + 1, e.seq);
+        this.last_seq = e.seq;
+      }
+      this.onevent?.(e);
+    };
+    ws.onclose = (ev) => this.onclose?.(ev.code, ev.reason);
+  }
+
+  static async open(o: UserStreamOptions): Promise<UserStream> {
+    const make = o.webSocket ?? (await defaultWebSocket());
+    const ws = make(`${wsBase(o.baseUrl)}/ws/${o.listenKey}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("user stream connection failed"));
+      ws.onclose = (ev) => reject(new Error(`user stream refused: ${ev.code} ${ev.reason}`));
+    });
+    ws.onerror = null;
+    return new UserStream(ws);
+  }
+
+  close(): void {
+    this.ws.close(1000, "done");
+  }
+}

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
+import { type UserEvent, UserStream } from "../../../src/client/mod.ts";
 import { sign } from "../../../src/gateway/mod.ts";
 import { CloseCode, OUTPUT_SEQ_HEADER } from "../../../src/gateway/ws/mod.ts";
 import { bigText } from "../../../src/marketdata/mod.ts";
@@ -248,6 +249,49 @@ test("a user stream resyncs from REST: buffered events after X-Bourse-Output-Seq
       ]);
     }
     ws.close();
+  } finally {
+    await ex.close();
+  }
+});
+
+test("the typed client's user stream numbers its events and names their outputs", async () => {
+  const ex = await marketExchange();
+  try {
+    const key = ex.streams.listen_keys.create(9).listen_key;
+    const us = await UserStream.open({
+      baseUrl: ex.url,
+      listenKey: key,
+      webSocket: (u) => new WebSocket(u) as never,
+    });
+    const gaps: number[] = [];
+    us.ongap = (expected) => gaps.push(expected);
+    const got: UserEvent[] = [];
+    const two = new Promise<void>((resolve) => {
+      us.onevent = (e) => {
+        got.push(e);
+        if (got.length === 2) resolve();
+      };
+    });
+    const out = await ex.submit({
+      kind: 1,
+      request_id: "d-9",
+      user_id: 9,
+      asset_id: 2,
+      amount_units: 5_000_000,
+      ts_ms: Date.now(),
+      corr: "",
+    });
+    await two;
+    assert.deepEqual(
+      got.map((e) => [e.e, e.seq, e.output_seq]),
+      [
+        ["balanceUpdate", 1, out.output_seq],
+        ["outboundAccountPosition", 2, out.output_seq],
+      ],
+    );
+    assert.equal(got[0]?.d, "5.000000");
+    assert.deepEqual(gaps, []);
+    us.close();
   } finally {
     await ex.close();
   }
