@@ -242,10 +242,9 @@ test("a user stream resyncs from REST: buffered events after X-Bourse-Output-Seq
     }
     for (const a of ex.spec.assets) {
       const b = ex.sequencer.core.ubs.balance(user, a.id);
-      const scale = 10 ** a.decimals;
       assert.deepEqual(local.get(a.name), [
-        (b.avail / scale).toFixed(a.decimals),
-        (b.frozen / scale).toFixed(a.decimals),
+        bigText(b.avail, a.decimals),
+        bigText(b.frozen, a.decimals),
       ]);
     }
     ws.close();
