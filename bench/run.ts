@@ -4,6 +4,8 @@
 //   npm run bench -- replay    only the replay part
 //   npm run bench -- services  the services: embedded vs distributed pipeline (needs NATS and
 //                              PostgreSQL), HTTP order entry, logging cost on replay, settlement lag
+//   npm run bench -- fanout    market data: 1,000 WebSocket subscribers to depth and trades while
+//                              orders flow, against the same flow without subscribers
 //
 // Each measurement runs `bourse bench …` in its own child process (a fresh
 // heap each) and prints its JSON line; the set is written to bench/results/.
@@ -15,8 +17,8 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv[2];
-if (only !== undefined && only !== "replay" && only !== "services") {
-  console.error(`npm run bench: unknown set "${only}" (sets: replay, services)`);
+if (only !== undefined && only !== "replay" && only !== "services" && only !== "fanout") {
+  console.error(`npm run bench: unknown set "${only}" (sets: replay, services, fanout)`);
   process.exit(2);
 }
 const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
@@ -42,6 +44,9 @@ function bourse(args: string[]): Record<string, unknown>[] {
 
 const results: Record<string, Record<string, unknown>[]> = {};
 try {
+  if (only === "fanout") {
+    results.fanout = bourse(["fanout", "--orders", "20000", "--subscribers", "1000"]);
+  }
   if (only === "services") {
     const file = join(tmp, "flow-1000000.ndjson");
     bourse(["generate", "--commands", "1000000", "--seed", "1", "--out", file]);
@@ -57,7 +62,7 @@ try {
     results.http = bourse(["http", "--seconds", "8", "--runs", "3"]);
     results.settlement = bourse(["settlement", "--trades-per-s", "20000", "--seconds", "60"]);
   }
-  for (const n of only === "services" ? [] : [100_000, 1_000_000]) {
+  for (const n of only === "services" || only === "fanout" ? [] : [100_000, 1_000_000]) {
     const file = join(tmp, `flow-${n}.ndjson`);
     bourse(["generate", "--commands", String(n), "--seed", "1", "--out", file]);
     const args = ["replay", file, "--baseline"];

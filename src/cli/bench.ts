@@ -285,5 +285,60 @@ export function benchCommand(): Command {
       );
     });
 
+  bench
+    .command("fanout")
+    .description(
+      "market data fan-out: the same order flow through the embedded exchange without and with N WebSocket subscribers to depth and trades; throughput ratio, delivery and release-to-client latency",
+    )
+    .option("--orders <n>", "orders of the generated flow", int, 20_000)
+    .option("--subscribers <n>", "WebSocket subscribers (one child process)", int, 1000)
+    .option("--window <n>", "orders in flight at once (closed loop)", int, 256)
+    .option(
+      "--orders-per-s <n>",
+      "open loop instead: send at this fixed rate (throughput is then the rate kept)",
+      int,
+    )
+    .option("--flush-ms <n>", "least time between two fan-out flushes", int, 0)
+    .option("--sync <mode>", "journal durability: batch or none (UNSAFE)", "batch")
+    .option("--config <file>", "assets and symbols config (JSON)")
+    .action(
+      async (o: {
+        orders: number;
+        subscribers: number;
+        window: number;
+        ordersPerS?: number;
+        flushMs: number;
+        sync: string;
+        config?: string;
+      }) => {
+        const { benchFanout } = await import("../bench/fanout.ts");
+        const runs = await benchFanout({
+          spec: await loadSpec(o.config),
+          orders: o.orders,
+          subscribers: Math.max(1, o.subscribers),
+          window: Math.max(1, o.window),
+          orders_per_s: o.ordersPerS === undefined ? null : Math.max(1, o.ordersPerS),
+          sync: o.sync === "none" ? "none" : "batch",
+          flush_interval_ms: Math.max(0, o.flushMs),
+        });
+        for (const r of runs) console.log(JSON.stringify({ mode: "fanout", ...r }));
+        const [base, subs] = runs;
+        if (base !== undefined && subs !== undefined && base.orders_per_s > 0) {
+          console.log(
+            JSON.stringify({
+              mode: "fanout_ratio",
+              with_over_without: Math.round((subs.orders_per_s / base.orders_per_s) * 100) / 100,
+              p99_ms: subs.delivery?.latency_ms.p99 ?? null,
+              every_update_delivered:
+                subs.delivery !== undefined &&
+                subs.delivery.depth_gaps === 0 &&
+                subs.delivery.trade_gaps === 0 &&
+                subs.delivery.connections_complete === subs.subscribers,
+            }),
+          );
+        }
+      },
+    );
+
   return bench;
 }

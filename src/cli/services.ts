@@ -169,6 +169,7 @@ export function ubscoreCommand(): Command {
     run("ubscore", o, async (spec, t, obs, fail) => {
       const { openControl } = await import("../control/mod.ts");
       const { SequencerService } = await import("../pipeline/mod.ts");
+      const { MarketDataPublisher } = await import("../marketdata/mod.ts");
       const { coreObserver, releaseMarkers } = await import("../pipeline/observe.ts");
       const { obsOptionsFrom, openObs } = await import("./runtime.ts");
       const { Topic } = await import("../transport/mod.ts");
@@ -176,6 +177,9 @@ export function ubscoreCommand(): Command {
       const control = await openControl({ data_dir: o.dataDir, service: "ubscore" });
       // The matching engines run in this process and keep their own log.
       const me_obs = await openObs("matching_engine", obsOptionsFrom(o));
+      // Depth diffs are recorded next to the books and published for the gateways.
+      await MarketDataPublisher.prepare(t.log);
+      let market: InstanceType<typeof MarketDataPublisher> | null = null;
       const svc = await SequencerService.start({
         spec,
         log: t.log,
@@ -183,6 +187,11 @@ export function ubscoreCommand(): Command {
         dir: join(o.dataDir, "sequencer"),
         snapshot_every_outputs: o.snapshotEvery,
         on_applied: coreObserver(spec, obs, me_obs),
+        stages: [
+          MarketDataPublisher.stage(t.log, t.rpc, fail, (p) => {
+            market = p;
+          }),
+        ],
         on_failure: fail,
       }).catch(async (err: unknown) => {
         await me_obs.close();
@@ -198,6 +207,7 @@ export function ubscoreCommand(): Command {
         ready: () => svc.failed() === null,
         stop: async () => {
           control.stopping();
+          await (market as InstanceType<typeof MarketDataPublisher> | null)?.stop();
           await svc.stop();
           await me_obs.close();
           await control.close();
@@ -290,21 +300,34 @@ export function gatewayCommand(): Command {
         const { mergeRegistries } = await import("../obs/mod.ts");
         const { LogIntake } = await import("../pipeline/mod.ts");
         const { watchPostgresPosition } = await import("../store/mod.ts");
+        const { MarketFollower, MarketHub } = await import("../marketdata/mod.ts");
+        const { createStreams } = await import("../gateway/ws/mod.ts");
+        const { randomBytes } = await import("node:crypto");
         const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+        // Market data: L2 books from the sequencer's market.data, the rest from the outputs followed.
+        let follower: InstanceType<typeof MarketFollower> | null = null;
+        const hub = new MarketHub(spec, { on_gap: (id) => follower?.onGap(id) });
+        follower = new MarketFollower({
+          spec,
+          log: t.log,
+          rpc: t.rpc,
+          hub,
+          name: `market.gateway-${randomBytes(6).toString("hex")}`,
+        });
         const settled = await watchPostgresPosition(o.databaseUrl, { schema: o.databaseSchema });
+        // User reads state settlement's position: history comes from its database.
+        const streams = createStreams({ hub, reflected_seq: () => settled.committedSeq() });
         const intake = new LogIntake({
           spec,
           log: t.log,
           rpc: t.rpc,
           transport_ready: () => t.ready,
+          sinks: [follower.outputs()],
+          on_gap: (from, to) => streams.resync(`outputs ${from}..${to - 1} were missed`),
         });
         await intake.start();
-        const backend = new PipelineBackend({
-          spec,
-          intake,
-          store,
-          settled,
-        });
+        await follower.start();
+        const backend = new PipelineBackend({ spec, intake, store, settled });
         const app = buildGatewayApp({
           backend: new TracedBackend(backend, obs.tracing),
           spec,
@@ -312,13 +335,16 @@ export function gatewayCommand(): Command {
           hooks: observeGateway(obs),
           options: gatewayOptionsFrom(o),
           ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
+          streams,
         });
         await app.listen({ port: o.port, host: o.host });
         const port = boundPort(app.server, o.port);
         return {
           ready: () => backend.ready(),
           stop: async () => {
+            streams.stop();
             await app.close();
+            await follower?.stop();
             await intake.stop();
             await settled.close();
             await store.close();

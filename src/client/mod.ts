@@ -24,3 +24,16 @@ export type {
 export { BourseClient, type BourseClientOptions } from "./client.ts";
 export { BourseApiError } from "./errors.ts";
 export { sign } from "./sign.ts";
+export {
+  type DepthUpdate,
+  defaultWebSocket,
+  LocalOrderBook,
+  type LocalOrderBookOptions,
+  MarketStream,
+  type MarketStreamOptions,
+  type UserEvent,
+  UserStream,
+  type UserStreamOptions,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from "./stream.ts";

@@ -104,6 +104,8 @@ export class Level {
   total_lots = 0;
   /** Position in the heap array; maintained by the heap. */
   heap_index = -1;
+  /** True while the level is listed in its side's `changed` (see BookSide.track_changes). */
+  changed = false;
 
   constructor(readonly price_ticks: number) {}
 }
@@ -114,8 +116,30 @@ export class BookSide {
   private readonly heap: Level[] = [];
   private empty_levels = 0;
   order_count = 0;
+  /**
+   * Market data's change marks: while on, every level whose total changes is
+   * listed once in `changed` (in the order of its first change), for a
+   * consumer to read the new totals after each command and clear. Off by
+   * default, because nothing else empties the list.
+   */
+  track_changes = false;
+  readonly changed: Level[] = [];
 
   constructor(readonly is_bid: boolean) {}
+
+  private mark(level: Level): void {
+    if (this.track_changes && !level.changed) {
+      level.changed = true;
+      this.changed.push(level);
+    }
+  }
+
+  /** Forget the change marks (after reading them). */
+  clearChanged(): void {
+    const c = this.changed;
+    for (let i = 0; i < c.length; i++) (c[i] as Level).changed = false;
+    c.length = 0;
+  }
 
   private before(a: Level, b: Level): boolean {
     return this.is_bid ? a.price_ticks > b.price_ticks : a.price_ticks < b.price_ticks;
@@ -158,6 +182,7 @@ export class BookSide {
     level.count++;
     level.total_lots += o.remaining_lots;
     this.order_count++;
+    this.mark(level);
   }
 
   /** Unlink an order from its level in O(1). */
@@ -174,6 +199,7 @@ export class BookSide {
     level.count--;
     level.total_lots -= o.remaining_lots;
     this.order_count--;
+    this.mark(level);
     if (level.count === 0) {
       this.empty_levels++;
       // Empty levels wait in the heap; rebuild once they outnumber live ones so
@@ -185,7 +211,9 @@ export class BookSide {
   /** A fill reduced a resting order's remaining quantity. */
   reduce(o: RestingOrder, lots: number): void {
     o.remaining_lots -= lots;
-    (o.level as Level).total_lots -= lots;
+    const level = o.level as Level;
+    level.total_lots -= lots;
+    this.mark(level);
   }
 
   levelCount(): number {

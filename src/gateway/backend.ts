@@ -17,6 +17,8 @@ export interface Depth {
   symbol_id: number;
   bids: DepthLevel[];
   asks: DepthLevel[];
+  /** The update id (the symbol's engine output seq) the depth stands at, when the source knows it. */
+  last_update_id?: number;
 }
 
 export interface ExchangeBackend {

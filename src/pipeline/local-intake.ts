@@ -63,11 +63,18 @@ export function depthOf(
     | {
         bids: { depth(n: number): Depth["bids"] };
         asks: { depth(n: number): Depth["asks"] };
+        output_seq: number;
       }
     | undefined,
   symbol_id: number,
   limit: number,
 ): Depth {
-  if (book === undefined) return { symbol_id, bids: [], asks: [] };
-  return { symbol_id, bids: book.bids.depth(limit), asks: book.asks.depth(limit) };
+  if (book === undefined) return { symbol_id, bids: [], asks: [], last_update_id: 0 };
+  return {
+    symbol_id,
+    bids: book.bids.depth(limit),
+    asks: book.asks.depth(limit),
+    // The symbol's engine output seq: the update id the depth stream continues from.
+    last_update_id: book.output_seq,
+  };
 }

@@ -29,6 +29,7 @@ import {
   TransportError,
 } from "../transport/mod.ts";
 import type { BalanceRow } from "../ubscore/mod.ts";
+import type { OutputSink } from "./sequencer.ts";
 
 export interface LogIntakeOptions {
   spec: Spec;
@@ -42,6 +43,14 @@ export interface LogIntakeOptions {
   pending_max?: number;
   /** Whether the transport is connected right now. */
   transport_ready?: () => boolean;
+  /**
+   * Consumers of every output this gateway follows (market data: trades,
+   * candles, user events), each output decoded once and shared with the
+   * answers. Outputs arrive in order; a gap in them reaches on_gap.
+   */
+  sinks?: OutputSink[];
+  /** The followed outputs skipped some (the consumer was replaced): from and to. */
+  on_gap?: (expected_seq: number, got_seq: number) => void;
 }
 
 interface Pending {
@@ -141,7 +150,14 @@ export class LogIntake implements Intake {
     return p;
   }
 
+  private followed = 0;
+
   private onOutputs(m: Message): void {
+    const sinks = this.opts.sinks;
+    if (sinks !== undefined && sinks.length > 0) {
+      this.deliverAll(m, sinks);
+      return;
+    }
     if (this.pending.size === 0) return;
     const view = readOutputBatch(m.payload);
     for (const sealed of view.outputs) {
@@ -149,6 +165,23 @@ export class LogIntake implements Intake {
       const p = this.settle(corr);
       if (p !== undefined) p.resolve(readCoreOutput(new Reader(sealed)));
     }
+  }
+
+  /** Decode every output once: the sinks get them all, the answers come from the same objects. */
+  private deliverAll(m: Message, sinks: readonly OutputSink[]): void {
+    const view = readOutputBatch(m.payload);
+    const outs: CoreOutput[] = new Array(view.count);
+    for (let i = 0; i < view.count; i++)
+      outs[i] = readCoreOutput(new Reader(view.outputs[i] as Uint8Array));
+    const first = outs[0];
+    if (first === undefined) return;
+    if (this.followed !== 0 && first.output_seq !== this.followed + 1) {
+      this.opts.on_gap?.(this.followed + 1, first.output_seq);
+    }
+    this.followed = (outs[outs.length - 1] as CoreOutput).output_seq;
+    for (const s of sinks) s.deliver(m.payload, outs);
+    if (this.pending.size === 0) return;
+    for (const o of outs) this.settle(o.input.corr)?.resolve(o);
   }
 
   private async request<T>(subject: string, body: unknown): Promise<T> {

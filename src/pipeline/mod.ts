@@ -22,6 +22,9 @@ export {
   startEmbeddedPipeline,
 } from "./pipeline.ts";
 export {
+  type CoreStage,
+  type CoreStageFactory,
+  composeApplied,
   type Durability,
   type OutputSink,
   Sequencer,

@@ -25,7 +25,13 @@ import { PipelineBackend, type SettledPosition } from "../gateway/pipeline-backe
 import type { SettlementReads } from "../store/mod.ts";
 import { CoreJournal, type CoreJournalOptions, type RecoveryReport } from "./core-journal.ts";
 import { LocalIntake } from "./local-intake.ts";
-import { type OutputSink, Sequencer, type SequencerOptions } from "./sequencer.ts";
+import {
+  type CoreStageFactory,
+  composeApplied,
+  type OutputSink,
+  Sequencer,
+  type SequencerOptions,
+} from "./sequencer.ts";
 import { coreTracing, type SpanFactory, TraceLinks } from "./tracing.ts";
 
 /** Settlement as the embedded pipeline drives it (a worker thread writing the database). */
@@ -58,6 +64,8 @@ export interface EmbeddedPipelineOptions {
   settlement: () => Promise<{ stage: SettlementStage; store: SettlementReads }>;
   /** Extra consumers of released outputs (market data, tests). */
   sinks?: OutputSink[];
+  /** Stages made from the recovered core (market data): their on_applied hooks and sinks join the sequencer. */
+  stages?: CoreStageFactory[];
   on_applied?: (out: CoreOutput) => void;
   on_backpressure?: (engaged: boolean, sink: string, backlog: number) => void;
   /** Spans of traced requests in UBSCore, matching and settlement; none when omitted. */
@@ -89,6 +97,8 @@ export interface DurableSequencerOptions
   dir: string;
   /** Called when a snapshot fails: the disk refuses writes, and nothing may go on. */
   on_snapshot_error?: (err: unknown) => void;
+  /** Stages made from the recovered core, before any command is applied (see CoreStage). */
+  stages?: CoreStageFactory[];
 }
 
 /**
@@ -99,10 +109,13 @@ export async function openDurableSequencer(
   o: DurableSequencerOptions,
 ): Promise<{ journal: CoreJournal; sequencer: Sequencer }> {
   const journal = await CoreJournal.open(o);
+  const stages = (o.stages ?? []).map((make) => make(journal.core));
+  const on_applied = composeApplied([o.on_applied, ...stages.map((st) => st.on_applied)]);
   const sequencer = new Sequencer(journal.core, journal, {
-    ...(o.on_applied === undefined ? {} : { on_applied: o.on_applied }),
+    ...(on_applied === undefined ? {} : { on_applied }),
     ...(o.on_backpressure === undefined ? {} : { on_backpressure: o.on_backpressure }),
   });
+  for (const st of stages) if (st.sink !== undefined) sequencer.addSink(st.sink);
   sequencer.addSink(
     snapshotTrigger(journal, (err) => {
       sequencer.fail(err);
@@ -150,6 +163,7 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
     retain_from: () => Math.max(1, settlement?.committedSeq() ?? 1),
     ...(applied === undefined ? {} : { on_applied: applied }),
     ...(o.on_backpressure === undefined ? {} : { on_backpressure: o.on_backpressure }),
+    ...(o.stages === undefined ? {} : { stages: o.stages }),
     on_snapshot_error: (err) => failed("sequencer", err),
   });
   let store: SettlementReads;

@@ -32,7 +32,13 @@ import {
 } from "../transport/mod.ts";
 import { decodeSequencerSnapshot, encodeSequencerSnapshot } from "./core-journal.ts";
 import { balanceRows, depthOf } from "./local-intake.ts";
-import { type Durability, type OutputSink, Sequencer } from "./sequencer.ts";
+import {
+  type CoreStageFactory,
+  composeApplied,
+  type Durability,
+  type OutputSink,
+  Sequencer,
+} from "./sequencer.ts";
 
 export interface SequencerServiceOptions {
   spec: Spec;
@@ -46,6 +52,8 @@ export interface SequencerServiceOptions {
   /** Outputs handed to the output topic and not yet stored before intake pauses. */
   outstanding_max?: number;
   on_applied?: (out: CoreOutput) => void;
+  /** Stages made from the recovered core (market data's publisher), before any input is applied. */
+  stages?: CoreStageFactory[];
   /** Called once when the service stops on an error. */
   on_failure?: (err: unknown) => void;
 }
@@ -192,12 +200,15 @@ export class SequencerService {
     let service: SequencerService | null = null;
     const fail = (err: unknown) => service?.fail(err);
     const sink = new OutputTopicSink(log, topic_last, fail, () => service?.progress());
+    const stages = (opts.stages ?? []).map((make) => make(restored.core));
+    const on_applied = composeApplied([opts.on_applied, ...stages.map((st) => st.on_applied)]);
     const sequencer = new Sequencer(
       restored.core,
       new InputDurability(restored.core.output_seq),
-      opts.on_applied === undefined ? {} : { on_applied: opts.on_applied },
+      on_applied === undefined ? {} : { on_applied },
     );
     sequencer.addSink(sink);
+    for (const st of stages) if (st.sink !== undefined) sequencer.addSink(st.sink);
     service = new SequencerService(opts, sequencer, sink, snapshots, restored.input_pos, {
       snapshot_seq: found.latest?.seq ?? 0,
       input_pos: restored.input_pos,

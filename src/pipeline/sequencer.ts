@@ -44,6 +44,30 @@ export interface OutputSink {
   backlog(): number;
 }
 
+/**
+ * A stage that needs the core itself (market data's depth recorder reads the
+ * books' change marks): made once the core is recovered, before any command
+ * is applied. Its on_applied runs right after each command, on the
+ * sequencer's hot path, and must be cheap; its sink receives released batches.
+ */
+export interface CoreStage {
+  on_applied?: (out: CoreOutput) => void;
+  sink?: OutputSink;
+}
+
+export type CoreStageFactory = (core: Core) => CoreStage;
+
+/** One on_applied calling each hook in order (the single hook itself when there is one). */
+export function composeApplied(
+  hooks: readonly (((out: CoreOutput) => void) | undefined)[],
+): ((out: CoreOutput) => void) | undefined {
+  const list = hooks.filter((h): h is (out: CoreOutput) => void => h !== undefined);
+  if (list.length <= 1) return list[0];
+  return (out) => {
+    for (let i = 0; i < list.length; i++) (list[i] as (out: CoreOutput) => void)(out);
+  };
+}
+
 export interface SequencerOptions {
   /** Commands applied per turn of the event loop at most. */
   batch_max?: number;

@@ -7,6 +7,8 @@ export const Topic = {
   Orders: "orders",
   /** The sequencer's output batches, one hash chain: settlement and the gateways follow it. */
   Outputs: "engine.outputs",
+  /** Depth diffs, one message per released output batch that changed a book: gateways keep their L2 books from it. */
+  MarketData: "market.data",
 } as const;
 
 export const Subject = {
@@ -16,4 +18,6 @@ export const Subject = {
   depth: (symbol: string) => `matching.depth.${symbol}`,
   /** A transfer request id's first application, from the sequencer. */
   Transfer: "sequencer.transfer",
+  /** A symbol's whole L2 book with its update id and its open orders' facts, from the sequencer (market data resync). */
+  marketBook: (symbol: string) => `market.book.${symbol}`,
 } as const;

@@ -82,8 +82,13 @@ export class DirectBackend implements ExchangeBackend {
 
   async depth(symbol_id: number, limit: number): Promise<Depth> {
     const book = this.core.me.book(symbol_id);
-    if (book === undefined) return { symbol_id, bids: [], asks: [] };
-    return { symbol_id, bids: book.bids.depth(limit), asks: book.asks.depth(limit) };
+    if (book === undefined) return { symbol_id, bids: [], asks: [], last_update_id: 0 };
+    return {
+      symbol_id,
+      bids: book.bids.depth(limit),
+      asks: book.asks.depth(limit),
+      last_update_id: book.output_seq,
+    };
   }
 
   async close(): Promise<void> {

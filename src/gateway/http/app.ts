@@ -12,6 +12,7 @@ import type { MetricsSource } from "../../obs/mod.ts";
 import type { ExchangeBackend } from "../backend.ts";
 import { binanceApi } from "../binance/mod.ts";
 import type { KeyLookup } from "../keys.ts";
+import { type GatewayStreams, streamRoutes } from "../ws/mod.ts";
 import { accountRoutes } from "./account.ts";
 import { authenticate } from "./auth.ts";
 import { emitter, type RouteContext, type TypedApp } from "./context.ts";
@@ -71,6 +72,8 @@ export interface GatewayAppParams {
   /** Served at GET /metrics when given. */
   metrics?: MetricsSource;
   hooks?: GatewayHooks;
+  /** Market and user data streams (WebSocket), with the REST reads that go with them. */
+  streams?: GatewayStreams;
 }
 
 export { GATEWAY_DEFAULTS };
@@ -273,7 +276,24 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
   // Routes go in a plugin registered after swagger, so its route hook sees every one of them.
   app.register(async (scoped) => {
     const typed = scoped as unknown as TypedApp;
-    const ctx: RouteContext = { backend, spec, now_ms, emit: emitter(hooks, reportInternal) };
+    const streams = params.streams;
+    const ctx: RouteContext = {
+      backend,
+      spec,
+      now_ms,
+      emit: emitter(hooks, reportInternal),
+      ...(streams === undefined ? {} : { market: streams.hub }),
+      limits: {
+        recv_window_ms,
+        rate_limit: keyLimit,
+        public_rate_limit: ipLimit,
+        stream_connections_per_address: streams?.limits.max_connections_per_address ?? null,
+        streams_per_connection: streams?.limits.max_streams_per_connection ?? null,
+        stream_messages_per_s: streams?.limits.max_messages_per_s ?? null,
+        stream_send_buffer_bytes: streams?.limits.max_buffer_bytes ?? null,
+      },
+    };
+    if (streams !== undefined) streamRoutes(typed, ctx, streams);
     healthRoutes(typed, backend, params.metrics);
     orderRoutes(typed, ctx);
     accountRoutes(typed, ctx);

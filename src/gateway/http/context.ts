@@ -11,6 +11,7 @@ import type {
   RawServerDefault,
 } from "fastify";
 import { ApiError, BourseError, type Spec } from "../../core/mod.ts";
+import type { MarketHub } from "../../marketdata/mod.ts";
 import type { ExchangeBackend } from "../backend.ts";
 import type { ApiKey } from "../keys.ts";
 import type { GatewayEvent, GatewayEventFields, GatewayHooks } from "./hooks.ts";
@@ -48,6 +49,21 @@ export interface RouteContext {
   spec: Spec;
   now_ms: () => number;
   emit: (event: GatewayEvent, fields: GatewayEventFields) => void;
+  /** The gateway's market data (L2 books, tickers), when streams are served. */
+  market?: MarketHub;
+  /** The limits exchange info states. */
+  limits: PublishedLimits;
+}
+
+/** Limits the gateway enforces, as exchange info states them (null: not limited or not served). */
+export interface PublishedLimits {
+  recv_window_ms: number;
+  rate_limit: { rate_per_s: number; burst: number } | null;
+  public_rate_limit: { rate_per_s: number; burst: number } | null;
+  stream_connections_per_address: number | null;
+  streams_per_connection: number | null;
+  stream_messages_per_s: number | null;
+  stream_send_buffer_bytes: number | null;
 }
 
 /** Calls the hook; a failing observer must not fail a request whose command was already applied. */

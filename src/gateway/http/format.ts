@@ -190,6 +190,7 @@ export function depthOf(spec: Spec, d: BackendDepth): Depth {
   const s = symbolById(spec, d.symbol_id);
   return {
     symbol: s.name,
+    last_update_id: d.last_update_id ?? 0,
     bids: d.bids.map((l) => levelOf(s, l)),
     asks: d.asks.map((l) => levelOf(s, l)),
   };

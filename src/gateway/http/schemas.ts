@@ -222,10 +222,128 @@ export type DepthLevel = Static<typeof DepthLevel>;
 
 export const Depth = Type.Object({
   symbol: Type.String(),
+  last_update_id: Type.Integer({
+    description:
+      "The update id this depth stands at: the diff stream (<symbol>@depth) continues from it (see docs/market-data.md)",
+  }),
   bids: Type.Array(DepthLevel, { description: "Best (highest) first" }),
   asks: Type.Array(DepthLevel, { description: "Best (lowest) first" }),
 });
 export type Depth = Static<typeof Depth>;
+
+export const KlineIntervalName = Type.Enum(["1m", "5m", "15m", "1h", "4h", "1d"]);
+
+export const KlineQuery = Type.Object(
+  {
+    symbol: SymbolField,
+    interval: KlineIntervalName,
+    start_time: Type.Optional(Type.Integer({ minimum: 0, description: "Open time from (ms)" })),
+    end_time: Type.Optional(Type.Integer({ minimum: 0, description: "Open time up to (ms)" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type KlineQuery = Static<typeof KlineQuery>;
+
+export const Kline = Type.Object({
+  open_time_ms: TsMs,
+  close_time_ms: TsMs,
+  open: Type.String(),
+  high: Type.String(),
+  low: Type.String(),
+  close: Type.String(),
+  volume: Type.String({ description: "Base quantity traded" }),
+  quote_volume: Type.String(),
+  trade_count: Type.Integer(),
+  taker_buy_volume: Type.String(),
+  taker_buy_quote_volume: Type.String(),
+});
+export type Kline = Static<typeof Kline>;
+
+export const SymbolQuery = Type.Object({ symbol: SymbolField }, { additionalProperties: false });
+export type SymbolQuery = Static<typeof SymbolQuery>;
+
+export const Ticker24h = Type.Object({
+  symbol: Type.String(),
+  open_time_ms: TsMs,
+  close_time_ms: TsMs,
+  open: Type.String(),
+  high: Type.String(),
+  low: Type.String(),
+  last: Type.String(),
+  volume: Type.String(),
+  quote_volume: Type.String(),
+  price_change: Type.String(),
+  price_change_percent: Type.String({ description: "Three places, truncated" }),
+  weighted_avg_price: Type.String(),
+  trade_count: Type.Integer(),
+  first_trade_id: Type.String(),
+  last_trade_id: Type.String(),
+});
+export type Ticker24h = Static<typeof Ticker24h>;
+
+export const BookTicker = Type.Object({
+  symbol: Type.String(),
+  last_update_id: Type.Integer(),
+  bid_price: Nullable(Type.String()),
+  bid_quantity: Nullable(Type.String()),
+  ask_price: Nullable(Type.String()),
+  ask_quantity: Nullable(Type.String()),
+});
+export type BookTicker = Static<typeof BookTicker>;
+
+export const ServerTime = Type.Object({ server_time_ms: TsMs });
+export type ServerTime = Static<typeof ServerTime>;
+
+export const ExchangeInfo = Type.Object({
+  server_time_ms: TsMs,
+  assets: Type.Array(Type.Object({ asset: Type.String(), decimals: Type.Integer() })),
+  symbols: Type.Array(
+    Type.Object({
+      symbol: Type.String(),
+      stream_symbol: Type.String({ description: "How stream names spell it (btcusdt)" }),
+      status: Type.Enum(["TRADING"]),
+      base_asset: Type.String(),
+      quote_asset: Type.String(),
+      tick_size: Type.String(),
+      lot_size: Type.String(),
+      min_notional: Type.String(),
+      max_price: Type.String(),
+      max_quantity: Type.String(),
+      price_decimals: Type.Integer(),
+      quantity_decimals: Type.Integer(),
+      maker_fee_rate: Type.String(),
+      taker_fee_rate: Type.String(),
+      market_collar_bps: Type.Integer(),
+    }),
+  ),
+  limits: Type.Object({
+    max_open_orders_per_user: Type.Integer(),
+    max_client_id_length: Type.Integer(),
+    recv_window_ms: Type.Integer(),
+    rate_limit_per_s: Nullable(Type.Number()),
+    rate_limit_burst: Nullable(Type.Integer()),
+    public_rate_limit_per_s: Nullable(Type.Number()),
+    public_rate_limit_burst: Nullable(Type.Integer()),
+    stream_connections_per_address: Nullable(Type.Integer()),
+    streams_per_connection: Nullable(Type.Integer()),
+    stream_messages_per_s: Nullable(Type.Integer()),
+    stream_send_buffer_bytes: Nullable(Type.Integer()),
+  }),
+});
+export type ExchangeInfo = Static<typeof ExchangeInfo>;
+
+export const ListenKey = Type.Object({
+  listen_key: Type.String(),
+  expires_ts_ms: TsMs,
+});
+export type ListenKey = Static<typeof ListenKey>;
+
+export const ListenKeyQuery = Type.Object(
+  { listen_key: Type.String({ pattern: "^[A-Za-z0-9]{64}$" }) },
+  { additionalProperties: false },
+);
+export type ListenKeyQuery = Static<typeof ListenKeyQuery>;
 
 export const MarketTrade = Type.Object({
   trade_id: Type.String(),

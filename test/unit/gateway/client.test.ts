@@ -99,8 +99,11 @@ describe("BourseClient", () => {
       (await bob.trades()).map((t) => [t.trade_id, t.role, t.fee, t.fee_asset]),
       [["1099511627777", "maker", "5.000000", "USDT"]],
     );
-    assert.deepEqual(await anonymous.depth("BTC_USDT", 5), {
+    const depth = await anonymous.depth("BTC_USDT", 5);
+    assert.ok(depth.last_update_id > 0);
+    assert.deepEqual(depth, {
       symbol: "BTC_USDT",
+      last_update_id: depth.last_update_id,
       bids: [{ price: "50001.00", quantity: "0.0500", orders: 1 }],
       asks: [],
     });

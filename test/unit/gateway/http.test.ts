@@ -273,11 +273,16 @@ describe("health, readiness, metrics, OpenAPI", () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     assert.deepEqual(routes, [
+      "GET /api/v1/market/book_ticker",
       "GET /api/v1/market/depth",
+      "GET /api/v1/market/exchange_info",
+      "GET /api/v1/market/klines",
+      "GET /api/v1/market/ticker_24h",
       "GET /api/v1/market/trades",
       "GET /api/v1/order/active",
       "GET /api/v1/order/history",
       "GET /api/v1/order/trades",
+      "GET /api/v1/time",
       "GET /api/v1/user/balance",
       "GET /livez",
       "GET /readyz",

@@ -42,6 +42,8 @@ describe("GET /api/v1/market/depth", () => {
       msg: "ok",
       data: {
         symbol: "BTC_USDT",
+        // Six orders and cancels reached the book: the diff stream continues from update 6.
+        last_update_id: 6,
         bids: [
           { price: "49900.00", quantity: "0.1000", orders: 1 },
           { price: "49800.50", quantity: "0.2000", orders: 1 },
@@ -62,7 +64,7 @@ describe("GET /api/v1/market/depth", () => {
 
   test("an empty book", async () => {
     const r = await get("/api/v1/market/depth?symbol=ETH_USDT");
-    assert.deepEqual(json(r).data, { symbol: "ETH_USDT", bids: [], asks: [] });
+    assert.deepEqual(json(r).data, { symbol: "ETH_USDT", last_update_id: 0, bids: [], asks: [] });
   });
 });
 
