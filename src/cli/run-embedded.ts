@@ -8,6 +8,8 @@ import { startEmbedded } from "../embedded/exchange.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
 import { TracedBackend } from "../gateway/traced-backend.ts";
+import { createStreams } from "../gateway/ws/mod.ts";
+import { MarketHub } from "../marketdata/mod.ts";
 import {
   createProcessMetrics,
   initTracing,
@@ -47,9 +49,11 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
     let shutdown: ((err?: unknown) => void) | null = null;
     let closeAdmin = async () => {};
     let admin_port: number | null = null;
+    const market = new MarketHub(spec);
     const ex = await startEmbedded({
       spec,
       data_dir,
+      market,
       sync: o.sync,
       snapshot_every_outputs: o.snapshotEvery,
       obs: { ...obs, settlement: { tracing: settlement_tracing } },
@@ -75,12 +79,19 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       ...Object.values(obs).map((x) => x.metrics.registry),
       createProcessMetrics(),
     ]);
+    // History comes from settlement's database: user reads state its position.
+    const streams = createStreams({
+      hub: market,
+      reflected_seq: () => ex.settlement.committedSeq(),
+    });
+    startup.did(() => streams.stop());
     const app = buildGatewayApp({
       backend: new TracedBackend(ex.backend, obs.gateway.tracing),
       spec,
       keys: KeyStore.open(data_dir),
       hooks: observeGateway(obs.gateway),
       options: gatewayOptionsFrom(o),
+      streams,
       ...(o.apiMetrics === "on" ? { metrics } : {}),
     });
     startup.did(() => app.close());
@@ -115,6 +126,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       stopping ??= (async () => {
         control.stopping();
         await closeAdmin();
+        streams.stop();
         await app.close();
         await ex.stop();
         for (const l of loggers) l.logger.info({ event: ProcessEvent.STOPPED }, "stopped");

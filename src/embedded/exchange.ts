@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CoreOutput, Spec } from "../core/mod.ts";
 import type { PipelineBackend } from "../gateway/pipeline-backend.ts";
+import { type MarketHub, marketDataStage } from "../marketdata/mod.ts";
 import type { ServiceObs, Tracing } from "../obs/mod.ts";
 import {
   type EmbeddedPipeline,
@@ -36,8 +37,10 @@ export interface EmbeddedOptions {
   obs?: { ubscore?: ServiceObs; matching_engine?: ServiceObs; settlement?: { tracing: Tracing } };
   /** Where settlement's worker writes its log; none when omitted. */
   settlement_log?: WorkerLogOptions;
-  /** Extra consumers of released outputs (market data, benchmarks). */
+  /** Extra consumers of released outputs (benchmarks, tests). */
   sinks?: OutputSink[];
+  /** The gateway's market data: depth diffs are recorded next to the books for it. */
+  market?: MarketHub;
   /** Called right after each command is applied (market data reads the books then). */
   on_applied?: (out: CoreOutput) => void;
   /** Called once if any stage stops on an error. */
@@ -92,6 +95,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
         return { stage: worker, store: reader };
       },
       sinks: [releaseMarkers(obs.ubscore, "settlement"), ...(opts.sinks ?? [])],
+      ...(opts.market === undefined ? {} : { stages: [marketDataStage(opts.market)] }),
       on_applied:
         extra === undefined
           ? observe

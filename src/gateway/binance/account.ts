@@ -103,7 +103,7 @@ export function accountRoutes(app: FastifyInstance, ctx: Ctx): void {
   route(app, "POST", "/userDataStream", STREAM, async (p, req) => {
     const { user_id } = userOf(req);
     p.done();
-    return { listenKey: ctx.listen_keys.open(user_id, ctx.now_ms()) };
+    return { listenKey: ctx.listen_keys.create(user_id).listen_key };
   });
 
   for (const method of ["PUT", "DELETE"] as const) {
@@ -111,12 +111,9 @@ export function accountRoutes(app: FastifyInstance, ctx: Ctx): void {
       const { user_id } = userOf(req);
       const key = p.required("listenKey");
       p.done();
-      const now = ctx.now_ms();
-      const ok =
-        method === "PUT"
-          ? ctx.listen_keys.keepAlive(key, user_id, now)
-          : ctx.listen_keys.close(key, user_id, now);
-      if (!ok) throw badRequest(BINANCE_CODES.INVALID_LISTEN_KEY, "This listenKey does not exist.");
+      // An unknown, expired or another user's key fails as INVALID_LISTEN_KEY (-1125).
+      if (method === "PUT") ctx.listen_keys.keepAlive(user_id, key);
+      else ctx.listen_keys.close(user_id, key);
       return {};
     });
   }

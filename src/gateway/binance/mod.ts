@@ -20,7 +20,6 @@ export {
   timeZoneMs,
 } from "./klines.ts";
 export { OrderCounts, rateLimitsJson } from "./limits.ts";
-export { LISTEN_KEY_TTL_MS, ListenKeys } from "./listen-keys.ts";
 export { MAX_PARAMS, Params } from "./params.ts";
 export { type BinanceApiOptions, binanceApi, NOT_OFFERED } from "./plugin.ts";
 export {

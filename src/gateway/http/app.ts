@@ -300,6 +300,7 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
     marketRoutes(typed, ctx);
     scoped.register(binanceApi, {
       ...ctx,
+      ...(streams === undefined ? {} : { listen_keys: streams.listen_keys }),
       keys,
       recv_window_ms,
       body_limit_bytes,
