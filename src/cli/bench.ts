@@ -299,8 +299,8 @@ export function benchCommand(): Command {
       int,
     )
     .option("--flush-ms <n>", "least time between two fan-out flushes", int, 0)
-    .option("--sync <mode>", "journal durability: batch or none (UNSAFE)", "batch")
-    .option("--config <file>", "assets and symbols config (JSON)")
+    .addOption(syncOption())
+    .addOption(configOption())
     .action(
       async (o: {
         orders: number;

@@ -11,6 +11,7 @@ import { TracedBackend } from "../gateway/traced-backend.ts";
 import { createStreams } from "../gateway/ws/mod.ts";
 import { MarketHub } from "../marketdata/mod.ts";
 import {
+  createMetrics,
   createProcessMetrics,
   initTracing,
   mergeRegistries,
@@ -75,8 +76,14 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       },
     });
     startup.did(() => ex.stop());
+    // Settlement runs in a worker thread; its lag is reported with each commit.
+    const settlement_metrics = createMetrics("settlement");
+    ex.settlement.onCommitted((r) =>
+      settlement_metrics.settlement_lag_seconds.set(r.lag_ms / 1000),
+    );
     const metrics = mergeRegistries([
       ...Object.values(obs).map((x) => x.metrics.registry),
+      settlement_metrics.registry,
       createProcessMetrics(),
     ]);
     // History comes from settlement's database: user reads state its position.

@@ -218,7 +218,7 @@ describe("@binance/connector against bourse start", () => {
 
   test("listen keys are created, kept alive and closed", async () => {
     const { listenKey } = (await buyer.createListenKey()).data;
-    assert.match(listenKey, /^[0-9a-f]{64}$/);
+    assert.match(listenKey, /^[A-Za-z0-9]{64}$/);
     assert.equal((await buyer.createListenKey()).data.listenKey, listenKey);
     assert.deepEqual((await buyer.renewListenKey(listenKey)).data, {});
     assert.deepEqual(await failure(seller.renewListenKey(listenKey)), {

@@ -153,7 +153,7 @@ describe("operator commands against a running exchange", () => {
     const snap = json<{ seq: number; path: string }>(r.stdout);
     assert.ok(existsSync(snap.path), snap.path);
     assert.match(snap.path, new RegExp(`snapshot-0*${snap.seq}\\.snap$`));
-    assert.ok(snap.path.startsWith(join(dir, "ubscore")), snap.path);
+    assert.ok(snap.path.startsWith(join(dir, "sequencer")), snap.path);
     // Still running, still ready, still trading.
     assert.equal(ex.proc.exitCode, null);
     assert.deepEqual(await clientFor(ex.url).readyz(), { status: "ready" });

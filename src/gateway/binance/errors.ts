@@ -185,7 +185,7 @@ export const REGISTRY_TO_BINANCE: Readonly<Record<RegistryCode, Row | Outcome>> 
   BAD_REQUEST: row(-1100, 400, "Illegal characters found in a parameter.", true),
   REQUEST_TIMEOUT: row(-1007, 408, "Timeout waiting for response from backend server.", true),
   HEADERS_TOO_LARGE: row(-1100, 431, "Request line and headers are too large.", true),
-  TOO_MANY_CONNECTIONS: row(-1003, 503, "Too many connections.", true),
+  TOO_MANY_CONNECTIONS: row(-1003, 429, "Too many connections.", true),
   TOO_MANY_STREAM_CONNECTIONS: row(-1003, 429, "Too many connections.", true),
   INVALID_LISTEN_KEY: row(-1125, 400, "This listenKey does not exist."),
   UNKNOWN_STREAM: row(-1100, 400, "Illegal characters found in parameter 'streams'.", true),
