@@ -1,22 +1,19 @@
 // The ids that follow one business event through every service's logs, and
 // that the rows written here carry so that a trace can end at the database.
 
-import { BalanceKind, CommandKind } from "../core/enums.ts";
-import type { BalanceEvent, TransferCmd } from "../core/types.ts";
+// The formats themselves live in the core's registry (src/core/event-ids.ts).
+
+import {
+  type BalanceEvent,
+  BalanceKind,
+  orderEventId,
+  type TransferCmd,
+  tradeEventId,
+  transferEventIdOf,
+} from "../core/mod.ts";
 import { StoreError } from "./errors.ts";
 
-export function transferEventId(cmd: TransferCmd): string {
-  const type = cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw";
-  return `${type}_${cmd.user_id}_${cmd.asset_id}_${cmd.ts_ms}`;
-}
-
-export function orderEventId(order_id: number): string {
-  return String(order_id);
-}
-
-export function tradeEventId(trade_id: number): string {
-  return String(trade_id);
-}
+export { orderEventId, tradeEventId, transferEventIdOf as transferEventId };
 
 /**
  * Deposits and withdrawals carry the transfer's id; freezes and releases the
@@ -32,7 +29,7 @@ export function balanceEventId(event: BalanceEvent, transfer: TransferCmd | null
           `balance event of kind ${event.kind} for user ${event.user_id} without its transfer command`,
         );
       }
-      return transferEventId(transfer);
+      return transferEventIdOf(transfer);
     case BalanceKind.Freeze:
     case BalanceKind.Release:
       return orderEventId(event.ref_id);

@@ -1,54 +1,31 @@
 // UBSCore's lifecycle markers and counters. Deposit and withdrawal markers
-// are always written; order markers follow the per-order sampling.
+// are written with a fields object (they are few); an accepted order or
+// cancel, one line per command, is written field by field into the log's
+// ring (see src/obs/logger.ts), without building an object or a string.
 
 import {
   type BalanceOutput,
   type CancelCmd,
   type Command,
   CommandKind,
+  DEPOSIT_MARKERS,
   errorById,
+  Field,
   isTransferCmd,
+  Marker,
   type PlaceCmd,
+  requestEventId,
   type Spec,
   type TransferCmd,
+  type TransferMarkers,
+  transferEventIdOf,
+  WITHDRAW_MARKERS,
 } from "../core/mod.ts";
-import { type CounterCell, eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
+import { type CounterCell, logEvent, type ServiceObs } from "../obs/mod.ts";
 import type { UbsEffects } from "./machine.ts";
-import { eventIdOfTransfer } from "./replies.ts";
 
-// Marker names built once: a name assembled per line would be a fresh string
-// whose hash the sampler's policy lookup recomputes every time.
-function markers(family: string) {
-  return Object.freeze({
-    CONSUMED: `${family}_CONSUMED`,
-    REJECTED: `${family}_REJECTED`,
-    VALIDATED: `${family}_VALIDATED`,
-    ACCEPTED: `${family}_ACCEPTED`,
-    TO_SETTLEMENT: `${family}_TO_SETTLEMENT`,
-    EXIT: `${family}_EXIT`,
-  });
-}
-const DEPOSIT = markers("DEPOSIT");
-const WITHDRAW = markers("WITHDRAW");
-const ORDER = markers("ORDER");
-const CANCEL = markers("CANCEL");
-
-function transferMarkers(cmd: TransferCmd): typeof DEPOSIT {
-  return cmd.kind === CommandKind.Deposit ? DEPOSIT : WITHDRAW;
-}
-
-export function transferEventId(cmd: TransferCmd): string {
-  return eventIdOfTransfer(
-    cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
-    cmd.user_id,
-    cmd.asset_id,
-    cmd.ts_ms,
-  );
-}
-
-/** The event id of an order or cancel refused before it had an order id: the gateway's request id. */
-export function requestEventId(corr: string | undefined): string {
-  return corr ?? "none";
+function transferMarkers(cmd: TransferCmd): TransferMarkers {
+  return cmd.kind === CommandKind.Deposit ? DEPOSIT_MARKERS : WITHDRAW_MARKERS;
 }
 
 export type AppliedResult = Pick<BalanceOutput, "order_id" | "reject" | "duplicate">;
@@ -107,7 +84,7 @@ export class UbsEvents {
   ): void {
     const m = transferMarkers(cmd);
     const base = {
-      event_id: transferEventId(cmd),
+      event_id: transferEventIdOf(cmd),
       user_id: cmd.user_id,
       asset: this.spec.assetById[cmd.asset_id]?.name ?? String(cmd.asset_id),
       request_id: cmd.request_id,
@@ -121,7 +98,7 @@ export class UbsEvents {
     } else {
       logEvent(obs.log, m.VALIDATED, { ...base, duplicate });
       if (!duplicate)
-        (m === DEPOSIT ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
+        (m === DEPOSIT_MARKERS ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
     }
   }
 
@@ -133,10 +110,9 @@ export class UbsEvents {
     corr: string | undefined,
   ): void {
     const place = cmd.kind === CommandKind.Place;
-    const m = place ? ORDER : CANCEL;
     if (reject !== 0) {
       const code = errorById(reject).code;
-      logEvent(obs.log, m.REJECTED, {
+      logEvent(obs.log, place ? Marker.ORDER_REJECTED : Marker.CANCEL_REJECTED, {
         event_id: order_id > 0 ? String(order_id) : requestEventId(corr),
         user_id: cmd.user_id,
         request_id: corr,
@@ -149,15 +125,15 @@ export class UbsEvents {
       return;
     }
     if (place) this.orders_accepted?.inc();
-    const event = m.ACCEPTED;
-    if (!eventEnabled(obs.log, event, order_id)) return;
-    logEvent(obs.log, event, {
-      event_id: String(order_id),
-      order_id,
-      user_id: cmd.user_id,
-      request_id: corr,
-      symbol: place ? this.spec.symbolById[cmd.symbol_id]?.name : undefined,
-    });
+    const line = obs.log.line(place ? Marker.ORDER_ACCEPTED : Marker.CANCEL_ACCEPTED, order_id);
+    if (line === null) return;
+    line
+      .idText(Field.event_id, order_id)
+      .int(Field.order_id, order_id)
+      .int(Field.user_id, cmd.user_id)
+      .str(Field.request_id, corr)
+      .str(Field.symbol, place ? this.spec.symbolById[cmd.symbol_id]?.name : undefined)
+      .end();
   }
 
   /** The command's effects left UBSCore: published for settlement, answered. */
@@ -168,7 +144,7 @@ export class UbsEvents {
     if (!isTransferCmd(cmd)) return;
     const m = transferMarkers(cmd);
     const base = {
-      event_id: transferEventId(cmd),
+      event_id: transferEventIdOf(cmd),
       user_id: cmd.user_id,
       request_id: cmd.request_id,
     };

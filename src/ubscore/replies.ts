@@ -13,6 +13,8 @@ import {
   type Spec,
   statusName,
   type TransferCmd,
+  transferEventId,
+  transferTypeOf,
   type UbsCore,
 } from "../core/mod.ts";
 
@@ -66,15 +68,6 @@ export interface BalanceRow {
   frozen_units: number;
 }
 
-export function eventIdOfTransfer(
-  kind: "deposit" | "withdraw",
-  user_id: number,
-  asset_id: number,
-  ts_ms: number,
-): string {
-  return `${kind}_${user_id}_${asset_id}_${ts_ms}`;
-}
-
 function codeOf(id: number): string | null {
   return id === 0 ? null : errorById(id).code;
 }
@@ -100,11 +93,12 @@ export function transferReply(
     amount_units: cmd.amount_units,
     avail_units: reject === 0 && event !== null ? event.avail : null,
     frozen_units: reject === 0 && event !== null ? event.frozen : null,
-    event_id: eventIdOfTransfer(
-      cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
+    event_id: transferEventId(
+      transferTypeOf(cmd.kind),
       cmd.user_id,
       cmd.asset_id,
       ts,
+      cmd.request_id,
     ),
   };
 }

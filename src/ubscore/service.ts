@@ -6,16 +6,17 @@
 import { join } from "node:path";
 import type { Span } from "@opentelemetry/api";
 import {
-  CommandKind,
   isTransferCmd,
+  orderEventId,
   Reader,
   readBalanceOutput,
   readMatchInput,
   type Spec,
+  transferEventIdOf,
   WIRE_VERSION,
 } from "../core/mod.ts";
 import { DurableMachine } from "../journal/mod.ts";
-import type { ServiceObs } from "../obs/mod.ts";
+import { logRecovery, type ServiceObs } from "../obs/mod.ts";
 import {
   type EventLog,
   Header,
@@ -116,6 +117,7 @@ export class UbsService {
       before_snapshot: (seq) => (service as UbsService).publishedUpTo(seq),
     });
     service = new UbsService(opts, dm);
+    if (opts.obs !== undefined) logRecovery(opts.obs.log, dm.recovery);
     await service.republish(replayed);
     service.published_seq = dm.appliedSeq();
     service.consume();
@@ -341,11 +343,10 @@ function versioned(bytes: Uint8Array): Reader {
 function eventIdOf(fx: UbsEffects): string {
   const c = fx.command;
   if (c !== null) {
-    if (c.kind === CommandKind.Deposit) return `deposit_${c.user_id}_${c.asset_id}_${c.ts_ms}`;
-    if (c.kind === CommandKind.Withdraw) return `withdraw_${c.user_id}_${c.asset_id}_${c.ts_ms}`;
-    return String(fx.out?.order_id ?? 0);
+    if (isTransferCmd(c)) return transferEventIdOf(c);
+    return orderEventId(fx.out?.order_id ?? 0);
   }
-  return String(fx.engine?.input.order_id ?? 0);
+  return orderEventId(fx.engine?.input.order_id ?? 0);
 }
 
 export function topicsOf(spec: Spec): string[] {

@@ -9,8 +9,6 @@ export {
 export { type AuthSettings, authenticate, type SignedRequest } from "./auth.ts";
 export type { Access, TypedApp } from "./context.ts";
 export type {
-  CommandEventKind,
-  CommandStage,
   GatewayEvent,
   GatewayEventFields,
   GatewayHooks,

@@ -268,7 +268,16 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             "102",
             1_003,
           ],
-          [1, BalanceKind.Deposit, 10_000_000_000, 0, 10_000_000_000, 0, "deposit_1_2_1000", 1_000],
+          [
+            1,
+            BalanceKind.Deposit,
+            10_000_000_000,
+            0,
+            10_000_000_000,
+            0,
+            "deposit_1_2_1000_dep-1",
+            1_000,
+          ],
         ],
       );
       assert.equal(usdt[4]!.ref, "dep-1");
@@ -284,7 +293,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           [2, BTC, 1, BalanceKind.Deposit, 100_000_000],
         ],
       );
-      assert.equal(all[0]!.event_id, "withdraw_2_2_1007");
+      assert.equal(all[0]!.event_id, "withdraw_2_2_1007_wd-1");
       const fees = await store.ledger({ user_id: FEES, limit: 10 });
       assert.deepEqual(
         fees.map((l) => [l.asset_id, l.kind, l.avail]),
@@ -306,14 +315,14 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
         asset_id: USDT,
         amount_units: 10_000_000_000,
         reject: 0,
-        event_id: "deposit_1_2_1000",
+        event_id: "deposit_1_2_1000_dep-1",
         ts_ms: 1_000,
         output_seq: 1,
       });
       const wd = await store.transfer("wd-1");
       assert.deepEqual(
         [wd?.kind, wd?.reject, wd?.event_id],
-        [CommandKind.Withdraw, 0, "withdraw_2_2_1007"],
+        [CommandKind.Withdraw, 0, "withdraw_2_2_1007_wd-1"],
       );
       const refused = await store.transfer("wd-2");
       assert.deepEqual(

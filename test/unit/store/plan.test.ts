@@ -168,7 +168,7 @@ describe("balance plan", () => {
       ],
     );
     const ids = new Map(p.ledger.map((r) => [`${r[0]}:${r[1]}:${r[2]}`, r[10]]));
-    assert.equal(ids.get("1:2:1"), "deposit_1_2_1000");
+    assert.equal(ids.get("1:2:1"), "deposit_1_2_1000_dep-1");
     assert.equal(ids.get("1:2:2"), "102");
     assert.equal(ids.get("1:2:3"), "9001");
   });

@@ -80,7 +80,7 @@ describe("ids and hashes", () => {
         amount_units: 1,
         ts_ms: 99,
       }),
-      "withdraw_7_1_99",
+      "withdraw_7_1_99_r",
     );
   });
 });
