@@ -1,10 +1,13 @@
 // Cost of observability on the hot path: one JSON line per case on stdout.
 //   node --import tsx bench/obs.bench.ts [--ops N] [--runs R]
 // ns_per_op is the median over runs. For logging to a file, call_ns_per_op is
-// what the caller pays inside logEvent; main_thread_ns_per_op adds the drain
-// (join, encode, write submission) that runs on the same thread between
-// batches, measured as event-loop busy time; wall_ns_per_op is elapsed time
-// until the last line is on disk, which the disk's throughput bounds.
+// what the caller pays inside the logging calls; main_thread_ns_per_op is the
+// calling thread's event-loop busy time per operation (the calls and the
+// handful of messages to the log worker); wall_ns_per_op is elapsed time
+// until the last line is in the file, which the log worker's formatting and
+// the disk bound. worker_format_ns_per_line is what encoding one line into
+// bytes costs (the log worker's formatter, run here on the calling thread):
+// what a service would pay per line if it encoded lines itself.
 
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -14,6 +17,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Counter, Histogram, Registry } from "prom-client";
+import { Field, Marker } from "../src/core/mod.ts";
+import { LineFormatter } from "../src/obs/line-format.ts";
 import type { ServiceLogger } from "../src/obs/mod.ts";
 import {
   createLogger,
@@ -25,6 +30,7 @@ import {
   nullLogger,
   STAGE_BUCKETS_SECONDS,
 } from "../src/obs/mod.ts";
+import { createRingBuffers, LevelCode, RingConsumer, RingProducer } from "../src/obs/ring.ts";
 
 const { values } = parseArgs({
   options: {
@@ -79,8 +85,8 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * an event-loop turn between batches, as a service handling a burst would.
  */
 function orderLine(log: ServiceLogger, i: number): boolean {
-  return logEvent(log, "ORDER_ACCEPTED", {
-    event_id: `order_${i}`,
+  return logEvent(log, Marker.ORDER_ACCEPTED, {
+    event_id: String(i),
     order_id: i,
     user_id: 1000 + (i % 5000),
     symbol: "BTC_USDT",
@@ -88,9 +94,63 @@ function orderLine(log: ServiceLogger, i: number): boolean {
   });
 }
 
-/** The hot-path form: ask first, build the line's fields only when it will be written. */
+/** The hot-path form the services use: the same line, field by field into the ring. */
+function typedOrderLine(log: ServiceLogger, i: number): boolean {
+  const line = log.line(Marker.ORDER_ACCEPTED, i);
+  if (line === null) return false;
+  line
+    .idText(Field.event_id, i)
+    .int(Field.order_id, i)
+    .int(Field.user_id, 1000 + (i % 5000))
+    .str(Field.symbol, "BTC_USDT")
+    .str(Field.request_id, "r-123456789")
+    .end();
+  return true;
+}
+
+/** The object form, asked first: build the line's fields only when it will be written. */
 function guardedOrderLine(log: ServiceLogger, i: number): boolean {
-  return eventEnabled(log, "ORDER_ACCEPTED", i) && orderLine(log, i);
+  return eventEnabled(log, Marker.ORDER_ACCEPTED, i) && orderLine(log, i);
+}
+
+/**
+ * Encoding one line into bytes, as the log worker does: records of the same
+ * line formatted on this thread. A design that encodes lines on the
+ * service's thread pays at least this per line.
+ */
+function measureFormat(): void {
+  const samples: number[] = [];
+  const buffers = createRingBuffers(64 * 1024 * 1024);
+  for (let run = 0; run <= RUNS; run++) {
+    const producer = new RingProducer(buffers, 0, { wake: () => undefined });
+    const consumer = new RingConsumer(buffers);
+    const fmt = new LineFormatter("matching_engine", 4 * 1024 * 1024);
+    const sink = { addId: () => undefined, unfiltered: () => undefined };
+    let ns = 0;
+    for (let base = 0; base < OPS; base += BATCH) {
+      for (let i = base; i < base + BATCH; i++) {
+        if (!producer.beginEvent(LevelCode.info, Marker.ORDER_ACCEPTED.id, 1_800_000_000_000 + i)) {
+          throw new Error("ring full");
+        }
+        producer
+          .idText(Field.event_id, i)
+          .int(Field.order_id, i)
+          .int(Field.user_id, 1000 + (i % 5000))
+          .str(Field.symbol, "BTC_USDT")
+          .str(Field.request_id, "r-123456789")
+          .end();
+      }
+      const t0 = process.hrtime.bigint();
+      consumer.read(BATCH, (r) => {
+        if (fmt.room() < 65536) fmt.used = 0;
+        fmt.format(r, consumer, sink);
+      });
+      ns += Number(process.hrtime.bigint() - t0);
+      consumer.release();
+    }
+    if (run > 0) samples.push(ns / OPS);
+  }
+  emit("worker_format_ns_per_line", { ns_per_op: round(median(samples)) });
 }
 
 async function measureLog(
@@ -141,13 +201,14 @@ async function measureLog(
 const logger = (dir: string, sample_ppm: number, level: "info" | "warn" = "info") =>
   createLogger({ service: "matching_engine", dir, level, retention_days: 1, sample_ppm });
 
-await measureLog("log_event_on", (dir) => logger(dir, 1_000_000));
-await measureLog("log_event_sampled_1pct", (dir) => logger(dir, 10_000));
-await measureLog("log_event_sampled_out", (dir) => logger(dir, 0));
-await measureLog("log_event_guarded_sampled_1pct", (dir) => logger(dir, 10_000), guardedOrderLine);
+await measureLog("line_typed_written", (dir) => logger(dir, 1_000_000), typedOrderLine);
+await measureLog("log_event_written", (dir) => logger(dir, 1_000_000));
+await measureLog("line_typed_sampled_1pct", (dir) => logger(dir, 10_000), typedOrderLine);
+await measureLog("line_typed_sampled_out", (dir) => logger(dir, 0), typedOrderLine);
 await measureLog("log_event_guarded_sampled_out", (dir) => logger(dir, 0), guardedOrderLine);
-await measureLog("log_event_below_level", (dir) => logger(dir, 1_000_000, "warn"));
-await measureLog("log_event_off", () => nullLogger("matching_engine"));
+await measureLog("line_typed_below_level", (dir) => logger(dir, 1_000_000, "warn"), typedOrderLine);
+await measureLog("line_typed_off", () => nullLogger("matching_engine"), typedOrderLine);
+measureFormat();
 
 const m = createMetrics("matching_engine");
 const accepted = m.orders_total.labels({ outcome: "accepted", reason: "none" });

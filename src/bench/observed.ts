@@ -1,9 +1,12 @@
 // The cost of logging and metrics on the core: the same flow replayed with the
 // services' markers and counters on (UBSCore's and the matching engine's, real
-// log files at the default sampling) and with them off, alternately, in one
-// process. Both modes replay in bursts and yield between them, as a service
-// does between batches, so the log writer drains on the same thread and its
-// cost is counted; a run that dropped lines would be cheating and is reported.
+// log files, every marker written as by default) and with them off,
+// alternately, in one process. Both modes replay in bursts and yield between
+// them, as a service does between batches. The log worker formats and writes
+// on its own thread, as in a service; the observed run is timed until its
+// last line is in the file, so a worker that falls behind shows as time (the
+// replay waits for it) rather than as lines still to write. A run that
+// dropped lines would be cheating and is reported.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,11 +32,21 @@ export interface ObservedResult {
   log_lines: number;
   log_bytes: number;
   dropped_lines: number;
+  /** Times the replay waited for the log worker (ring full), over all observed runs. */
+  backpressure_waits: number;
+  /** The log worker's time on the lines, per observed run (its own thread), and the run's length. */
+  worker_busy_s_per_run: number;
+  observed_s_per_run: number;
   sample_ppm: number;
   state_hash: string;
 }
 
-async function run(spec: Spec, cmds: readonly CoreOutput["input"][], hook: Hook | null) {
+async function run(
+  spec: Spec,
+  cmds: readonly CoreOutput["input"][],
+  hook: Hook | null,
+  drained: () => Promise<void> = () => Promise.resolve(),
+) {
   const core = new Core(spec);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < cmds.length; i += BURST) {
@@ -44,6 +57,7 @@ async function run(spec: Spec, cmds: readonly CoreOutput["input"][], hook: Hook 
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  await drained();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { seconds, state_hash: hashHex(core.stateHash()) };
 }
@@ -80,6 +94,7 @@ function logFiles(dir: string): { lines: number; bytes: number } {
   let bytes = 0;
   let lines = 0;
   for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".log")) continue;
     const data = readFileSync(join(dir, f));
     bytes += data.length;
     for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) lines++;
@@ -98,16 +113,21 @@ export async function replayObserved(
   let best_observed = Number.POSITIVE_INFINITY;
   let state_hash = "";
   let dropped = 0;
+  let waits = 0;
+  let worker_ms = 0;
+  let observed_s = 0;
   // Plain first, then observed, alternating: a warm JIT favours whichever runs later.
   for (let r = 0; r < runs_each; r++) {
     const plain = await run(spec, cmds, null);
     best_plain = Math.min(best_plain, plain.seconds);
     const options = { ...OBS_DEFAULTS, log_dir };
     const ubs_obs = createServiceObs("ubscore", options);
-    const me_obs = createServiceObs("matching", options);
+    const me_obs = createServiceObs("matching_engine", options);
     await ubs_obs.log.open();
     await me_obs.log.open();
-    const observed = await run(spec, cmds, observer(spec, ubs_obs, me_obs));
+    const observed = await run(spec, cmds, observer(spec, ubs_obs, me_obs), async () => {
+      await Promise.all([ubs_obs.log.flush(), me_obs.log.flush()]);
+    });
     await Promise.all([ubs_obs.close(), me_obs.close()]);
     best_observed = Math.min(best_observed, observed.seconds);
     if (plain.state_hash !== observed.state_hash) {
@@ -117,6 +137,10 @@ export async function replayObserved(
     }
     state_hash = plain.state_hash;
     dropped += (ubs_obs.log.writer?.dropped ?? 0) + (me_obs.log.writer?.dropped ?? 0);
+    waits += (ubs_obs.log.writer?.waits ?? 0) + (me_obs.log.writer?.waits ?? 0);
+    worker_ms +=
+      (ubs_obs.log.writer?.worker_busy_ms ?? 0) + (me_obs.log.writer?.worker_busy_ms ?? 0);
+    observed_s += observed.seconds;
   }
   const files = logFiles(log_dir);
   return {
@@ -129,6 +153,9 @@ export async function replayObserved(
     log_lines: files.lines,
     log_bytes: files.bytes,
     dropped_lines: dropped,
+    backpressure_waits: waits,
+    worker_busy_s_per_run: Math.round(worker_ms / runs_each) / 1000,
+    observed_s_per_run: Math.round((observed_s / runs_each) * 1000) / 1000,
     sample_ppm: OBS_DEFAULTS.log_sample_ppm,
     state_hash,
   };

@@ -52,6 +52,22 @@ export function logRecovery(log: ServiceLogger, r: RecoveryFacts): void {
   });
 }
 
+/** A snapshot written (SNAPSHOT_TAKEN, with what DurableMachine reports) or not (SNAPSHOT_FAILED). */
+export function logSnapshot(
+  log: ServiceLogger,
+  result: { readonly seq: number; readonly path: string; readonly bytes: number } | Error,
+): void {
+  if (result instanceof Error) {
+    logLifecycle(log, Marker.SNAPSHOT_FAILED, { error: result }, "snapshot failed");
+    return;
+  }
+  logLifecycle(log, Marker.SNAPSHOT_TAKEN, {
+    seq: result.seq,
+    path: result.path,
+    bytes: result.bytes,
+  });
+}
+
 /**
  * A level watched against a threshold: one marker when it rises above, one
  * when it falls back below, never a line per observation.

@@ -7,7 +7,7 @@
 // are written.
 
 import { FIELD_NAMES, ID_FIELDS, isIdField, markerById } from "../core/markers.ts";
-import { idHashesOfBytes } from "./log-index.ts";
+import { idHashOfBytes } from "./log-index.ts";
 import {
   DEFINE_FLAG_ID,
   DYNAMIC_FIELD_BASE,
@@ -21,13 +21,16 @@ import {
 
 /** Where the ids of each line go: the block of the index being built. */
 export interface IdSink {
-  addId(hashes: readonly [number, number]): void;
+  /** An id's hash (log-index.ts idHash). */
+  addId(hash: number): void;
   /** A line whose ids could not be read: its block is always scanned. */
   unfiltered(): void;
 }
 
 /** A line longer than this (in bytes) is written in a buffer of its own. */
 export const LINE_BYTES_MAX = 64 * 1024;
+
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
 const STATIC_ID = new Set<number>(ID_FIELDS.map((f) => FIELD_NAMES.indexOf(f)));
 
@@ -40,6 +43,8 @@ export class LineFormatter {
   readonly #keys: ({ key: Buffer; id: boolean } | undefined)[] = [];
   readonly #dynamic = new Map<number, { key: Buffer; id: boolean }>();
   readonly #msg = { key: Buffer.from(`,"msg":`, "latin1"), id: false };
+  #last_time = Number.NaN;
+  #time_digits = Buffer.alloc(0);
 
   constructor(service: string, out_bytes: number) {
     this.#service = service;
@@ -84,9 +89,30 @@ export class LineFormatter {
     this.out = next;
   }
 
+  /** Prepared bytes (keys, heads): a loop for the shortest, a block copy for the rest. */
   #bytes(b: Buffer): void {
-    b.copy(this.out, this.used);
-    this.used += b.length;
+    const n = b.length;
+    if (n <= 12) {
+      const out = this.out;
+      let at = this.used;
+      for (let i = 0; i < n; i++) out[at++] = b[i] as number;
+      this.used = at;
+      return;
+    }
+    this.out.set(b, this.used);
+    this.used += n;
+  }
+
+  /** The time of consecutive lines is mostly the same millisecond: its digits are reused. */
+  #time(t: number): void {
+    if (t !== this.#last_time) {
+      this.#last_time = t;
+      const start = this.used;
+      this.#number(t);
+      this.#time_digits = Buffer.from(this.out.subarray(start, this.used));
+      return;
+    }
+    this.#bytes(this.#time_digits);
   }
 
   #eventHead(code: number): Buffer {
@@ -140,7 +166,7 @@ export class LineFormatter {
         const v = fields[f];
         if (typeof v === "string" || typeof v === "number") {
           const s = Buffer.from(String(v));
-          sink.addId(idHashesOfBytes(s, 0, s.length));
+          sink.addId(idHashOfBytes(s, 0, s.length));
         }
       }
     } catch {
@@ -152,7 +178,7 @@ export class LineFormatter {
     // Fixed parts and numbers are short; strings ensure their own room.
     this.#ensure(1024);
     this.#bytes(this.#heads[r.level] ?? (this.#heads[3] as Buffer));
-    this.#number(r.time_ms);
+    this.#time(r.time_ms);
     this.#bytes(this.#eventHead(r.code));
     const { i32, f64 } = ring;
     let k = r.body;
@@ -190,7 +216,7 @@ export class LineFormatter {
             hashed_to = this.used - 1;
           } else if (id) {
             const s = Buffer.from(ring.text(k + 1, aux));
-            sink.addId(idHashesOfBytes(s, 0, s.length));
+            sink.addId(idHashOfBytes(s, 0, s.length));
           }
           k += 1 + Math.ceil(aux / 4);
           break;
@@ -213,10 +239,10 @@ export class LineFormatter {
           break;
       }
       if (id && hashed_to > hashed_from) {
-        const h = idHashesOfBytes(this.out, hashed_from, hashed_to);
+        const h = idHashOfBytes(this.out, hashed_from, hashed_to);
         // event_id repeats order_id on most lines: one entry is enough.
-        if (h[0] !== last_h1) sink.addId(h);
-        last_h1 = h[0];
+        if (h !== last_h1) sink.addId(h);
+        last_h1 = h;
       }
     }
     this.out[this.used++] = 125;
@@ -227,26 +253,44 @@ export class LineFormatter {
     for (let i = 0; i < s.length; i++) this.out[this.used++] = s.charCodeAt(i);
   }
 
-  /** A JSON number: integers digit by digit, other values as JavaScript prints them. */
+  /**
+   * A JSON number: integers digit by digit in 32-bit arithmetic (a double's
+   * modulo is a slow library call), other values as JavaScript prints them.
+   */
   #number(v: number): void {
-    const out = this.out;
-    if (Number.isSafeInteger(v)) {
-      let n = v;
-      if (n < 0) {
-        out[this.used++] = 45;
-        n = -n;
-      }
-      let digits = 1;
-      for (let p = 10; p <= n; p *= 10) digits++;
-      let at = this.used + digits;
-      this.used = at;
-      do {
-        out[--at] = 48 + (n % 10);
-        n = Math.floor(n / 10);
-      } while (n > 0);
+    if (!Number.isSafeInteger(v)) {
+      this.#ascii(Number.isFinite(v) ? String(v) : "null");
       return;
     }
-    this.#ascii(Number.isFinite(v) ? String(v) : "null");
+    let n = v;
+    if (n < 0) {
+      this.out[this.used++] = 45;
+      n = -n;
+    }
+    if (n < 1e9) {
+      this.#small(n, 0);
+      return;
+    }
+    // Below 2^53: at most 16 digits, as a high part and nine low digits.
+    const hi = Math.floor(n / 1e9);
+    this.#small(hi, 0);
+    this.#small(n - hi * 1e9, 9);
+  }
+
+  /** n < 1e9 in decimal, left-padded with zeros to `width` digits. */
+  #small(n: number, width: number): void {
+    let x = n | 0;
+    let digits = 1;
+    while (digits < 9 && x >= POW10[digits]!) digits++;
+    if (digits < width) digits = width;
+    const out = this.out;
+    let at = this.used + digits;
+    this.used = at;
+    for (let i = 0; i < digits; i++) {
+      const q = (x / 10) | 0;
+      out[--at] = 48 + x - q * 10;
+      x = q;
+    }
   }
 
   /**

@@ -28,7 +28,7 @@ import {
   BLOCK_IDS_MAX,
   BLOOM_BYTES,
   BlockFlag,
-  bloomAddHashes,
+  bloomAdd,
   decodeIndex,
   encodeEntry,
   GZIP_SUFFIX,
@@ -40,7 +40,7 @@ import {
 import { removeExpired, rotatedPath } from "./retention.ts";
 import type { RecordView, RingConsumer } from "./ring.ts";
 import { RecordKind } from "./ring.ts";
-import { utcDayStart } from "./utc-day.ts";
+import { DAY_MS, utcDayStart } from "./utc-day.ts";
 
 const OUT_BYTES = 1024 * 1024;
 
@@ -75,8 +75,8 @@ class Block implements IdSink {
     this.bloom.fill(0);
   }
 
-  addId(hashes: readonly [number, number]): void {
-    bloomAddHashes(this.bloom, hashes);
+  addId(hash: number): void {
+    bloomAdd(this.bloom, hash);
     this.ids++;
   }
 
@@ -99,6 +99,7 @@ export class LogFile {
   #idx_fd: number | null = null;
   #file_bytes = 0;
   #file_day_start_ms = 0;
+  #file_day_end_ms = 0;
   /** Lines in the output buffer, not yet in the file. */
   #pending_lines = 0;
   #closed = false;
@@ -129,9 +130,12 @@ export class LogFile {
       return;
     }
     try {
-      const day = utcDayStart(r.time_ms);
-      if (this.#fd === null) this.#open(day);
-      if (day > this.#file_day_start_ms) this.#rotate(day);
+      // Most lines fall in the file's day: one comparison, no day arithmetic.
+      if (this.#fd === null || r.time_ms >= this.#file_day_end_ms) {
+        const day = utcDayStart(r.time_ms);
+        if (this.#fd === null) this.#open(day);
+        if (day > this.#file_day_start_ms) this.#rotate(day);
+      }
     } catch (err) {
       // The line is still buffered; the next flush retries the file and counts it if that fails.
       this.#o.on_error(asError(err));
@@ -250,7 +254,7 @@ export class LogFile {
     }
     this.#fd = openSync(this.path, "a");
     this.#file_bytes = size;
-    this.#file_day_start_ms = day_start_ms;
+    this.#setDay(day_start_ms);
     this.#block.reset(size);
     this.#openIndex();
   }
@@ -291,7 +295,7 @@ export class LogFile {
 
   #rotate(day_start_ms: number): void {
     if (this.#file_bytes === 0 && this.#fmt.used === 0) {
-      this.#file_day_start_ms = day_start_ms;
+      this.#setDay(day_start_ms);
       return;
     }
     this.closeBlock();
@@ -309,8 +313,13 @@ export class LogFile {
     }
     if (existsSync(this.index_path)) unlinkSync(this.index_path);
     this.#open(day_start_ms);
-    this.#file_day_start_ms = day_start_ms;
+    this.#setDay(day_start_ms);
     this.#retain(day_start_ms);
+  }
+
+  #setDay(day_start_ms: number): void {
+    this.#file_day_start_ms = day_start_ms;
+    this.#file_day_end_ms = day_start_ms + DAY_MS;
   }
 
   #retain(now_ms: number): void {

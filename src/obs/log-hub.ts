@@ -13,6 +13,8 @@ import { Ctl, createRingBuffers, type RingBuffers, RingProducer } from "./ring.t
 const BOOT_URL = new URL("./log-worker-boot.mjs", import.meta.url);
 const ENTRY_URL = new URL("./log-worker.ts", import.meta.url);
 const EXIT_WAIT_MS = 2000;
+/** How often a process with unwritten lines checks whether the worker has written them. */
+const KEEPALIVE_MS = 10;
 
 interface Waiter {
   readonly resolve: () => void;
@@ -115,27 +117,26 @@ export class LogHub {
   }
 
   /**
-   * Called after every published line: while lines wait, keep the process
-   * (and so the worker) alive until the worker has written them.
+   * Called after every published line. While lines wait, a timer keeps the
+   * process alive (the worker does not) and checks every KEEPALIVE_MS whether
+   * the worker has read them: no message per line or per burst, and a
+   * process that has nothing else to do ends once its lines are out.
    */
   wake(): void {
     if (this.#awake || this.#dead) return;
     this.#awake = true;
-    this.request({ op: "flush", id: null }).then(
-      () => this.#settle(),
-      () => this.#settle(),
-    );
+    setTimeout(this.#keepalive, KEEPALIVE_MS);
   }
 
-  #settle(): void {
-    this.#awake = false;
+  readonly #keepalive = (): void => {
     for (const r of this.#rings.values()) {
-      if (r.producer.pending() > 0) {
-        this.wake();
+      if (r.producer.pending() > 0 && !this.#dead) {
+        setTimeout(this.#keepalive, KEEPALIVE_MS);
         return;
       }
     }
-  }
+    this.#awake = false;
+  };
 
   #ref(): void {
     if (this.#refs++ === 0) this.#worker.ref();

@@ -68,47 +68,48 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Two 32-bit hashes of an id's text, from which the probes are derived. */
-export function idHashes(text: string): [number, number] {
+/**
+ * A 32-bit hash of an id's text (FNV-1a, then murmur3's finalizer); the
+ * filter's probes are derived from it by double hashing.
+ */
+export function idHash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  const h1 = fmix32(h);
-  return [h1, (fmix32(h1 ^ 0x9e3779b9) | 1) >>> 0];
+  return fmix32(h);
 }
 
 /**
- * The same two hashes of an id already written as ASCII bytes (the worker
- * hashes the digits or characters it has just written into a line).
+ * The same hash of an id already written as ASCII bytes: the worker hashes
+ * the digits or characters it has just written into a line.
  */
-export function idHashesOfBytes(buf: Uint8Array, start: number, end: number): [number, number] {
+export function idHashOfBytes(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
     h ^= buf[i] as number;
     h = Math.imul(h, 0x01000193);
   }
-  const h1 = fmix32(h);
-  return [h1, (fmix32(h1 ^ 0x9e3779b9) | 1) >>> 0];
+  return fmix32(h);
 }
 
 const MASK = BLOOM_BITS - 1;
 
-export function bloomAdd(bloom: Uint8Array, text: string): void {
-  bloomAddHashes(bloom, idHashes(text));
+function step(h1: number): number {
+  return fmix32(h1 ^ 0x9e3779b9) | 1;
 }
 
-export function bloomAddHashes(bloom: Uint8Array, hashes: readonly [number, number]): void {
-  const [h1, h2] = hashes;
+export function bloomAdd(bloom: Uint8Array, h1: number): void {
+  const h2 = step(h1);
   for (let i = 0; i < BLOOM_PROBES; i++) {
     const bit = (h1 + Math.imul(i, h2)) & MASK;
     bloom[bit >>> 3] = (bloom[bit >>> 3] as number) | (1 << (bit & 7));
   }
 }
 
-export function bloomHas(bloom: Uint8Array, hashes: readonly [number, number]): boolean {
-  const [h1, h2] = hashes;
+export function bloomHas(bloom: Uint8Array, h1: number): boolean {
+  const h2 = step(h1);
   for (let i = 0; i < BLOOM_PROBES; i++) {
     const bit = (h1 + Math.imul(i, h2)) & MASK;
     if (((bloom[bit >>> 3] as number) & (1 << (bit & 7))) === 0) return false;
@@ -116,11 +117,8 @@ export function bloomHas(bloom: Uint8Array, hashes: readonly [number, number]): 
   return true;
 }
 
-/** Whether the block may hold a line with one of the ids. */
-export function blockMayHold(
-  e: IndexEntry,
-  hashes: readonly (readonly [number, number])[],
-): boolean {
+/** Whether the block may hold a line with one of the ids (given by their idHash). */
+export function blockMayHold(e: IndexEntry, hashes: readonly number[]): boolean {
   if ((e.flags & BlockFlag.Unfiltered) !== 0) return true;
   for (const h of hashes) if (bloomHas(e.bloom, h)) return true;
   return false;

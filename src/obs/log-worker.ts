@@ -11,7 +11,7 @@
 import { parentPort } from "node:worker_threads";
 import { Marker } from "../core/markers.ts";
 import { LogFile } from "./log-file.ts";
-import { Ctl, type RingBuffers, RingConsumer } from "./ring.ts";
+import { Ctl, type RecordView, type RingBuffers, RingConsumer } from "./ring.ts";
 
 export type WorkerRequest =
   | {
@@ -43,6 +43,7 @@ interface Ring {
   readonly service: string;
   readonly consumer: RingConsumer;
   readonly file: LogFile;
+  readonly append: (r: RecordView) => void;
   reported_drops: number;
   reported_waits: number;
   reported_waited_ms: number;
@@ -72,15 +73,19 @@ function reportError(id: number, err: Error): void {
 /** Reads and formats what the ring holds; true when there was something. */
 function drain(ring: Ring, all: boolean): boolean {
   let any = false;
+  const t0 = performance.now();
   for (;;) {
-    const n = ring.consumer.read(DRAIN_RECORDS, (r) => ring.file.append(r, ring.consumer));
-    ring.consumer.release();
+    const n = ring.consumer.read(DRAIN_RECORDS, ring.append);
     if (n === 0) break;
     any = true;
+    // Slots go back to the producer only once their lines are in the file: a
+    // process that exits when its ring is empty has lost nothing.
+    ring.file.flush();
+    ring.consumer.release();
     Atomics.add(ring.consumer.ctl, Ctl.WRITTEN, n);
     if (!all) break;
   }
-  if (any) ring.file.flush();
+  if (any) Atomics.add(ring.consumer.ctl, Ctl.BUSY_US, Math.round((performance.now() - t0) * 1000));
   return any;
 }
 
@@ -190,11 +195,13 @@ async function handle(msg: WorkerRequest): Promise<void> {
         on_error: (err) => reportError(msg.id, err),
         on_lost: (n) => Atomics.add(new Int32Array(msg.buffers.control), Ctl.LOST, n),
       });
+      const consumer = new RingConsumer(msg.buffers);
       const ring: Ring = {
         id: msg.id,
         service: msg.service,
-        consumer: new RingConsumer(msg.buffers),
+        consumer,
         file,
+        append: (r) => file.append(r, consumer),
         reported_drops: 0,
         reported_waits: 0,
         reported_waited_ms: 0,

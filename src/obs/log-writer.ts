@@ -15,6 +15,7 @@
 // ring holds; kill -9 loses what is still in the ring.
 
 import { join } from "node:path";
+import { Marker } from "../core/markers.ts";
 import { LogHub, type RingHandle } from "./log-hub.ts";
 import { SERVICE_NAME_RE } from "./retention.ts";
 import { Ctl, LevelCode, type RingProducer } from "./ring.ts";
@@ -48,7 +49,7 @@ function stderrReporter(service: string): (err: Error) => void {
     if (err.message === last) return;
     last = err.message;
     process.stderr.write(
-      `${JSON.stringify({ level: "error", time: Date.now(), service, event: "LOG_WRITE_FAILED", msg: err.message })}\n`,
+      `${JSON.stringify({ level: "error", time: Date.now(), service, event: Marker.LOG_WRITE_FAILED.name, msg: err.message })}\n`,
     );
   };
 }
@@ -141,6 +142,11 @@ export class LogWriter {
   /** Lines the worker has written to the file so far. */
   get written(): number {
     return Atomics.load(this.#ring.producer.control, Ctl.WRITTEN) >>> 0;
+  }
+
+  /** Wall-clock milliseconds the log worker spent on this file's lines (reading, formatting, writing). */
+  get worker_busy_ms(): number {
+    return (Atomics.load(this.#ring.producer.control, Ctl.BUSY_US) >>> 0) / 1000;
   }
 
   /** Bytes of records waiting for the worker. */

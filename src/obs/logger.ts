@@ -121,6 +121,8 @@ class RingLogger implements ServiceLogger {
   readonly #producer: RingProducer;
   readonly #clock: () => number;
   readonly #dynamic = new Map<string, number>();
+  /** pino's level as a number, kept here: pino's getter is too slow for every line. */
+  #threshold: number;
 
   constructor(opts: LoggerOptions, writer: LogWriter, sample_ppm: number) {
     this.service = opts.service;
@@ -139,11 +141,15 @@ class RingLogger implements ServiceLogger {
       },
       writer,
     );
+    this.#threshold = this.logger.levelVal;
+    this.logger.on("level-change", (_label, value) => {
+      this.#threshold = value;
+    });
   }
 
   line(marker: MarkerSpec, sampleKey?: string | number, level?: EventLevel): EventLine | null {
     const lvl = level ?? marker.level;
-    if (PINO_LEVEL[lvl] < this.logger.levelVal) return null;
+    if (PINO_LEVEL[lvl] < this.#threshold) return null;
     // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
     if (
       marker.sampled &&

@@ -10,6 +10,7 @@ export {
   DEFAULT_SETTLEMENT_LAG_MS_MAX,
   logLifecycle,
   logRecovery,
+  logSnapshot,
   type RecoveryFacts,
   settlementLagWatch,
   ThresholdWatch,

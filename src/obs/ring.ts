@@ -74,6 +74,8 @@ export const Ctl = {
   DEAD: 9,
   /** Lines written to the file so far. */
   WRITTEN: 10,
+  /** Microseconds the worker spent reading, formatting and writing this ring's lines. */
+  BUSY_US: 11,
   SIZE: 16,
 } as const;
 

@@ -1,7 +1,6 @@
-// UBSCore's lifecycle markers and counters. Deposit and withdrawal markers
-// are written with a fields object (they are few); an accepted order or
-// cancel, one line per command, is written field by field into the log's
-// ring (see src/obs/logger.ts), without building an object or a string.
+// UBSCore's lifecycle markers and counters: one line or more per command,
+// written field by field into the log's ring (see src/obs/logger.ts),
+// without building an object or, for orders, a string.
 
 import {
   type BalanceOutput,
@@ -13,6 +12,7 @@ import {
   Field,
   isTransferCmd,
   Marker,
+  type MarkerSpec,
   type PlaceCmd,
   requestEventId,
   type Spec,
@@ -21,7 +21,7 @@ import {
   transferEventIdOf,
   WITHDRAW_MARKERS,
 } from "../core/mod.ts";
-import { type CounterCell, logEvent, type ServiceObs } from "../obs/mod.ts";
+import type { CounterCell, ServiceObs } from "../obs/mod.ts";
 import type { UbsEffects } from "./machine.ts";
 
 function transferMarkers(cmd: TransferCmd): TransferMarkers {
@@ -83,22 +83,25 @@ export class UbsEvents {
     duplicate: boolean,
   ): void {
     const m = transferMarkers(cmd);
-    const base = {
-      event_id: transferEventIdOf(cmd),
-      user_id: cmd.user_id,
-      asset: this.spec.assetById[cmd.asset_id]?.name ?? String(cmd.asset_id),
-      request_id: cmd.request_id,
-      amount_units: cmd.amount_units,
-    };
-    logEvent(obs.log, m.CONSUMED, base);
-    if (reject !== 0) {
-      const code = errorById(reject).code;
-      logEvent(obs.log, m.REJECTED, { ...base, reason: code, duplicate });
+    const event_id = transferEventIdOf(cmd);
+    const asset = this.spec.assetById[cmd.asset_id]?.name ?? String(cmd.asset_id);
+    const code = reject === 0 ? undefined : errorById(reject).code;
+    for (const marker of [m.CONSUMED, reject === 0 ? m.VALIDATED : m.REJECTED]) {
+      const line = obs.log.line(marker);
+      if (line === null) continue;
+      line
+        .str(Field.event_id, event_id)
+        .int(Field.user_id, cmd.user_id)
+        .str(Field.asset, asset)
+        .str(Field.request_id, cmd.request_id)
+        .int(Field.amount_units, cmd.amount_units);
+      if (marker !== m.CONSUMED) line.str(Field.reason, code).bool(Field.duplicate, duplicate);
+      line.end();
+    }
+    if (code !== undefined) {
       this.reasonCounters(obs, reject, code).rejections.inc();
-    } else {
-      logEvent(obs.log, m.VALIDATED, { ...base, duplicate });
-      if (!duplicate)
-        (m === DEPOSIT_MARKERS ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
+    } else if (!duplicate) {
+      (m === DEPOSIT_MARKERS ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
     }
   }
 
@@ -112,13 +115,15 @@ export class UbsEvents {
     const place = cmd.kind === CommandKind.Place;
     if (reject !== 0) {
       const code = errorById(reject).code;
-      logEvent(obs.log, place ? Marker.ORDER_REJECTED : Marker.CANCEL_REJECTED, {
-        event_id: order_id > 0 ? String(order_id) : requestEventId(corr),
-        user_id: cmd.user_id,
-        request_id: corr,
-        order_id: order_id > 0 ? order_id : undefined,
-        reason: code,
-      });
+      const line = obs.log.line(place ? Marker.ORDER_REJECTED : Marker.CANCEL_REJECTED);
+      if (line !== null) {
+        // Refused before it had an order id: named by the gateway's request.
+        if (order_id > 0) line.idText(Field.event_id, order_id);
+        else line.str(Field.event_id, requestEventId(corr));
+        line.int(Field.user_id, cmd.user_id).str(Field.request_id, corr);
+        if (order_id > 0) line.int(Field.order_id, order_id);
+        line.str(Field.reason, code).end();
+      }
       const counters = this.reasonCounters(obs, reject, code);
       counters.rejections.inc();
       if (place) counters.orders_rejected.inc();
@@ -143,12 +148,14 @@ export class UbsEvents {
     if (obs === undefined || cmd === null) return;
     if (!isTransferCmd(cmd)) return;
     const m = transferMarkers(cmd);
-    const base = {
-      event_id: transferEventIdOf(cmd),
-      user_id: cmd.user_id,
-      request_id: cmd.request_id,
-    };
-    if (published) logEvent(obs.log, m.TO_SETTLEMENT, { ...base, topic: "balance.events" });
-    logEvent(obs.log, m.EXIT, { ...base, replied });
+    const event_id = transferEventIdOf(cmd);
+    const line = (marker: MarkerSpec) =>
+      obs.log
+        .line(marker)
+        ?.str(Field.event_id, event_id)
+        .int(Field.user_id, cmd.user_id)
+        .str(Field.request_id, cmd.request_id);
+    if (published) line(m.TO_SETTLEMENT)?.str(Field.topic, "balance.events").end();
+    line(m.EXIT)?.bool(Field.replied, replied).end();
   }
 }

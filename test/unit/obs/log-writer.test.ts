@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { Field, Marker } from "../../../src/core/mod.ts";
-import { blockMayHold, decodeIndex, idHashes } from "../../../src/obs/log-index.ts";
+import { blockMayHold, decodeIndex, idHash } from "../../../src/obs/log-index.ts";
 import { createLogger, LogWriter, type LogWriterOptions } from "../../../src/obs/mod.ts";
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -237,7 +237,7 @@ test("a rotated day is compressed: one gzip member per index block, zcat reads i
   assert.equal(raw, plain.length);
   assert.equal(lines_in_blocks, n);
   // Each block's filter holds the ids of its lines, and turns away most others.
-  const holder = (id: string) => entries.filter((e) => blockMayHold(e, [idHashes(id)]));
+  const holder = (id: string) => entries.filter((e) => blockMayHold(e, [idHash(id)]));
   assert.ok(holder("1").some((e) => e.raw_start === 0));
   assert.ok(holder(String(n)).some((e) => e.raw_end === plain.length));
   assert.ok(holder(String(1_099_511_627_776 + 30_000)).length >= 1);
