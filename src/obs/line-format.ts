@@ -130,9 +130,8 @@ export class LineFormatter {
   #key(field: number): { key: Buffer; id: boolean } {
     if (field === MSG_FIELD) return this.#msg;
     if (field >= DYNAMIC_FIELD_BASE) {
-      const d = this.#dynamic.get(field);
-      if (d === undefined) throw new Error(`log record names undefined field ${field}`);
-      return d;
+      // A name the worker never learnt (it cannot happen unless a record was cut): still a line.
+      return this.#dynamic.get(field) ?? this.#unnamed(field);
     }
     let k = this.#keys[field];
     if (k === undefined) {
@@ -143,6 +142,12 @@ export class LineFormatter {
       this.#keys[field] = k;
     }
     return k;
+  }
+
+  #unnamed(field: number): { key: Buffer; id: boolean } {
+    const d = { key: Buffer.from(`,"field_${field}":`), id: false };
+    this.#dynamic.set(field, d);
+    return d;
   }
 
   #define(r: RecordView, ring: RingConsumer): void {
@@ -184,10 +189,10 @@ export class LineFormatter {
     let k = r.body;
     let last_h1 = -1;
     while (k < r.end) {
-      const field = i32[2 * k] as number;
-      const word = i32[2 * k + 1] as number;
-      const type = word & 15;
-      const aux = word >>> 4;
+      const head = i32[2 * k] as number;
+      const payload = i32[2 * k + 1] as number;
+      const field = head & 0xffff;
+      const type = head >>> 16;
       const { key, id } = this.#key(field);
       this.#ensure(key.length + 64);
       this.#bytes(key);
@@ -195,6 +200,19 @@ export class LineFormatter {
       let hashed_from = start;
       let hashed_to = -1;
       switch (type) {
+        case FieldType.Int32:
+          this.#number(payload);
+          hashed_to = this.used;
+          k += 1;
+          break;
+        case FieldType.IdText32:
+          this.out[this.used++] = 34;
+          this.#number(payload);
+          hashed_from = start + 1;
+          hashed_to = this.used;
+          this.out[this.used++] = 34;
+          k += 1;
+          break;
         case FieldType.Int:
         case FieldType.Num:
           this.#number(f64[k + 1] as number);
@@ -210,27 +228,27 @@ export class LineFormatter {
           k += 2;
           break;
         case FieldType.Str: {
-          const ascii = this.#string(ring, k + 1, aux);
+          const ascii = this.#string(ring, k + 1, payload);
           if (ascii) {
             hashed_from = start + 1;
             hashed_to = this.used - 1;
           } else if (id) {
-            const s = Buffer.from(ring.text(k + 1, aux));
+            const s = Buffer.from(ring.text(k + 1, payload));
             sink.addId(idHashOfBytes(s, 0, s.length));
           }
-          k += 1 + Math.ceil(aux / 4);
+          k += 1 + Math.ceil(payload / 4);
           break;
         }
         case FieldType.Json: {
-          const text = ring.text(k + 1, aux);
+          const text = ring.text(k + 1, payload);
           this.#ensure(text.length * 3);
           this.used += this.out.write(text, this.used, "utf8");
           hashed_to = this.used;
-          k += 1 + Math.ceil(aux / 4);
+          k += 1 + Math.ceil(payload / 4);
           break;
         }
         case FieldType.Bool:
-          this.#ascii(aux === 1 ? "true" : "false");
+          this.#ascii(payload === 1 ? "true" : "false");
           k += 1;
           break;
         default:

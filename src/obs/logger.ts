@@ -11,7 +11,7 @@
 
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { FIELD_NAMES, isIdField, type MarkerSpec } from "../core/markers.ts";
+import { allMarkers, FIELD_NAMES, isIdField, type MarkerSpec } from "../core/markers.ts";
 import { LogWriter } from "./log-writer.ts";
 import { DYNAMIC_FIELD_BASE, LevelCode, type RingProducer } from "./ring.ts";
 import type { EventLevel } from "./sampler.ts";
@@ -112,6 +112,9 @@ const STATIC_FIELDS: ReadonlyMap<string, number> = new Map(FIELD_NAMES.map((n, i
 const PINO_LEVEL = { error: 50, warn: 40, info: 30 } as const;
 const DYNAMIC_FIELDS_MAX = 4096;
 
+/** Lines a cached clock reading may stamp before the clock is read again. */
+const CLOCK_LINES = 8;
+
 class RingLogger implements ServiceLogger {
   readonly service: string;
   readonly logger: Logger;
@@ -121,15 +124,32 @@ class RingLogger implements ServiceLogger {
   readonly #producer: RingProducer;
   readonly #clock: () => number;
   readonly #dynamic = new Map<string, number>();
-  /** pino's level as a number, kept here: pino's getter is too slow for every line. */
-  #threshold: number;
+  readonly #sampling: boolean;
+  /** Per marker id: written at its own level (the logger's threshold allows it). */
+  #allowed: boolean[] = [];
+  #threshold = 0;
+  #closed = false;
+  // The clock is read for the first line of an event-loop turn and then every
+  // CLOCK_LINES lines: lines written in one burst of work are microseconds
+  // apart, and the read costs more than the rest of a short line.
+  #now = 0;
+  #stamped = CLOCK_LINES;
+  #turn_queued = false;
+  readonly #turn = () => {
+    this.#turn_queued = false;
+    this.#stamped = CLOCK_LINES;
+  };
+  /** A test's clock is read for every line: it may jump between two of them. */
+  readonly #cached_clock: boolean;
 
   constructor(opts: LoggerOptions, writer: LogWriter, sample_ppm: number) {
     this.service = opts.service;
     this.writer = writer;
     this.sample_ppm = sample_ppm;
+    this.#sampling = sample_ppm < PPM_ALL;
     this.#producer = writer.producer;
     this.#clock = writer.clock;
+    this.#cached_clock = opts.clock === undefined;
     const clock = this.#clock;
     this.logger = pino(
       {
@@ -141,32 +161,61 @@ class RingLogger implements ServiceLogger {
       },
       writer,
     );
-    this.#threshold = this.logger.levelVal;
-    this.logger.on("level-change", (_label, value) => {
-      this.#threshold = value;
-    });
+    this.#setThreshold(this.logger.levelVal);
+    this.logger.on("level-change", (_label, value) => this.#setThreshold(value));
+  }
+
+  #setThreshold(value: number): void {
+    this.#threshold = value;
+    this.#allowed = allMarkers().map((m) => PINO_LEVEL[m.level] >= value);
+  }
+
+  #time(): number {
+    if (this.#stamped >= CLOCK_LINES) {
+      if (!this.#turn_queued) {
+        this.#turn_queued = true;
+        queueMicrotask(this.#turn);
+      }
+      this.#now = this.#clock();
+      this.#stamped = 0;
+    }
+    this.#stamped++;
+    return this.#now;
   }
 
   line(marker: MarkerSpec, sampleKey?: string | number, level?: EventLevel): EventLine | null {
-    const lvl = level ?? marker.level;
-    if (PINO_LEVEL[lvl] < this.#threshold) return null;
-    // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
-    if (
+    if (level === undefined) {
+      if (this.#allowed[marker.id] !== true) return null;
+      // A line that may be thinned, thinned only when sampling is on and there is a key.
+      if (
+        this.#sampling &&
+        marker.sampled &&
+        marker.level === "info" &&
+        sampleKey !== undefined &&
+        !isSampled(sampleKey, this.sample_ppm)
+      ) {
+        return null;
+      }
+    } else if (PINO_LEVEL[level] < this.#threshold) {
+      return null;
+    } else if (
+      // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
+      this.#sampling &&
       marker.sampled &&
-      lvl === "info" &&
-      this.sample_ppm < PPM_ALL &&
+      level === "info" &&
       sampleKey !== undefined &&
       !isSampled(sampleKey, this.sample_ppm)
     ) {
       return null;
     }
-    if (this.writer.closed) {
+    if (this.#closed) {
       this.#producer.countDrop();
       return null;
     }
-    return this.#producer.beginEvent(LevelCode[lvl], marker.id, this.#clock())
-      ? this.#producer
-      : null;
+    const code = LevelCode[level ?? marker.level];
+    // Markers that are not business events (start, stop, recovery) read the clock themselves.
+    const time = marker.sampled && this.#cached_clock ? this.#time() : this.#clock();
+    return this.#producer.beginEvent(code, marker.id, time) ? this.#producer : null;
   }
 
   field(name: string): number | null {
@@ -193,6 +242,7 @@ class RingLogger implements ServiceLogger {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.writer.close();
   }
 }

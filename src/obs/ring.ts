@@ -14,9 +14,11 @@
 // Record layout, in slots (k is the record's first slot):
 //   k:    int32 length in slots | int32 kind | level << 4 | code << 8
 //   k+1:  float64 time, ms since the epoch
-//   EVENT fields from k+2, each: int32 field id | int32 type | aux << 4,
-//         then a float64 value (INT, NUM, IDTEXT) or ceil(aux / 4) slots of
-//         UTF-16 units (STR, JSON; aux is the length); BOOL and NULL have none.
+//   EVENT fields from k+2, each: int32 field id | type << 16, int32 payload:
+//         a 32-bit integer itself (INT32, IDTEXT32), 0 or 1 (BOOL), or the
+//         length of the UTF-16 units in the following ceil(length / 4) slots
+//         (STR, JSON); INT, NUM and IDTEXT put a float64 in the next slot.
+//         Most ids and amounts fit in 32 bits: one slot per field.
 //   RAW   k+2: int32 length, then the text's UTF-16 units (a whole JSON line).
 //   DEFINE k+2: int32 length | int32 flags, then the field name's units; code
 //         is the dynamic field id being named.
@@ -34,6 +36,9 @@ export const FieldType = {
   Null: 6,
   /** Text that is already JSON (a bigint's digits, a nested object). */
   Json: 7,
+  /** An Int or IdText that fits in 32 bits, held in the field's own slot. */
+  Int32: 8,
+  IdText32: 9,
 } as const;
 
 /** Level codes in records, in the order of LOG_LEVELS. */
@@ -199,37 +204,37 @@ export class RingProducer {
   }
 
   int(field: number, v: number): this {
+    if ((v | 0) === v) return this.#small(field, FieldType.Int32, v);
     if (!Number.isSafeInteger(v)) return this.num(field, v);
-    const k = this.#pos;
-    if (k + 2 > this.#limit) return this;
-    this.#i32[2 * k] = field;
-    this.#i32[2 * k + 1] = FieldType.Int;
-    this.#f64[k + 1] = v;
-    this.#pos = k + 2;
-    return this;
+    return this.#wide(field, FieldType.Int, v);
   }
 
   num(field: number, v: number): this {
-    const k = this.#pos;
-    if (k + 2 > this.#limit) return this;
-    this.#i32[2 * k] = field;
-    if (Number.isFinite(v)) {
-      this.#i32[2 * k + 1] = FieldType.Num;
-      this.#f64[k + 1] = v;
-      this.#pos = k + 2;
-    } else {
-      this.#i32[2 * k + 1] = FieldType.Null;
-      this.#pos = k + 1;
-    }
-    return this;
+    if (Number.isFinite(v)) return this.#wide(field, FieldType.Num, v);
+    return this.nul(field);
   }
 
   /** An integer written as a JSON string (an order's or trade's event id). */
   idText(field: number, v: number): this {
+    if ((v | 0) === v) return this.#small(field, FieldType.IdText32, v);
+    return this.#wide(field, FieldType.IdText, v);
+  }
+
+  /** A field whose value is its header's payload: one slot. */
+  #small(field: number, type: number, payload: number): this {
+    const k = this.#pos;
+    if (k + 1 > this.#limit) return this;
+    this.#i32[2 * k] = field | (type << 16);
+    this.#i32[2 * k + 1] = payload;
+    this.#pos = k + 1;
+    return this;
+  }
+
+  /** A field with a float64 after its header: two slots. */
+  #wide(field: number, type: number, v: number): this {
     const k = this.#pos;
     if (k + 2 > this.#limit) return this;
-    this.#i32[2 * k] = field;
-    this.#i32[2 * k + 1] = FieldType.IdText;
+    this.#i32[2 * k] = field | (type << 16);
     this.#f64[k + 1] = v;
     this.#pos = k + 2;
     return this;
@@ -248,21 +253,11 @@ export class RingProducer {
   }
 
   bool(field: number, v: boolean): this {
-    const k = this.#pos;
-    if (k + 1 > this.#limit) return this;
-    this.#i32[2 * k] = field;
-    this.#i32[2 * k + 1] = FieldType.Bool | ((v ? 1 : 0) << 4);
-    this.#pos = k + 1;
-    return this;
+    return this.#small(field, FieldType.Bool, v ? 1 : 0);
   }
 
   nul(field: number): this {
-    const k = this.#pos;
-    if (k + 1 > this.#limit) return this;
-    this.#i32[2 * k] = field;
-    this.#i32[2 * k + 1] = FieldType.Null;
-    this.#pos = k + 1;
-    return this;
+    return this.#small(field, FieldType.Null, 0);
   }
 
   /** Ends the line, with an optional human message; publishes it. */
@@ -283,7 +278,6 @@ export class RingProducer {
       cut = type === FieldType.Str;
       if (!cut) return this;
     }
-    this.#i32[2 * k] = field;
     this.#pos = k + 1;
     this.#chars(v, len);
     if (cut) {
@@ -293,7 +287,8 @@ export class RingProducer {
       len += TRUNCATED.length;
       this.#pos = k + 1 + Math.ceil(len / 4);
     }
-    this.#i32[2 * k + 1] = type | (len << 4);
+    this.#i32[2 * k] = field | (type << 16);
+    this.#i32[2 * k + 1] = len;
     return this;
   }
 

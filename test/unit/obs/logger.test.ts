@@ -377,6 +377,29 @@ test("eventEnabled and line() answer what logEvent would do", async (t) => {
   await log.close();
 });
 
+test("with the real clock, every line of a burst carries a time from within the burst", async (t) => {
+  const dir = await tempDir(t);
+  const log = createLogger({ service: "matching_engine", dir, level: "info", retention_days: 1 });
+  const spans: [number, number][] = [];
+  for (let burst = 0; burst < 3; burst++) {
+    const t0 = Date.now();
+    for (let id = 1; id <= 100; id++) {
+      log.line(Marker.ORDER_MATCHED, id)?.idText(Field.event_id, id).int(Field.order_id, id).end();
+    }
+    spans.push([t0, Date.now()]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await log.close();
+  const times = select(await readLines(join(dir, "matching_engine.log")), "ORDER_MATCHED").map(
+    (l) => l["time"] as number,
+  );
+  assert.equal(times.length, 300);
+  times.forEach((time, i) => {
+    const [from, to] = spans[Math.floor(i / 100)] as [number, number];
+    assert.ok(time >= from && time <= to, `line ${i}: ${time} outside ${from}..${to}`);
+  });
+});
+
 test("pino's own flush reaches the file", async (t) => {
   const dir = await tempDir(t);
   const log = createLogger({ service: "gateway", dir, level: "info", retention_days: 1 });

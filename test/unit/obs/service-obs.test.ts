@@ -87,7 +87,9 @@ test("the writer's drops and waits reach the service's metrics", async (t) => {
   assert.ok(text.includes(`bourse_log_lines_dropped_total{service="ubscore"} ${dropped}`), text);
   assert.ok(text.includes(`bourse_log_backpressure_waits_total{service="ubscore"} 1`), text);
   await writer.hold(false);
+  await writer.flush();
   await obs.close();
+  assert.equal(writer.dropped, dropped);
   const lines = (await readFile(join(dir, "ubscore.log"), "utf8"))
     .trim()
     .split("\n")
