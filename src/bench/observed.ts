@@ -26,8 +26,16 @@ export interface ObservedResult {
   runs_each: number;
   plain_commands_per_s: number;
   observed_commands_per_s: number;
-  /** observed / plain, best run of each. */
+  /** observed / plain, best run of each (wall clock). */
   ratio: number;
+  /**
+   * The same from the CPU time of the replaying thread (Linux: /proc), best
+   * run of each: on a machine busy with other work, wall-clock time mostly
+   * measures the scheduler; this measures what logging costs the core's thread.
+   */
+  main_thread_cpu_ratio: number | null;
+  /** The same for the whole process: the core's thread and the log worker's. */
+  process_cpu_ratio: number;
   /** Lines written over all observed runs. */
   log_lines: number;
   log_bytes: number;
@@ -41,6 +49,18 @@ export interface ObservedResult {
   state_hash: string;
 }
 
+/** CPU seconds of this thread (the replay's), from /proc on Linux; null elsewhere. */
+function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function run(
   spec: Spec,
   cmds: readonly CoreOutput["input"][],
@@ -48,6 +68,8 @@ async function run(
   drained: () => Promise<void> = () => Promise.resolve(),
 ) {
   const core = new Core(spec);
+  const thread0 = threadCpuSeconds();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < cmds.length; i += BURST) {
     const end = Math.min(cmds.length, i + BURST);
@@ -59,7 +81,14 @@ async function run(
   }
   await drained();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, state_hash: hashHex(core.stateHash()) };
+  const cpu = process.cpuUsage(cpu0);
+  const thread1 = threadCpuSeconds();
+  return {
+    seconds,
+    process_cpu_s: (cpu.user + cpu.system) / 1e6,
+    thread_cpu_s: thread0 === null || thread1 === null ? null : thread1 - thread0,
+    state_hash: hashHex(core.stateHash()),
+  };
 }
 
 /** What the services log and count for one command, fed from the combined core's output. */
@@ -111,6 +140,12 @@ export async function replayObserved(
   const cmds = flow.flatMap((p) => ("cmd" in p ? [p.cmd] : []));
   let best_plain = Number.POSITIVE_INFINITY;
   let best_observed = Number.POSITIVE_INFINITY;
+  const best = {
+    plain_cpu: Infinity,
+    observed_cpu: Infinity,
+    plain_thread: Infinity,
+    observed_thread: Infinity,
+  };
   let state_hash = "";
   let dropped = 0;
   let waits = 0;
@@ -120,6 +155,8 @@ export async function replayObserved(
   for (let r = 0; r < runs_each; r++) {
     const plain = await run(spec, cmds, null);
     best_plain = Math.min(best_plain, plain.seconds);
+    best.plain_cpu = Math.min(best.plain_cpu, plain.process_cpu_s);
+    best.plain_thread = Math.min(best.plain_thread, plain.thread_cpu_s ?? Number.NaN);
     const options = { ...OBS_DEFAULTS, log_dir };
     const ubs_obs = createServiceObs("ubscore", options);
     const me_obs = createServiceObs("matching_engine", options);
@@ -130,6 +167,8 @@ export async function replayObserved(
     });
     await Promise.all([ubs_obs.close(), me_obs.close()]);
     best_observed = Math.min(best_observed, observed.seconds);
+    best.observed_cpu = Math.min(best.observed_cpu, observed.process_cpu_s);
+    best.observed_thread = Math.min(best.observed_thread, observed.thread_cpu_s ?? Number.NaN);
     if (plain.state_hash !== observed.state_hash) {
       throw new Error(
         `observed replay ended in ${observed.state_hash}, plain in ${plain.state_hash}`,
@@ -150,6 +189,10 @@ export async function replayObserved(
     plain_commands_per_s: Math.round(flow.length / best_plain),
     observed_commands_per_s: Math.round(flow.length / best_observed),
     ratio: Math.round((best_plain / best_observed) * 1000) / 1000,
+    main_thread_cpu_ratio: Number.isFinite(best.plain_thread / best.observed_thread)
+      ? Math.round((best.plain_thread / best.observed_thread) * 1000) / 1000
+      : null,
+    process_cpu_ratio: Math.round((best.plain_cpu / best.observed_cpu) * 1000) / 1000,
     log_lines: files.lines,
     log_bytes: files.bytes,
     dropped_lines: dropped,
