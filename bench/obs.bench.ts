@@ -2,14 +2,19 @@
 //   node --import tsx bench/obs.bench.ts [--ops N] [--runs R]
 // ns_per_op is the median over runs. For logging to a file, call_ns_per_op is
 // what the caller pays inside the logging calls; main_thread_ns_per_op is the
-// calling thread's event-loop busy time per operation (the calls and the
-// handful of messages to the log worker); wall_ns_per_op is elapsed time
-// until the last line is in the file, which the log worker's formatting and
-// the disk bound. worker_format_ns_per_line is what encoding one line into
-// bytes costs (the log worker's formatter, run here on the calling thread):
-// what a service would pay per line if it encoded lines itself.
+// calling thread's event-loop busy time per operation, and
+// main_thread_cpu_ns_per_op its CPU time (Linux, /proc: on a machine busy with
+// other work, wall-clock figures mostly measure the scheduler);
+// wall_ns_per_op is elapsed time until the last line is in the file, which the
+// log worker's formatting and the disk bound. The written cases use a ring
+// large enough for the whole run, so the calls never wait for the worker and
+// measure what a line costs the caller; waits says whether that held.
+// worker_format_ns_per_line is what encoding one line into bytes costs (the
+// log worker's formatter, run here on the calling thread, CPU time): what a
+// service would pay per line if it encoded lines itself.
 
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -126,7 +131,7 @@ function measureFormat(): void {
     const consumer = new RingConsumer(buffers);
     const fmt = new LineFormatter("matching_engine", 4 * 1024 * 1024);
     const sink = { addId: () => undefined, unfiltered: () => undefined };
-    let ns = 0;
+    let cpu_us = 0;
     for (let base = 0; base < OPS; base += BATCH) {
       for (let i = base; i < base + BATCH; i++) {
         if (!producer.beginEvent(LevelCode.info, Marker.ORDER_ACCEPTED.id, 1_800_000_000_000 + i)) {
@@ -140,17 +145,29 @@ function measureFormat(): void {
           .str(Field.request_id, "r-123456789")
           .end();
       }
-      const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       consumer.read(BATCH, (r) => {
         if (fmt.room() < 65536) fmt.used = 0;
         fmt.format(r, consumer, sink);
       });
-      ns += Number(process.hrtime.bigint() - t0);
+      const c = process.cpuUsage(c0);
+      cpu_us += c.user + c.system;
       consumer.release();
     }
-    if (run > 0) samples.push(ns / OPS);
+    if (run > 0) samples.push((cpu_us * 1000) / OPS);
   }
   emit("worker_format_ns_per_line", { ns_per_op: round(median(samples)) });
+}
+
+/** CPU seconds of this thread, from /proc on Linux; NaN elsewhere. */
+function threadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function measureLog(
@@ -160,9 +177,11 @@ async function measureLog(
 ): Promise<void> {
   const calls: number[] = [];
   const mains: number[] = [];
+  const cpus_ns: number[] = [];
   const walls: number[] = [];
   let dropped = 0;
   let written = 0;
+  let waits = 0;
   for (let run = 0; run <= RUNS; run++) {
     const dir = await mkdtemp(join(tmpdir(), "bourse-obs-bench-"));
     const log = make(dir);
@@ -170,6 +189,7 @@ async function measureLog(
     let call_ns = 0;
     let lines = 0;
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = threadCpuSeconds();
     const t0 = process.hrtime.bigint();
     for (let base = 0; base < OPS; base += BATCH) {
       const b0 = process.hrtime.bigint();
@@ -177,6 +197,7 @@ async function measureLog(
       call_ns += Number(process.hrtime.bigint() - b0);
       await yieldTurn();
     }
+    const cpu_s = threadCpuSeconds() - cpu0;
     await log.close();
     const wall_ns = Number(process.hrtime.bigint() - t0);
     const busy_ms = performance.eventLoopUtilization(elu0).active;
@@ -184,22 +205,35 @@ async function measureLog(
     if (run > 0) {
       calls.push(call_ns / OPS);
       mains.push((busy_ms * 1e6) / OPS);
+      cpus_ns.push((cpu_s * 1e9) / OPS);
       walls.push(wall_ns / OPS);
       dropped += log.writer?.dropped ?? 0;
+      waits += log.writer?.waits ?? 0;
       written += lines;
     }
   }
   emit(name, {
     call_ns_per_op: round(median(calls)),
     main_thread_ns_per_op: round(median(mains)),
+    main_thread_cpu_ns_per_op: round(median(cpus_ns)),
     wall_ns_per_op: round(median(walls)),
     lines_per_op: round(written / (OPS * RUNS)),
     dropped,
+    waits,
   });
 }
 
+// Room for every line of a run: the calls measure the caller, not the worker's pace.
+const RING_BYTES = 512 * 1024 * 1024;
 const logger = (dir: string, sample_ppm: number, level: "info" | "warn" = "info") =>
-  createLogger({ service: "matching_engine", dir, level, retention_days: 1, sample_ppm });
+  createLogger({
+    service: "matching_engine",
+    dir,
+    level,
+    retention_days: 1,
+    sample_ppm,
+    buffer_bytes_max: RING_BYTES,
+  });
 
 await measureLog("line_typed_written", (dir) => logger(dir, 1_000_000), typedOrderLine);
 await measureLog("log_event_written", (dir) => logger(dir, 1_000_000));
