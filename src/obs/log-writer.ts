@@ -200,6 +200,8 @@ export class LogWriter {
   /** Writes what is buffered, closes the file; later lines are dropped and counted. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // A line started and not ended is ended now rather than left out.
+      this.#ring.producer.end();
       this.#closed = true;
       try {
         await this.#hub.request({ op: "close", id: this.#ring.id });

@@ -19,7 +19,11 @@ export interface ServiceObs {
   readonly log: ServiceLogger;
   readonly metrics: ServiceMetrics;
   readonly tracing: Tracing;
-  /** Flushes spans, then log lines; for a graceful shutdown. Idempotent. */
+  /** SERVICE_READY: recovered and taking traffic (when /readyz turns true). */
+  ready(fields?: Readonly<Record<string, unknown>>): void;
+  /** SERVICE_STOPPING: a stop was asked for; the service drains before close(). */
+  stopping(fields?: Readonly<Record<string, unknown>>): void;
+  /** Flushes spans, then log lines (SERVICE_STOPPED last); for a graceful shutdown. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -69,6 +73,12 @@ export function createServiceObs(
     log,
     metrics,
     tracing,
+    ready(fields = {}) {
+      logLifecycle(log, Marker.SERVICE_READY, fields);
+    },
+    stopping(fields = {}) {
+      logLifecycle(log, Marker.SERVICE_STOPPING, fields);
+    },
     close() {
       closing ??= (async () => {
         try {

@@ -36,6 +36,7 @@ test("embedded mode: four services in one process write four files, one /metrics
     headers = obs.tracing.inject(span, {});
     span.end();
   }
+  for (const obs of all) obs.ready();
   const traceIds = all.map((o) => o.tracing.finishedSpans()[0]!.spanContext().traceId);
   assert.equal(new Set(traceIds).size, 1);
 
@@ -48,6 +49,7 @@ test("embedded mode: four services in one process write four files, one /metrics
     assert.ok(exposition.includes(`bourse_log_lines_dropped_total{service="${s}"} 0`), s);
   }
 
+  for (const obs of all) obs.stopping();
   await Promise.all(all.map((o) => o.close()));
   assert.deepEqual(
     (await readdir(dir)).sort(),
@@ -61,7 +63,13 @@ test("embedded mode: four services in one process write four files, one /metrics
     // Each service's log opens with its start and ends with its stop.
     assert.deepEqual(
       lines.map((l) => l["event"]),
-      ["SERVICE_STARTED", "DEPOSIT_CONSUMED", "SERVICE_STOPPED"],
+      [
+        "SERVICE_STARTED",
+        "DEPOSIT_CONSUMED",
+        "SERVICE_READY",
+        "SERVICE_STOPPING",
+        "SERVICE_STOPPED",
+      ],
     );
     const parsed = lines[1] as Record<string, unknown>;
     assert.equal(parsed["service"], s);
