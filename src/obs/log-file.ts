@@ -43,6 +43,8 @@ import { RecordKind } from "./ring.ts";
 import { DAY_MS, utcDayStart } from "./utc-day.ts";
 
 const OUT_BYTES = 1024 * 1024;
+const RETRY_MS = 1000;
+const UNAVAILABLE = new Error("log file unavailable: retried at most once a second");
 
 export interface LogFileOptions {
   readonly service: string;
@@ -103,6 +105,7 @@ export class LogFile {
   /** Lines in the output buffer, not yet in the file. */
   #pending_lines = 0;
   #closed = false;
+  #retry_at_ms = 0;
   readonly #queue: string[] = [];
   #compressing: Promise<void> | null = null;
   #idle: (() => void)[] = [];
@@ -129,16 +132,16 @@ export class LogFile {
       this.#fmt.format(r, ring, this.#block);
       return;
     }
-    try {
-      // Most lines fall in the file's day: one comparison, no day arithmetic.
-      if (this.#fd === null || r.time_ms >= this.#file_day_end_ms) {
+    // Most lines fall in the file's day: one comparison, no day arithmetic.
+    if ((this.#fd === null && this.#mayRetry()) || r.time_ms >= this.#file_day_end_ms) {
+      try {
         const day = utcDayStart(r.time_ms);
         if (this.#fd === null) this.#open(day);
         if (day > this.#file_day_start_ms) this.#rotate(day);
+      } catch (err) {
+        // The line is still buffered; the flush counts it as lost if the file is still not there.
+        this.#failed(err);
       }
-    } catch (err) {
-      // The line is still buffered; the next flush retries the file and counts it if that fails.
-      this.#o.on_error(asError(err));
     }
     if (this.#fmt.room() < LINE_BYTES_MAX) this.flush();
     this.#fmt.format(r, ring, this.#block);
@@ -173,13 +176,16 @@ export class LogFile {
     const fmt = this.#fmt;
     if (fmt.used === 0) return;
     try {
-      if (this.#fd === null) this.#open(this.#file_day_start_ms || utcDayStart(Date.now()));
+      if (this.#fd === null) {
+        if (!this.#mayRetry()) throw UNAVAILABLE;
+        this.#open(this.#file_day_start_ms || utcDayStart(Date.now()));
+      }
       let at = 0;
       while (at < fmt.used) at += writeSync(this.#fd as number, fmt.out, at, fmt.used - at);
       this.#file_bytes += fmt.used;
     } catch (err) {
       this.#o.on_lost(this.#pending_lines);
-      this.#o.on_error(asError(err));
+      this.#failed(err);
       this.#discard();
       // What the block covered is no longer where it thought: start a new one.
       this.#block.reset(this.#file_bytes);
@@ -315,6 +321,18 @@ export class LogFile {
     this.#open(day_start_ms);
     this.#setDay(day_start_ms);
     this.#retain(day_start_ms);
+  }
+
+  /** After a failure the file is tried again at most once a second (a full or read-only disk). */
+  #mayRetry(): boolean {
+    return Date.now() >= this.#retry_at_ms;
+  }
+
+  #failed(err: unknown): void {
+    // Waiting out the retry delay is no new failure: nothing to report, no further delay.
+    if (err === UNAVAILABLE) return;
+    this.#retry_at_ms = Date.now() + RETRY_MS;
+    this.#o.on_error(asError(err));
   }
 
   #setDay(day_start_ms: number): void {
