@@ -1,12 +1,20 @@
 // Cost of observability on the hot path: one JSON line per case on stdout.
 //   node --import tsx bench/obs.bench.ts [--ops N] [--runs R]
 // ns_per_op is the median over runs. For logging to a file, call_ns_per_op is
-// what the caller pays inside logEvent; main_thread_ns_per_op adds the drain
-// (join, encode, write submission) that runs on the same thread between
-// batches, measured as event-loop busy time; wall_ns_per_op is elapsed time
-// until the last line is on disk, which the disk's throughput bounds.
+// what the caller pays inside the logging calls; main_thread_ns_per_op is the
+// calling thread's event-loop busy time per operation, and
+// main_thread_cpu_ns_per_op its CPU time (Linux, /proc: on a machine busy with
+// other work, wall-clock figures mostly measure the scheduler);
+// wall_ns_per_op is elapsed time until the last line is in the file, which the
+// log worker's formatting and the disk bound. The written cases use a ring
+// large enough for the whole run, so the calls never wait for the worker and
+// measure what a line costs the caller; waits says whether that held.
+// worker_format_ns_per_line is what encoding one line into bytes costs (the
+// log worker's formatter, run here on the calling thread, CPU time): what a
+// service would pay per line if it encoded lines itself.
 
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +22,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Counter, Histogram, Registry } from "prom-client";
+import { Field, Marker } from "../src/core/mod.ts";
+import { LineFormatter } from "../src/obs/line-format.ts";
 import type { ServiceLogger } from "../src/obs/mod.ts";
 import {
   createLogger,
@@ -25,6 +35,7 @@ import {
   nullLogger,
   STAGE_BUCKETS_SECONDS,
 } from "../src/obs/mod.ts";
+import { createRingBuffers, LevelCode, RingConsumer, RingProducer } from "../src/obs/ring.ts";
 
 const { values } = parseArgs({
   options: {
@@ -79,8 +90,8 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * an event-loop turn between batches, as a service handling a burst would.
  */
 function orderLine(log: ServiceLogger, i: number): boolean {
-  return logEvent(log, "ORDER_ACCEPTED", {
-    event_id: `order_${i}`,
+  return logEvent(log, Marker.ORDER_ACCEPTED, {
+    event_id: String(i),
     order_id: i,
     user_id: 1000 + (i % 5000),
     symbol: "BTC_USDT",
@@ -88,9 +99,75 @@ function orderLine(log: ServiceLogger, i: number): boolean {
   });
 }
 
-/** The hot-path form: ask first, build the line's fields only when it will be written. */
+/** The hot-path form the services use: the same line, field by field into the ring. */
+function typedOrderLine(log: ServiceLogger, i: number): boolean {
+  const line = log.line(Marker.ORDER_ACCEPTED, i);
+  if (line === null) return false;
+  line
+    .idText(Field.event_id, i)
+    .int(Field.order_id, i)
+    .int(Field.user_id, 1000 + (i % 5000))
+    .str(Field.symbol, "BTC_USDT")
+    .str(Field.request_id, "r-123456789")
+    .end();
+  return true;
+}
+
+/** The object form, asked first: build the line's fields only when it will be written. */
 function guardedOrderLine(log: ServiceLogger, i: number): boolean {
-  return eventEnabled(log, "ORDER_ACCEPTED", i) && orderLine(log, i);
+  return eventEnabled(log, Marker.ORDER_ACCEPTED, i) && orderLine(log, i);
+}
+
+/**
+ * Encoding one line into bytes, as the log worker does: records of the same
+ * line formatted on this thread. A design that encodes lines on the
+ * service's thread pays at least this per line.
+ */
+function measureFormat(): void {
+  const samples: number[] = [];
+  const buffers = createRingBuffers(64 * 1024 * 1024);
+  for (let run = 0; run <= RUNS; run++) {
+    const producer = new RingProducer(buffers, 0, { wake: () => undefined });
+    const consumer = new RingConsumer(buffers);
+    const fmt = new LineFormatter("matching_engine", 4 * 1024 * 1024);
+    const sink = { addId: () => undefined, unfiltered: () => undefined };
+    let cpu_us = 0;
+    for (let base = 0; base < OPS; base += BATCH) {
+      for (let i = base; i < base + BATCH; i++) {
+        if (!producer.beginEvent(LevelCode.info, Marker.ORDER_ACCEPTED.id, 1_800_000_000_000 + i)) {
+          throw new Error("ring full");
+        }
+        producer
+          .idText(Field.event_id, i)
+          .int(Field.order_id, i)
+          .int(Field.user_id, 1000 + (i % 5000))
+          .str(Field.symbol, "BTC_USDT")
+          .str(Field.request_id, "r-123456789")
+          .end();
+      }
+      const c0 = process.cpuUsage();
+      consumer.read(BATCH, (r) => {
+        if (fmt.room() < 65536) fmt.used = 0;
+        fmt.format(r, consumer, sink);
+      });
+      const c = process.cpuUsage(c0);
+      cpu_us += c.user + c.system;
+      consumer.release();
+    }
+    if (run > 0) samples.push((cpu_us * 1000) / OPS);
+  }
+  emit("worker_format_ns_per_line", { ns_per_op: round(median(samples)) });
+}
+
+/** CPU seconds of this thread, from /proc on Linux; NaN elsewhere. */
+function threadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function measureLog(
@@ -100,9 +177,11 @@ async function measureLog(
 ): Promise<void> {
   const calls: number[] = [];
   const mains: number[] = [];
+  const cpus_ns: number[] = [];
   const walls: number[] = [];
   let dropped = 0;
   let written = 0;
+  let waits = 0;
   for (let run = 0; run <= RUNS; run++) {
     const dir = await mkdtemp(join(tmpdir(), "bourse-obs-bench-"));
     const log = make(dir);
@@ -110,6 +189,7 @@ async function measureLog(
     let call_ns = 0;
     let lines = 0;
     const elu0 = performance.eventLoopUtilization();
+    const cpu0 = threadCpuSeconds();
     const t0 = process.hrtime.bigint();
     for (let base = 0; base < OPS; base += BATCH) {
       const b0 = process.hrtime.bigint();
@@ -117,6 +197,7 @@ async function measureLog(
       call_ns += Number(process.hrtime.bigint() - b0);
       await yieldTurn();
     }
+    const cpu_s = threadCpuSeconds() - cpu0;
     await log.close();
     const wall_ns = Number(process.hrtime.bigint() - t0);
     const busy_ms = performance.eventLoopUtilization(elu0).active;
@@ -124,30 +205,44 @@ async function measureLog(
     if (run > 0) {
       calls.push(call_ns / OPS);
       mains.push((busy_ms * 1e6) / OPS);
+      cpus_ns.push((cpu_s * 1e9) / OPS);
       walls.push(wall_ns / OPS);
       dropped += log.writer?.dropped ?? 0;
+      waits += log.writer?.waits ?? 0;
       written += lines;
     }
   }
   emit(name, {
     call_ns_per_op: round(median(calls)),
     main_thread_ns_per_op: round(median(mains)),
+    main_thread_cpu_ns_per_op: round(median(cpus_ns)),
     wall_ns_per_op: round(median(walls)),
     lines_per_op: round(written / (OPS * RUNS)),
     dropped,
+    waits,
   });
 }
 
+// Room for every line of a run: the calls measure the caller, not the worker's pace.
+const RING_BYTES = 512 * 1024 * 1024;
 const logger = (dir: string, sample_ppm: number, level: "info" | "warn" = "info") =>
-  createLogger({ service: "matching_engine", dir, level, retention_days: 1, sample_ppm });
+  createLogger({
+    service: "matching_engine",
+    dir,
+    level,
+    retention_days: 1,
+    sample_ppm,
+    buffer_bytes_max: RING_BYTES,
+  });
 
-await measureLog("log_event_on", (dir) => logger(dir, 1_000_000));
-await measureLog("log_event_sampled_1pct", (dir) => logger(dir, 10_000));
-await measureLog("log_event_sampled_out", (dir) => logger(dir, 0));
-await measureLog("log_event_guarded_sampled_1pct", (dir) => logger(dir, 10_000), guardedOrderLine);
+await measureLog("line_typed_written", (dir) => logger(dir, 1_000_000), typedOrderLine);
+await measureLog("log_event_written", (dir) => logger(dir, 1_000_000));
+await measureLog("line_typed_sampled_1pct", (dir) => logger(dir, 10_000), typedOrderLine);
+await measureLog("line_typed_sampled_out", (dir) => logger(dir, 0), typedOrderLine);
 await measureLog("log_event_guarded_sampled_out", (dir) => logger(dir, 0), guardedOrderLine);
-await measureLog("log_event_below_level", (dir) => logger(dir, 1_000_000, "warn"));
-await measureLog("log_event_off", () => nullLogger("matching_engine"));
+await measureLog("line_typed_below_level", (dir) => logger(dir, 1_000_000, "warn"), typedOrderLine);
+await measureLog("line_typed_off", () => nullLogger("matching_engine"), typedOrderLine);
+measureFormat();
 
 const m = createMetrics("matching_engine");
 const accepted = m.orders_total.labels({ outcome: "accepted", reason: "none" });

@@ -2,22 +2,40 @@
 //   node --import tsx bench/trace.bench.ts [--orders 1000000] [--runs 5] [--workers N] [--dir D] [--keep]
 //
 // Generates the last 24 hours of four services' logs through the real logger
-// (pino and the rotating writer, under a test clock) with every line kept, as
-// --log-sample-ppm 1000000 would: noon to noon, so half of it sits in the
-// rotated files of the first day and half in the live files. Each order is
-// received and answered by the gateway, accepted by UBSCore and persisted by
-// settlement; every other order takes the one before it (a match, a trade, a
-// persisted trade); one resting order in twenty is cancelled a minute later;
-// one step in a hundred is a deposit, one in five hundred a withdrawal.
-// Then times trace() of a few kinds of id, the median of --runs after one
-// warm-up, with the files in the page cache as they are right after writing.
-// --dir keeps the logs in (or reuses them from) a folder of your choice.
+// (the ring, the log worker and its rotating, indexing, compressing writer,
+// under a test clock) at full fidelity, as the default settings write them:
+// every marker of every event, with the fields the services put on them.
+// Noon to noon, so half of it sits in the rotated (compressed) files of the
+// first day and half in the live files. Each order is received and answered
+// by the gateway, accepted by UBSCore and persisted by settlement; every
+// other order takes the one before it (a match, a trade, a persisted trade);
+// one resting order in twenty is cancelled a minute later; one step in a
+// hundred is a deposit, one in five hundred a withdrawal. Then times trace()
+// of a few kinds of id, the median of --runs after one warm-up, with the
+// files in the page cache as they are right after writing. --dir keeps the
+// logs in (or reuses them from) a folder of your choice.
 
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { tradeIdOf } from "../src/core/mod.ts";
+import { gunzipSync } from "node:zlib";
+import {
+  Field,
+  Marker,
+  type MarkerSpec,
+  tradeIdOf,
+  transferEventId,
+  transferMarkers,
+} from "../src/core/mod.ts";
 import { createLogger, type EventFields, logEvent, type ServiceLogger } from "../src/obs/mod.ts";
 import { listLogFiles, trace } from "../src/trace/mod.ts";
 
@@ -94,16 +112,19 @@ async function generate(dir: string): Promise<Manifest> {
         dir,
         level: "info",
         retention_days: 30,
-        sample_ppm: 1_000_000,
         clock: () => now,
         buffer_bytes_max: 64 * 1024 * 1024,
       }),
     ]),
   );
   for (const l of logs.values()) await l.open();
-  const put = (service: Service, at: number, event: string, fields: EventFields) => {
+  const put: Put = (service, at, event, fields) => {
     now = at;
     logEvent(logs.get(service) as ServiceLogger, event, fields);
+  };
+  const line: LinePut = (service, at, event, key) => {
+    now = at;
+    return (logs.get(service) as ServiceLogger).line(event, key);
   };
   let req = 0;
   let trades = 0;
@@ -125,42 +146,52 @@ async function generate(dir: string): Promise<Manifest> {
       if (m.deposit === "" && i >= MID && id.startsWith("deposit")) m.deposit = id;
     }
     const trade_id = isTaker(i) ? tradeIdOf(1, ++trades) : null;
-    order(put, t, i, reqId(++req), trade_id);
+    order(put, line, t, i, reqId(++req), trade_id);
     if (i === TAKER) {
       m.taker_request = reqId(req);
       m.trade = trade_id ?? 0;
     }
     if (isCancelled(i)) {
       const cancelReq = reqId(++req);
-      later.push({ at: t + 60_000, write: () => cancel(put, t + 60_000, i, cancelReq) });
+      later.push({ at: t + 60_000, write: () => cancel(put, line, t + 60_000, i, cancelReq) });
     }
     // Lets the writers drain, as a service's event loop would between bursts.
     if (i % 2000 === 0) await Promise.all([...logs.values()].map((l) => l.flush()));
   }
   for (const l of later) l.write();
   for (const l of logs.values()) {
+    // The rotated half is compressed and indexed before the lookups.
+    await l.settle();
     await l.close();
     if ((l.writer?.dropped ?? 0) > 0) throw new Error(`${l.service}: lines dropped`);
   }
   return m;
 }
 
-type Put = (service: Service, at: number, event: string, fields: EventFields) => void;
+type Put = (service: Service, at: number, event: MarkerSpec, fields: EventFields) => void;
+/** A line written field by field, as the services write their per-order lines. */
+type LinePut = (
+  service: Service,
+  at: number,
+  event: MarkerSpec,
+  key: number,
+) => ReturnType<ServiceLogger["line"]>;
 
 function transfer(put: Put, t: number, type: "deposit" | "withdraw", req: string, n: number) {
-  const F = type === "deposit" ? "DEPOSIT" : "WITHDRAW";
+  const F = transferMarkers(type);
   const user_id = userOf(n);
-  const event_id = `${type}_${user_id}_2_${t}`;
+  const request_id = `${type}-${n}`;
+  const event_id = transferEventId(type, user_id, 2, t, request_id);
   const gw = { event_id, req_id: req, user_id, request_id: req, asset: "USDT", amount: "1000" };
-  const ubs = { event_id, user_id, request_id: `${type}-${n}` };
-  put("gateway", t, `${F}_RECEIVED`, gw);
-  put("ubscore", t + 1, `${F}_CONSUMED`, { ...ubs, asset: "USDT", amount_units: 1_000_000_000 });
-  put("ubscore", t + 1, `${F}_VALIDATED`, { ...ubs, asset: "USDT", duplicate: false });
-  put("ubscore", t + 2, `${F}_TO_SETTLEMENT`, { ...ubs, topic: "balance.events" });
-  put("ubscore", t + 2, `${F}_EXIT`, { ...ubs, replied: true });
-  put("gateway", t + 3, `${F}_ANSWERED`, { ...gw, duplicate: false });
-  put("settlement", t + 20, `${F}_CONSUMED`, { ...ubs, asset: "USDT" });
-  put("settlement", t + 25, `${F}_PERSISTED`, {
+  const ubs = { event_id, user_id, request_id };
+  put("gateway", t, F.RECEIVED, gw);
+  put("ubscore", t + 1, F.CONSUMED, { ...ubs, asset: "USDT", amount_units: 1_000_000_000 });
+  put("ubscore", t + 1, F.VALIDATED, { ...ubs, asset: "USDT", duplicate: false });
+  put("ubscore", t + 2, F.TO_SETTLEMENT, { ...ubs, topic: "balance.events" });
+  put("ubscore", t + 2, F.EXIT, { ...ubs, replied: true });
+  put("gateway", t + 3, F.ANSWERED, { ...gw, duplicate: false });
+  put("settlement", t + 20, F.CONSUMED, { ...ubs, asset: "USDT" });
+  put("settlement", t + 25, F.PERSISTED, {
     ...ubs,
     table: "balance_ledger",
     outcome: "applied",
@@ -168,84 +199,133 @@ function transfer(put: Put, t: number, type: "deposit" | "withdraw", req: string
   return event_id;
 }
 
-function order(put: Put, t: number, order_id: number, req: string, trade_id: number | null) {
+function order(
+  put: Put,
+  line: LinePut,
+  t: number,
+  order_id: number,
+  req: string,
+  trade_id: number | null,
+) {
   const user_id = userOf(order_id);
   const id = String(order_id);
   const side = trade_id === null ? "Sell" : "Buy";
   const gw = { req_id: req, user_id, symbol: "BTC_USDT", request_id: req };
-  put("gateway", t, "ORDER_RECEIVED", {
+  put("gateway", t, Marker.ORDER_RECEIVED, {
     ...gw,
     event_id: req,
     side,
     order_type: "Limit",
     cid: null,
   });
-  put("ubscore", t + 1, "ORDER_ACCEPTED", {
-    event_id: id,
-    order_id,
-    user_id,
-    request_id: req,
-    symbol: "BTC_USDT",
-  });
+  line("ubscore", t + 1, Marker.ORDER_ACCEPTED, order_id)
+    ?.idText(Field.event_id, order_id)
+    .int(Field.order_id, order_id)
+    .int(Field.user_id, user_id)
+    .str(Field.request_id, req)
+    .str(Field.symbol, "BTC_USDT")
+    .end();
   if (trade_id !== null) {
-    put("matching_engine", t + 2, "ORDER_MATCHED", {
-      event_id: id,
-      order_id,
-      user_id,
-      symbol: "BTC_USDT",
-      trades: 1,
-      filled: true,
-    });
-    put("matching_engine", t + 2, "TRADE_EXECUTED", {
-      event_id: String(trade_id),
-      trade_id,
-      order_id,
-      maker_order_id: order_id - 1,
-      symbol: "BTC_USDT",
-      price_ticks: 4_500_000,
-      qty_lots: 5000,
-    });
+    line("matching_engine", t + 2, Marker.ORDER_MATCHED, order_id)
+      ?.idText(Field.event_id, order_id)
+      .int(Field.order_id, order_id)
+      .int(Field.user_id, user_id)
+      .str(Field.symbol, "BTC_USDT")
+      .int(Field.trades, 1)
+      .bool(Field.filled, true)
+      .end();
+    line("matching_engine", t + 2, Marker.TRADE_EXECUTED, order_id)
+      ?.idText(Field.event_id, trade_id)
+      .int(Field.trade_id, trade_id)
+      .int(Field.order_id, order_id)
+      .int(Field.maker_order_id, order_id - 1)
+      .int(Field.user_id, user_id)
+      .int(Field.maker_user_id, userOf(order_id - 1))
+      .str(Field.symbol, "BTC_USDT")
+      .int(Field.price_ticks, 4_500_000)
+      .int(Field.qty_lots, 5000)
+      .end();
   }
-  put("gateway", t + 4, "ORDER_ANSWERED", {
+  put("gateway", t + 4, Marker.ORDER_ANSWERED, {
     ...gw,
     event_id: id,
-    order_id: id,
+    order_id,
     status: trade_id === null ? "New" : "Filled",
     trades: trade_id === null ? 0 : 1,
   });
-  put("settlement", t + 30, "ORDER_PERSISTED", {
-    event_id: id,
-    order_id,
-    user_id,
-    symbol: "BTC_USDT",
-  });
+  line("settlement", t + 30, Marker.ORDER_PERSISTED, order_id)
+    ?.idText(Field.event_id, order_id)
+    .int(Field.order_id, order_id)
+    .int(Field.user_id, user_id)
+    .str(Field.symbol, "BTC_USDT")
+    .str(Field.table, "orders")
+    .end();
   if (trade_id !== null) {
-    put("settlement", t + 30, "TRADE_PERSISTED", {
-      event_id: String(trade_id),
-      trade_id,
-      order_id,
-    });
+    line("settlement", t + 30, Marker.TRADE_PERSISTED, order_id)
+      ?.idText(Field.event_id, trade_id)
+      .int(Field.trade_id, trade_id)
+      .int(Field.order_id, order_id)
+      .int(Field.maker_order_id, order_id - 1)
+      .str(Field.table, "trades")
+      .end();
   }
 }
 
-function cancel(put: Put, t: number, order_id: number, req: string) {
+function cancel(put: Put, line: LinePut, t: number, order_id: number, req: string) {
   const user_id = userOf(order_id);
   const id = String(order_id);
   const gw = { req_id: req, user_id, request_id: req };
-  put("gateway", t, "CANCEL_RECEIVED", { ...gw, event_id: id, order_id: id, cid: null });
-  put("ubscore", t + 1, "CANCEL_ACCEPTED", { event_id: id, order_id, user_id, request_id: req });
-  put("matching_engine", t + 2, "ORDER_CANCELLED", {
-    event_id: id,
-    order_id,
-    user_id,
-    symbol: "BTC_USDT",
-  });
-  put("gateway", t + 4, "CANCEL_ANSWERED", {
+  put("gateway", t, Marker.CANCEL_RECEIVED, { ...gw, event_id: id, order_id, cid: null });
+  line("ubscore", t + 1, Marker.CANCEL_ACCEPTED, order_id)
+    ?.idText(Field.event_id, order_id)
+    .int(Field.order_id, order_id)
+    .int(Field.user_id, user_id)
+    .str(Field.request_id, req)
+    .end();
+  line("matching_engine", t + 2, Marker.ORDER_CANCELLED, order_id)
+    ?.idText(Field.event_id, order_id)
+    .int(Field.order_id, order_id)
+    .int(Field.user_id, user_id)
+    .str(Field.symbol, "BTC_USDT")
+    .end();
+  put("gateway", t + 4, Marker.CANCEL_ANSWERED, {
     ...gw,
     event_id: id,
-    order_id: id,
+    order_id,
     status: "Cancelled",
   });
+}
+
+/** Bytes on disk (compressed days, their indexes, live files) and of the day's text. */
+function sizes(dir: string): Record<string, number> {
+  let disk = 0;
+  let index = 0;
+  let text = 0;
+  let gz = 0;
+  let gz_text = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.includes(".log")) continue;
+    const bytes = statSync(join(dir, name)).size;
+    disk += bytes;
+    if (name.endsWith(".idx")) {
+      index += bytes;
+    } else if (name.endsWith(".gz")) {
+      gz += bytes;
+      const inflated = gunzipSync(readFileSync(join(dir, name))).length;
+      gz_text += inflated;
+      text += inflated;
+    } else {
+      text += bytes;
+    }
+  }
+  return {
+    day_text_mib: round(text / 2 ** 20),
+    on_disk_mib: round(disk / 2 ** 20),
+    rotated_text_mib: round(gz_text / 2 ** 20),
+    rotated_gz_mib: round(gz / 2 ** 20),
+    gzip_ratio: round(gz_text / Math.max(1, gz)),
+    index_mib: round(index / 2 ** 20),
+  };
 }
 
 async function main(): Promise<void> {
@@ -263,10 +343,9 @@ async function main(): Promise<void> {
     emit("generate", { seconds: round((performance.now() - t0) / 1000) });
   }
   const files = await listLogFiles([dir]);
-  const bytes = files.reduce((n, f) => n + statSync(f.path).size, 0);
   emit("logs", {
     files: files.length,
-    gib: round(bytes / 2 ** 30),
+    ...sizes(dir),
     names: files.map((f) => f.path.slice(dir.length + 1)),
   });
   const lookups: [string, string][] = [
@@ -293,6 +372,7 @@ async function main(): Promise<void> {
         lines: last?.timeline.length,
         passes: last?.stats.passes,
         mib_scanned: round((last?.stats.bytes_scanned ?? 0) / 2 ** 20),
+        mib_read: round((last?.stats.bytes_read ?? 0) / 2 ** 20),
         workers: WORKERS ?? "default",
         runs: RUNS,
       });

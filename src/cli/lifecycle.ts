@@ -4,27 +4,8 @@
 // uncaught error is logged before the process exits non-zero.
 
 import closeWithGrace from "close-with-grace";
-import type { ServiceLogger } from "../obs/mod.ts";
-
-/**
- * What a process logs about itself, as opposed to the business markers that
- * follow deposits, orders and trades (docs/observability.md): these lines
- * carry no event_id and no trace follows them.
- */
-export const ProcessEvent = {
-  /** A signal asked the process to stop; the graceful stop begins. */
-  STOP_REQUESTED: "STOP_REQUESTED",
-  /** The last line of a graceful stop, before the logs close. */
-  STOPPED: "BOURSE_STOPPED",
-  /** A signal that no longer does anything (SIGUSR2). */
-  SIGNAL_IGNORED: "SIGNAL_IGNORED",
-  /** An uncaught exception or unhandled rejection; the process stops and exits 1. */
-  UNCAUGHT_ERROR: "UNCAUGHT_ERROR",
-  /** A snapshot written on request (`bourse snapshot`). */
-  SNAPSHOT_TAKEN: "SNAPSHOT_TAKEN",
-} as const;
-
-export const PROCESS_EVENTS: ReadonlySet<string> = new Set(Object.values(ProcessEvent));
+import { Marker } from "../core/mod.ts";
+import { logLifecycle, type ServiceLogger } from "../obs/mod.ts";
 
 /** Set BOURSE_DEBUG=1 to get stack traces with start errors. */
 export const DEBUG_ENV = "BOURSE_DEBUG";
@@ -108,8 +89,10 @@ function logAll(loggers: readonly ServiceLogger[], f: (l: ServiceLogger) => void
 export function onStopSignals(o: GracefulOptions): void {
   process.on("SIGUSR2", () =>
     logAll(o.loggers, (l) =>
-      l.logger.warn(
-        { event: ProcessEvent.SIGNAL_IGNORED, signal: "SIGUSR2" },
+      logLifecycle(
+        l,
+        Marker.SIGNAL_IGNORED,
+        { signal: "SIGUSR2" },
         "SIGUSR2 ignored; `bourse snapshot` asks through the control socket",
       ),
     ),
@@ -127,14 +110,16 @@ export function onStopSignals(o: GracefulOptions): void {
       if (err !== undefined) {
         process.exitCode = 1;
         logAll(o.loggers, (l) =>
-          l.logger.fatal({ event: ProcessEvent.UNCAUGHT_ERROR, err }, "uncaught error; stopping"),
+          logLifecycle(l, Marker.UNCAUGHT_ERROR, { err }, "uncaught error; stopping"),
         );
         process.stderr.write(`bourse: uncaught error, stopping: ${describeError(err)}\n`);
       } else {
         const why = signal ?? "end of work";
         logAll(o.loggers, (l) =>
-          l.logger.info(
-            { event: ProcessEvent.STOP_REQUESTED, signal: signal ?? null },
+          logLifecycle(
+            l,
+            Marker.SERVICE_STOPPING,
+            { signal: signal ?? null },
             `stopping on ${why}`,
           ),
         );

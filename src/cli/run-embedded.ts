@@ -4,6 +4,7 @@
 // journals) before it reports.
 
 import { openControl } from "../control/mod.ts";
+import { Marker } from "../core/mod.ts";
 import { startEmbedded } from "../embedded/exchange.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
@@ -14,12 +15,15 @@ import {
   createMetrics,
   createProcessMetrics,
   initTracing,
+  logLifecycle,
+  logRecovery,
+  logSnapshot,
   mergeRegistries,
   type ServiceObs,
   startAdminServer,
 } from "../obs/mod.ts";
 import { announce, boundPort, gatewayOptionsFrom } from "./common.ts";
-import { onStopSignals, ProcessEvent, Startup } from "./lifecycle.ts";
+import { onStopSignals, Startup } from "./lifecycle.ts";
 import { obsOptionsFrom, openObs, specFrom } from "./runtime.ts";
 import type { StartOptions } from "./start.ts";
 
@@ -65,7 +69,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
         sample_ppm: obsOptions.log_sample_ppm,
       },
       on_failure: (stage, err) => {
-        obs.ubscore.log.logger.fatal({ event: "SERVICE_FAILED", stage, err }, `${stage} stopped`);
+        logLifecycle(obs.ubscore.log, Marker.SERVICE_FAILED, { stage, err }, `${stage} stopped`);
         shutdown?.(err);
       },
       on_backpressure: (engaged, sink, backlog) => {
@@ -76,6 +80,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       },
     });
     startup.did(() => ex.stop());
+    logRecovery(obs.ubscore.log, ex.recovery);
     // Settlement runs in a worker thread; its lag is reported with each commit.
     const settlement_metrics = createMetrics("settlement");
     ex.settlement.onCommitted((r) =>
@@ -119,10 +124,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
     control.serve({
       snapshot: async () => {
         const r = await ex.pipeline.journal.snapshot();
-        obs.ubscore.log.logger.info(
-          { event: ProcessEvent.SNAPSHOT_TAKEN, seq: r.seq, path: r.path },
-          "snapshot on request",
-        );
+        logSnapshot(obs.ubscore.log, r);
         return { seq: r.seq, path: r.path };
       },
       status: () => ({ url: `http://${o.host}:${port}`, ready: ex.backend.ready() }),
@@ -136,7 +138,6 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
         streams.stop();
         await app.close();
         await ex.stop();
-        for (const l of loggers) l.logger.info({ event: ProcessEvent.STOPPED }, "stopped");
         for (const x of Object.values(obs)) await x.close();
         await settlement_tracing.shutdown();
         await control.close();
@@ -144,6 +145,7 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       return stopping;
     };
     onStopSignals({ loggers, stop });
+    for (const x of Object.values(obs)) x.ready();
     // Last: once this line is out, a script may signal the process at once.
     announce({
       event: "BOURSE_STARTED",

@@ -98,7 +98,7 @@ async function run(
   const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
   const { connectNats } = await import("../transport/mod.ts");
   const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
-  const { onStopSignals, ProcessEvent } = await import("./lifecycle.ts");
+  const { onStopSignals } = await import("./lifecycle.ts");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
   const transport = await connectNats({
@@ -114,13 +114,14 @@ async function run(
       await admin?.close();
       await running?.stop();
       await transport.close();
-      obs.log.logger.info({ event: ProcessEvent.STOPPED }, `${service} stopped`);
       await obs.close();
     })();
     return stopping;
   };
+  const { Marker } = await import("../core/mod.ts");
+  const { logLifecycle } = await import("../obs/mod.ts");
   const fail = (err: unknown) => {
-    obs.log.logger.fatal({ event: "SERVICE_FAILED", err }, `${service} stopped`);
+    logLifecycle(obs.log, Marker.SERVICE_FAILED, { err }, `${service} stopped`);
     process.stderr.write(
       `bourse ${service}: stopped: ${err instanceof Error ? err.message : String(err)}\n`,
     );
@@ -198,7 +199,7 @@ export function ubscoreCommand(): Command {
         await control.close();
         throw err;
       });
-      svc.sequencer.addSink(releaseMarkers(obs, Topic.Outputs));
+      svc.sequencer.addSink(releaseMarkers(spec, obs, Topic.Outputs));
       control.serve({
         snapshot: () => svc.snapshot(),
         status: () => ({ ready: svc.failed() === null }),

@@ -53,6 +53,19 @@ export {
   Reject,
   type RejectCode,
 } from "./errors.ts";
+export {
+  EVENT_ID_CHARS_MAX,
+  isTransferEventId,
+  orderEventId,
+  parseTransferEventId,
+  requestEventId,
+  type TransferEventParts,
+  type TransferType,
+  tradeEventId,
+  transferEventId,
+  transferEventIdOf,
+  transferTypeOf,
+} from "./event-ids.ts";
 export { GENESIS_HASH, hash64, hashHex, parseHashHex } from "./hash.ts";
 export {
   assetOf,
@@ -65,6 +78,28 @@ export {
   type TransferInput,
   transferCommand,
 } from "./input.ts";
+export {
+  allMarkers,
+  DEPOSIT_MARKERS,
+  FIELD_NAMES,
+  Field,
+  type FieldName,
+  ID_FIELDS,
+  type IdField,
+  isIdField,
+  Marker,
+  type MarkerFlow,
+  type MarkerLevel,
+  type MarkerName,
+  type MarkerSpec,
+  markerById,
+  markerByName,
+  SERVICE_NAMES,
+  type ServiceName,
+  type TransferMarkers,
+  transferMarkers,
+  WITHDRAW_MARKERS,
+} from "./markers.ts";
 export { MatchingEngine, type MatchingOptions, SymbolBook } from "./matching.ts";
 export {
   addChecked,

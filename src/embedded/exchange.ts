@@ -94,7 +94,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
         reader = openSqliteReader(path, { symbols: spec.symbols });
         return { stage: worker, store: reader };
       },
-      sinks: [releaseMarkers(obs.ubscore, "settlement"), ...(opts.sinks ?? [])],
+      sinks: [releaseMarkers(spec, obs.ubscore, "settlement"), ...(opts.sinks ?? [])],
       ...(opts.market === undefined ? {} : { stages: [marketDataStage(opts.market)] }),
       on_applied:
         extra === undefined

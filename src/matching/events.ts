@@ -1,8 +1,18 @@
-// Matching-engine lifecycle markers: matches, trades and cancels, sampled per
-// order id like every per-order line.
+// Matching-engine lifecycle markers: matches, trades, expiries and cancels
+// (done, or refused by the book after UBSCore admitted them). Each is one
+// line per order or trade, written field by field into the log's ring (see
+// src/obs/logger.ts): no object or string is built per line.
 
-import { type EngineOutput, type MatchInput, OrderStatus, type Spec } from "../core/mod.ts";
-import { eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
+import {
+  type EngineOutput,
+  errorById,
+  Field,
+  Marker,
+  type MatchInput,
+  OrderStatus,
+  type Spec,
+} from "../core/mod.ts";
+import type { ServiceObs } from "../obs/mod.ts";
 
 /** The part of an engine output the markers read; the combined core's output can supply it. */
 export type MatchedView = Pick<EngineOutput, "symbol_id" | "updates" | "trades" | "reject"> & {
@@ -22,42 +32,59 @@ export class MatchingEvents {
     const input = eo.input;
     const order_id = input.order_id;
     const symbol = this.spec.symbolById[eo.symbol_id]?.name;
+    const log = obs.log;
     if (input.kind === 2) {
-      if (eo.reject === 0 && eventEnabled(obs.log, "ORDER_CANCELLED", order_id)) {
-        logEvent(obs.log, "ORDER_CANCELLED", {
-          event_id: String(order_id),
-          order_id,
-          user_id: input.user_id,
-          symbol,
-        });
-      }
+      const line =
+        eo.reject === 0
+          ? log.line(Marker.ORDER_CANCELLED, order_id)
+          : log.line(Marker.CANCEL_REJECTED, order_id);
+      if (line === null) return;
+      line
+        .idText(Field.event_id, order_id)
+        .int(Field.order_id, order_id)
+        .int(Field.user_id, input.user_id)
+        .str(Field.symbol, symbol);
+      if (eo.reject !== 0) line.str(Field.reason, errorById(eo.reject).code);
+      line.end();
       return;
     }
-    if (eo.trades.length === 0 || !eventEnabled(obs.log, "ORDER_MATCHED", order_id)) return;
-    logEvent(obs.log, "ORDER_MATCHED", {
-      event_id: String(order_id),
-      order_id,
-      user_id: input.user_id,
-      symbol,
-      trades: eo.trades.length,
-      filled: eo.updates[eo.updates.length - 1]?.status === OrderStatus.Filled,
-    });
+    for (const u of eo.updates) {
+      if (u.status !== OrderStatus.Expired) continue;
+      log
+        .line(Marker.ORDER_EXPIRED, u.order_id)
+        ?.idText(Field.event_id, u.order_id)
+        .int(Field.order_id, u.order_id)
+        .int(Field.user_id, u.user_id)
+        .str(Field.symbol, symbol)
+        .int(Field.filled_lots, u.filled_lots)
+        .int(Field.remaining_lots, u.remaining_lots)
+        .str(Field.reason, u.reason === 0 ? undefined : errorById(u.reason).code)
+        .end();
+    }
+    if (eo.trades.length === 0) return;
+    log
+      .line(Marker.ORDER_MATCHED, order_id)
+      ?.idText(Field.event_id, order_id)
+      .int(Field.order_id, order_id)
+      .int(Field.user_id, input.user_id)
+      .str(Field.symbol, symbol)
+      .int(Field.trades, eo.trades.length)
+      .bool(Field.filled, eo.updates[eo.updates.length - 1]?.status === OrderStatus.Filled)
+      .end();
     for (const t of eo.trades) {
       // Trades are sampled by their taker order, so a followed order shows all its trades.
-      logEvent(
-        obs.log,
-        "TRADE_EXECUTED",
-        {
-          event_id: String(t.trade_id),
-          trade_id: t.trade_id,
-          order_id: t.taker_order_id,
-          maker_order_id: t.maker_order_id,
-          symbol,
-          price_ticks: t.price_ticks,
-          qty_lots: t.qty_lots,
-        },
-        { sampleKey: order_id },
-      );
+      log
+        .line(Marker.TRADE_EXECUTED, order_id)
+        ?.idText(Field.event_id, t.trade_id)
+        .int(Field.trade_id, t.trade_id)
+        .int(Field.order_id, t.taker_order_id)
+        .int(Field.maker_order_id, t.maker_order_id)
+        .int(Field.user_id, t.taker_user_id)
+        .int(Field.maker_user_id, t.maker_user_id)
+        .str(Field.symbol, symbol)
+        .int(Field.price_ticks, t.price_ticks)
+        .int(Field.qty_lots, t.qty_lots)
+        .end();
     }
   }
 }

@@ -1,16 +1,21 @@
-// A service's structured log: pino formats each line as JSON in the calling
-// thread and hands it to the service's LogWriter, which owns the file.
+// A service's structured log. Marker lines, the per-command ones included,
+// are written as typed records into the service's ring (`line()`: a few
+// stores per field, no string built, nothing allocated), and the log worker
+// formats them; free-form lines (errors, notices) go through pino, whose
+// text lands in the same ring, so both keep their order in the file.
 //
 // Line shape: {"level":"info","time":<ms epoch>,"service":"ubscore",
-// "event":"DEPOSIT_CONSUMED","event_id":...,<ids>,"msg":...}. `time` is
-// milliseconds since the epoch, the cheapest form to produce; `jq` turns it into
-// a date with `.time/1000|todate`.
+// "event":"ORDER_ACCEPTED","event_id":...,<fields>,"msg":...}. `time` is
+// milliseconds since the epoch; `jq` turns it into a date with
+// `.time/1000|todate`.
 
 import type { Logger } from "pino";
 import { pino } from "pino";
+import { allMarkers, FIELD_NAMES, isIdField, type MarkerSpec } from "../core/markers.ts";
 import { LogWriter } from "./log-writer.ts";
+import { DYNAMIC_FIELD_BASE, LevelCode, type RingProducer } from "./ring.ts";
 import type { EventLevel } from "./sampler.ts";
-import { isSampled, markerPolicy, PPM_ALL } from "./sampler.ts";
+import { isSampled, PPM_ALL } from "./sampler.ts";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -29,12 +34,24 @@ export interface LoggerOptions {
   readonly dir: string;
   readonly level: LogLevel;
   readonly retention_days: number;
-  /** Share of sampled event lines kept, per million; 1_000_000 keeps all. */
+  /** Share of sampled marker lines kept, per million; 1_000_000 (the default) keeps all. */
   readonly sample_ppm?: number;
   readonly clock?: () => number;
   readonly buffer_bytes_max?: number;
+  readonly block_ms_max?: number;
+  readonly compress?: boolean;
   readonly on_error?: (err: Error) => void;
 }
+
+/**
+ * The line being written: add fields by their registry id (`Field.order_id`),
+ * then `end()`. The same object serves every line of the logger, so end a
+ * line before starting the next; a line not ended is ended by the next one.
+ */
+export type EventLine = Pick<
+  RingProducer,
+  "int" | "num" | "idText" | "str" | "bool" | "nul" | "json" | "end"
+>;
 
 export interface ServiceLogger {
   readonly service: string;
@@ -44,11 +61,20 @@ export interface ServiceLogger {
   readonly writer: LogWriter | null;
   readonly sample_ppm: number;
   readonly enabled: boolean;
-  /** Writes one event line at a level the caller checked is enabled. */
-  writeEvent(level: EventLevel, event: string, fields: EventFields, msg: string | undefined): void;
+  /**
+   * Starts a marker line; null when it will not be written (logging off,
+   * level below the threshold, sampled out, or no room: dropped and counted).
+   * `sampleKey` is the id sampling decides by (see sampler.ts); a line
+   * without one is always written.
+   */
+  line(marker: MarkerSpec, sampleKey?: string | number, level?: EventLevel): EventLine | null;
+  /** The field id of a name, static (the registry's) or named now for this log. */
+  field(name: string): number | null;
   /** Opens the file now; rejects when the folder is not writable. */
   open(): Promise<void>;
   flush(): Promise<void>;
+  /** flush, then wait for the compression of rotated days (tests, benches). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,9 +93,9 @@ export interface EventFields {
 }
 
 export interface EventOptions {
-  /** Id that decides sampling; defaults to order_id, then event_id. */
-  readonly sampleKey?: string | number | bigint;
-  /** Overrides the level implied by the marker. */
+  /** Id that decides sampling; defaults to order_id. */
+  readonly sampleKey?: string | number;
+  /** Overrides the level of the marker. */
   readonly level?: EventLevel;
   readonly msg?: string;
 }
@@ -81,106 +107,164 @@ function checkPpm(sample_ppm: number): number {
   return sample_ppm;
 }
 
+const STATIC_FIELDS: ReadonlyMap<string, number> = new Map(FIELD_NAMES.map((n, i) => [n, i]));
+/** pino's numeric levels, which `line()` compares with the logger's threshold. */
+const PINO_LEVEL = { error: 50, warn: 40, info: 30 } as const;
+const DYNAMIC_FIELDS_MAX = 4096;
+
+/** Lines a cached clock reading may stamp before the clock is read again. */
+const CLOCK_LINES = 8;
+
+class RingLogger implements ServiceLogger {
+  readonly service: string;
+  readonly logger: Logger;
+  readonly writer: LogWriter;
+  readonly sample_ppm: number;
+  readonly enabled = true;
+  readonly #producer: RingProducer;
+  readonly #clock: () => number;
+  readonly #dynamic = new Map<string, number>();
+  readonly #sampling: boolean;
+  /** Per marker id: written at its own level (the logger's threshold allows it). */
+  #allowed: boolean[] = [];
+  #threshold = 0;
+  #closed = false;
+  // The clock is read for the first line of an event-loop turn and then every
+  // CLOCK_LINES lines: lines written in one burst of work are microseconds
+  // apart, and the read costs more than the rest of a short line.
+  #now = 0;
+  #stamped = CLOCK_LINES;
+  #turn_queued = false;
+  readonly #turn = () => {
+    this.#turn_queued = false;
+    this.#stamped = CLOCK_LINES;
+  };
+  /** A test's clock is read for every line: it may jump between two of them. */
+  readonly #cached_clock: boolean;
+
+  constructor(opts: LoggerOptions, writer: LogWriter, sample_ppm: number) {
+    this.service = opts.service;
+    this.writer = writer;
+    this.sample_ppm = sample_ppm;
+    this.#sampling = sample_ppm < PPM_ALL;
+    this.#producer = writer.producer;
+    this.#clock = writer.clock;
+    this.#cached_clock = opts.clock === undefined;
+    const clock = this.#clock;
+    this.logger = pino(
+      {
+        level: opts.level,
+        base: { service: opts.service },
+        messageKey: "msg",
+        timestamp: () => `,"time":${clock()}`,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      writer,
+    );
+    this.#setThreshold(this.logger.levelVal);
+    this.logger.on("level-change", (_label, value) => this.#setThreshold(value));
+  }
+
+  #setThreshold(value: number): void {
+    this.#threshold = value;
+    this.#allowed = allMarkers().map((m) => PINO_LEVEL[m.level] >= value);
+  }
+
+  #time(): number {
+    if (this.#stamped >= CLOCK_LINES) {
+      if (!this.#turn_queued) {
+        this.#turn_queued = true;
+        queueMicrotask(this.#turn);
+      }
+      this.#now = this.#clock();
+      this.#stamped = 0;
+    }
+    this.#stamped++;
+    return this.#now;
+  }
+
+  line(marker: MarkerSpec, sampleKey?: string | number, level?: EventLevel): EventLine | null {
+    if (level === undefined) {
+      if (this.#allowed[marker.id] !== true) return null;
+      // A line that may be thinned, thinned only when sampling is on and there is a key.
+      if (
+        this.#sampling &&
+        marker.sampled &&
+        marker.level === "info" &&
+        sampleKey !== undefined &&
+        !isSampled(sampleKey, this.sample_ppm)
+      ) {
+        return null;
+      }
+    } else if (PINO_LEVEL[level] < this.#threshold) {
+      return null;
+    } else if (
+      // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
+      this.#sampling &&
+      marker.sampled &&
+      level === "info" &&
+      sampleKey !== undefined &&
+      !isSampled(sampleKey, this.sample_ppm)
+    ) {
+      return null;
+    }
+    if (this.#closed) {
+      this.#producer.countDrop();
+      return null;
+    }
+    const code = LevelCode[level ?? marker.level];
+    // Markers that are not business events (start, stop, recovery) read the clock themselves.
+    const time = marker.sampled && this.#cached_clock ? this.#time() : this.#clock();
+    return this.#producer.beginEvent(code, marker.id, time) ? this.#producer : null;
+  }
+
+  field(name: string): number | null {
+    const known = STATIC_FIELDS.get(name) ?? this.#dynamic.get(name);
+    if (known !== undefined) return known;
+    if (this.#dynamic.size >= DYNAMIC_FIELDS_MAX) return null;
+    const id = DYNAMIC_FIELD_BASE + this.#dynamic.size;
+    // Named in the ring before any line uses it; if there is no room, try again next time.
+    if (!this.#producer.define(id, name, isIdField(name))) return null;
+    this.#dynamic.set(name, id);
+    return id;
+  }
+
+  open(): Promise<void> {
+    return this.writer.open();
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  settle(): Promise<void> {
+    return this.writer.settle();
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.writer.close();
+  }
+}
+
 export function createLogger(opts: LoggerOptions): ServiceLogger {
   if (!LOG_LEVELS.includes(opts.level)) {
     throw new Error(`logger: level must be one of ${LOG_LEVELS.join(", ")}`);
   }
   const sample_ppm = checkPpm(opts.sample_ppm ?? PPM_ALL);
-  const clock = opts.clock ?? Date.now;
+  // Logging off: no file, no worker.
+  if (opts.level === "silent") return nullLogger(opts.service);
   const writer = new LogWriter({
     service: opts.service,
     dir: opts.dir,
     retention_days: opts.retention_days,
-    clock,
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...(opts.buffer_bytes_max === undefined ? {} : { buffer_bytes_max: opts.buffer_bytes_max }),
+    ...(opts.block_ms_max === undefined ? {} : { block_ms_max: opts.block_ms_max }),
+    ...(opts.compress === undefined ? {} : { compress: opts.compress }),
     ...(opts.on_error === undefined ? {} : { on_error: opts.on_error }),
   });
-  const logger = pino(
-    {
-      level: opts.level,
-      base: { service: opts.service },
-      messageKey: "msg",
-      timestamp: () => `,"time":${clock()}`,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    writer,
-  );
-  const head = {
-    info: `{"level":"info","time":`,
-    warn: `{"level":"warn","time":`,
-    error: `{"level":"error","time":`,
-  };
-  const service_json = `,"service":${JSON.stringify(opts.service)},"event":`;
-  return {
-    service: opts.service,
-    logger,
-    writer,
-    sample_ppm,
-    enabled: opts.level !== "silent",
-    writeEvent(level, event, fields, msg) {
-      const body = encodeFlat(fields);
-      if (body === null) {
-        const line = { event, ...fields };
-        if (msg === undefined) logger[level](line);
-        else logger[level](line, msg);
-        return;
-      }
-      const tail = msg === undefined ? "}\n" : `,"msg":${JSON.stringify(msg)}}\n`;
-      writer.write(`${head[level]}${clock()}${service_json}${JSON.stringify(event)}${body}${tail}`);
-    },
-    open: () => writer.open(),
-    flush: () => writer.flush(),
-    close: () => writer.close(),
-  };
-}
-
-// `,"key":` for each field name seen, so a line costs one concatenation per field.
-const KEY_CACHE_MAX = 1024;
-const encodedKeys = new Map<string, string>();
-
-function encodedKey(key: string): string {
-  let k = encodedKeys.get(key);
-  if (k === undefined) {
-    k = `,${JSON.stringify(key)}:`;
-    if (encodedKeys.size < KEY_CACHE_MAX) encodedKeys.set(key, k);
-  }
-  return k;
-}
-
-/**
- * The fields of an event line as JSON members (each with a leading comma),
- * or null when one is not a primitive: those lines go through pino, whose
- * serializers know errors and nested objects. Event lines are flat ids and
- * amounts, and pino's generic path costs about twice this one per line.
- */
-function encodeFlat(fields: EventFields): string | null {
-  let out = "";
-  for (const key in fields) {
-    const v = fields[key];
-    switch (typeof v) {
-      case "undefined":
-        continue;
-      case "string":
-        out += encodedKey(key) + JSON.stringify(v);
-        continue;
-      case "number":
-        out += encodedKey(key) + (Number.isFinite(v) ? String(v) : "null");
-        continue;
-      case "bigint":
-        out += encodedKey(key) + v.toString();
-        continue;
-      case "boolean":
-        out += encodedKey(key) + (v ? "true" : "false");
-        continue;
-      default:
-        if (v === null) {
-          out += `${encodedKey(key)}null`;
-          continue;
-        }
-        return null;
-    }
-  }
-  return out;
+  return new RingLogger(opts, writer, sample_ppm);
 }
 
 /** Logging off: every call returns at the first check and nothing is formatted. */
@@ -192,65 +276,107 @@ export function nullLogger(service = "none"): ServiceLogger {
     writer: null,
     sample_ppm: 0,
     enabled: false,
-    writeEvent: () => undefined,
+    line: () => null,
+    field: () => null,
     open: () => Promise.resolve(),
     flush: () => Promise.resolve(),
+    settle: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }
 
 /**
- * The level a business-event line would be written at, or null when it would
- * not be written (logging off, level below threshold, or sampled out).
- */
-function decide(
-  log: ServiceLogger,
-  event: string,
-  key: string | number | bigint | undefined,
-  override: EventLevel | undefined,
-): EventLevel | null {
-  if (!log.enabled) return null;
-  const policy = markerPolicy(event);
-  const level = override ?? policy.level;
-  if (!log.logger.isLevelEnabled(level)) return null;
-  // A caller raising a line to warn or error makes it a refusal or failure: never thinned.
-  if (!policy.always && level === "info" && log.sample_ppm < PPM_ALL) {
-    if (key === undefined || !isSampled(key, log.sample_ppm)) return null;
-  }
-  return level;
-}
-
-/**
- * Whether `logEvent` would write this marker for this id. Lets a hot path skip
- * building the fields of a line that sampling would discard.
+ * Whether a line of this marker would be written for this sample key, for
+ * callers that must compute something before they can start the line.
  */
 export function eventEnabled(
   log: ServiceLogger,
-  event: string,
-  sampleKey?: string | number | bigint,
+  marker: MarkerSpec,
+  sampleKey?: string | number,
 ): boolean {
-  return decide(log, event, sampleKey, undefined) !== null;
+  if (!log.enabled) return false;
+  if (PINO_LEVEL[marker.level] < log.logger.levelVal) return false;
+  if (!marker.sampled || log.sample_ppm >= PPM_ALL || sampleKey === undefined) return true;
+  return isSampled(sampleKey, log.sample_ppm);
+}
+
+function serializeError(err: Error): string {
+  return JSON.stringify({ type: err.name, message: err.message, stack: err.stack });
+}
+
+/** Adds one field of any type to a line. */
+function put(line: EventLine, id: number, v: unknown): void {
+  switch (typeof v) {
+    case "string":
+      line.str(id, v);
+      return;
+    case "number":
+      if (Number.isSafeInteger(v)) line.int(id, v);
+      else line.num(id, v);
+      return;
+    case "bigint":
+      line.json(id, v.toString());
+      return;
+    case "boolean":
+      line.bool(id, v);
+      return;
+    case "undefined":
+      return;
+    default:
+      if (v === null) line.nul(id);
+      else if (v instanceof Error) line.json(id, serializeError(v));
+      else line.json(id, JSON.stringify(v) ?? "null");
+  }
 }
 
 /**
- * Writes one business-event line with `event` and the given ids as top-level
- * fields. Markers of deposits, withdrawals, refusals and failures are always
- * written; others are kept for the ids the sampler selects. Returns whether a
- * line was produced.
+ * Writes one marker line with the given fields as top-level JSON members
+ * (for paths where a fields object is convenient: the gateway, transfers,
+ * lifecycle). The hot path uses `log.line()` and field ids instead. Returns
+ * whether a line was produced.
  */
 export function logEvent(
   log: ServiceLogger,
-  event: string,
+  marker: MarkerSpec,
   fields: EventFields,
   opts?: EventOptions,
 ): boolean {
-  const level = decide(
-    log,
-    event,
-    opts?.sampleKey ?? fields.order_id ?? fields.event_id,
-    opts?.level,
-  );
-  if (level === null) return false;
-  log.writeEvent(level, event, fields, opts?.msg);
+  return writeFields(log, marker, fields, opts);
+}
+
+/** logEvent without the business-event shape (lifecycle lines have no event id). */
+export function writeFields(
+  log: ServiceLogger,
+  marker: MarkerSpec,
+  fields: Readonly<Record<string, unknown>>,
+  opts?: EventOptions,
+): boolean {
+  if (!log.enabled) return false;
+  // Field names are resolved first: a new one is named in the ring before the line.
+  const ids: number[] = [];
+  for (const key in fields) {
+    if (fields[key] === undefined) {
+      ids.push(-1);
+      continue;
+    }
+    const id = log.field(key);
+    if (id === null) return false;
+    ids.push(id);
+  }
+  const key = opts?.sampleKey ?? sampleKeyOf(fields.order_id);
+  const line = log.line(marker, key, opts?.level);
+  if (line === null) return false;
+  let i = 0;
+  for (const k in fields) {
+    const id = ids[i++] as number;
+    if (id >= 0) put(line, id, fields[k]);
+  }
+  line.end(opts?.msg);
   return true;
+}
+
+function sampleKeyOf(v: unknown): string | number | undefined {
+  if (typeof v === "string" || typeof v === "number") return v;
+  if (typeof v === "bigint") return v.toString();
+  return undefined;
 }

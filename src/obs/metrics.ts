@@ -17,9 +17,11 @@ export interface MetricsOptions {
   readonly process_metrics?: boolean;
 }
 
-/** Anything that counts lost log lines, such as a LogWriter. */
+/** Anything that counts lost log lines, such as a LogWriter; waits are its back-pressure. */
 export interface DropSource {
   readonly dropped: number;
+  readonly waits?: number;
+  readonly waited_ms?: number;
 }
 
 export interface ServiceMetrics {
@@ -39,7 +41,10 @@ export interface ServiceMetrics {
   /** Seconds from an engine output being produced to settlement committing it. */
   readonly settlement_lag_seconds: LazyGauge;
   readonly log_lines_dropped_total: CounterCell;
-  /** Makes log_lines_dropped_total follow the source's count, read at each scrape. */
+  /** Times a service waited for room in its log ring, and the seconds it waited. */
+  readonly log_backpressure_waits_total: CounterCell;
+  readonly log_backpressure_seconds_total: CounterCell;
+  /** Makes the log counters follow the source's counts, read at each scrape. */
   watchDrops(source: DropSource): void;
 }
 
@@ -48,19 +53,53 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
   registry.setDefaultLabels({ service });
   if (opts.process_metrics === true) collectDefaultMetrics({ register: registry });
 
-  const sources: { source: DropSource; seen: number }[] = [];
+  const sources: { source: DropSource; seen: number; waits: number; waited_ms: number }[] = [];
+  // Reading the writers' own counts at scrape time keeps the log path free of metric work.
+  const follow = (
+    read: (s: DropSource) => number,
+    key: "seen" | "waits" | "waited_ms",
+    cell: () => CounterCell,
+    scale = 1,
+  ) => {
+    for (const entry of sources) {
+      const now = read(entry.source);
+      if (now > entry[key]) cell().inc((now - entry[key]) * scale);
+      entry[key] = now;
+    }
+  };
   const dropped = new CounterVec<never>(
     "bourse_log_lines_dropped_total",
     "Log lines lost because the log writer fell behind or the file system failed",
     [],
-    () => {
-      // Reading the writers' own counts at scrape time keeps the drop path free of metric work.
-      for (const entry of sources) {
-        const now = entry.source.dropped;
-        if (now > entry.seen) dropped.labels({}).inc(now - entry.seen);
-        entry.seen = now;
-      }
-    },
+    () =>
+      follow(
+        (s) => s.dropped,
+        "seen",
+        () => dropped.labels({}),
+      ),
+  ).register(registry);
+  const waits = new CounterVec<never>(
+    "bourse_log_backpressure_waits_total",
+    "Times a log line waited for room in the log writer's ring (back-pressure)",
+    [],
+    () =>
+      follow(
+        (s) => s.waits ?? 0,
+        "waits",
+        () => waits.labels({}),
+      ),
+  ).register(registry);
+  const waited = new CounterVec<never>(
+    "bourse_log_backpressure_seconds_total",
+    "Seconds log lines waited for room in the log writer's ring",
+    [],
+    () =>
+      follow(
+        (s) => s.waited_ms ?? 0,
+        "waited_ms",
+        () => waited.labels({}),
+        0.001,
+      ),
   ).register(registry);
 
   const counter = (name: string, help: string): LazyCounter =>
@@ -98,8 +137,10 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
       ).register(registry),
     ),
     log_lines_dropped_total: dropped.labels({}),
+    log_backpressure_waits_total: waits.labels({}),
+    log_backpressure_seconds_total: waited.labels({}),
     watchDrops(source) {
-      sources.push({ source, seen: 0 });
+      sources.push({ source, seen: 0, waits: 0, waited_ms: 0 });
     },
   };
 }

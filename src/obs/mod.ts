@@ -3,18 +3,42 @@
 
 export type { AdminServer, AdminServerOptions } from "./admin-server.ts";
 export { startAdminServer } from "./admin-server.ts";
+export { GZIP_LEVEL } from "./compress.ts";
 export type { MetricsSource } from "./exposition.ts";
 export { mergeRegistries, renderRegistries } from "./exposition.ts";
+export {
+  DEFAULT_SETTLEMENT_LAG_MS_MAX,
+  logLifecycle,
+  logRecovery,
+  logSnapshot,
+  type RecoveryFacts,
+  settlementLagWatch,
+  ThresholdWatch,
+} from "./lifecycle.ts";
+export {
+  BLOCK_BYTES_MAX,
+  type IndexEntry,
+  type LogFileName,
+  parseLogFileName,
+} from "./log-index.ts";
 export type { LogWriterOptions } from "./log-writer.ts";
-export { DEFAULT_BUFFER_BYTES_MAX, LogWriter } from "./log-writer.ts";
+export { DEFAULT_BLOCK_MS_MAX, DEFAULT_BUFFER_BYTES_MAX, LogWriter } from "./log-writer.ts";
 export type {
   EventFields,
+  EventLine,
   EventOptions,
   LoggerOptions,
   LogLevel,
   ServiceLogger,
 } from "./logger.ts";
-export { createLogger, eventEnabled, LOG_LEVELS, logEvent, nullLogger } from "./logger.ts";
+export {
+  createLogger,
+  eventEnabled,
+  LOG_LEVELS,
+  logEvent,
+  nullLogger,
+  writeFields,
+} from "./logger.ts";
 export type { LabelSet } from "./metric-cells.ts";
 export {
   CounterCell,

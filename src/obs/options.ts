@@ -4,7 +4,7 @@
 
 import { ConfigError } from "../core/config.ts";
 import { OBS_ENV as ENV_NAMES, OBS_FLAGS as FLAG_NAMES } from "./flags.ts";
-import { DEFAULT_BUFFER_BYTES_MAX } from "./log-writer.ts";
+import { DEFAULT_BLOCK_MS_MAX, DEFAULT_BUFFER_BYTES_MAX } from "./log-writer.ts";
 import type { LogLevel } from "./logger.ts";
 import { LOG_LEVELS } from "./logger.ts";
 import { PPM_ALL } from "./sampler.ts";
@@ -16,6 +16,8 @@ export interface ObsOptions {
   readonly log_retention_days: number;
   readonly log_sample_ppm: number;
   readonly log_buffer_bytes_max: number;
+  /** Longest wait of a line for room in the log ring before it is dropped (and counted). */
+  readonly log_block_ms_max: number;
   /** "memory" exists for tests only and is not accepted here. */
   readonly otel_exporter: "none" | "otlp";
   readonly otel_url: string;
@@ -27,11 +29,12 @@ export const OBS_DEFAULTS: ObsOptions = Object.freeze({
   log_dir: "logs",
   log_level: "info",
   log_retention_days: 7,
-  // 1%: a full line costs about 2 µs of the service's thread, so per-order lines
-  // at every order would eat the core's budget; markers that are never sampled
-  // (deposits, withdrawals, refusals, failures) are written regardless.
-  log_sample_ppm: 10_000,
+  // Everything: a line costs the service's thread a few typed-array stores
+  // (the log worker formats and writes it), so every marker of every event is
+  // written by default; sampling per-order lines is an operator's opt-in.
+  log_sample_ppm: 1_000_000,
   log_buffer_bytes_max: DEFAULT_BUFFER_BYTES_MAX,
+  log_block_ms_max: DEFAULT_BLOCK_MS_MAX,
   otel_exporter: "none",
   otel_url: DEFAULT_OTLP_URL,
   otel_sample_ratio: 1,
@@ -97,6 +100,7 @@ export function resolveObsOptions(
   const retention = pick("log_retention_days");
   const ppm = pick("log_sample_ppm");
   const buffer = pick("log_buffer_bytes_max");
+  const block = pick("log_block_ms_max");
   return {
     log_dir,
     log_level: level as LogLevel,
@@ -112,6 +116,10 @@ export function resolveObsOptions(
       buffer === undefined
         ? OBS_DEFAULTS.log_buffer_bytes_max
         : integer(name("log_buffer_bytes_max"), buffer, 4096, 2 ** 31),
+    log_block_ms_max:
+      block === undefined
+        ? OBS_DEFAULTS.log_block_ms_max
+        : integer(name("log_block_ms_max"), block, 0, 3_600_000),
     otel_exporter: exporter,
     otel_url: url,
     otel_sample_ratio: ratio,

@@ -1,12 +1,17 @@
-// Which event lines are written. Lifecycle markers of money movements,
-// refusals and failures are always written; the high-volume per-order lines
-// may be thinned out. Thinning is decided by a hash of the business id with no
-// seed, so every service keeps or drops the same orders: a sampled order can be
-// followed end to end.
+// Which marker lines an operator may thin out. By default every line is
+// written (sample_ppm = 1_000_000). With sampling turned on, only markers the
+// registry marks `sampled` (per-order lines) may be left out, and the choice
+// is a hash of one id with no seed, so every service keeps or drops the same
+// orders: a sampled order is complete or absent. The id is the gateway's
+// request id (`corr`) once every command carries it; until then the order id
+// (and the gateway, which cannot know the order id before its answer, writes
+// all its lines).
+
+import { type MarkerLevel, markerByName } from "../core/markers.ts";
 
 export const PPM_ALL = 1_000_000;
 
-export type EventLevel = "info" | "warn" | "error";
+export type EventLevel = MarkerLevel;
 
 export interface MarkerPolicy {
   /** Level used when the caller does not choose one. */
@@ -15,32 +20,12 @@ export interface MarkerPolicy {
   readonly always: boolean;
 }
 
-const INFO_ALWAYS: MarkerPolicy = Object.freeze({ level: "info", always: true });
-const INFO_SAMPLED: MarkerPolicy = Object.freeze({ level: "info", always: false });
-const WARN_ALWAYS: MarkerPolicy = Object.freeze({ level: "warn", always: true });
-const ERROR_ALWAYS: MarkerPolicy = Object.freeze({ level: "error", always: true });
+const UNKNOWN: MarkerPolicy = Object.freeze({ level: "info", always: true });
 
-function classify(event: string): MarkerPolicy {
-  if (event.endsWith("_FAILED") || event.startsWith("ERROR") || event.endsWith("_ERROR")) {
-    return ERROR_ALWAYS;
-  }
-  if (event.endsWith("_REJECTED") || event === "LOG_LINES_DROPPED") return WARN_ALWAYS;
-  if (event.startsWith("DEPOSIT_") || event.startsWith("WITHDRAW_")) return INFO_ALWAYS;
-  return INFO_SAMPLED;
-}
-
-// Markers are a small fixed vocabulary, so caching the verdict keeps the string
-// tests off the per-line path; the cap protects against callers that build names.
-const POLICY_CACHE_MAX = 4096;
-const policies = new Map<string, MarkerPolicy>();
-
+/** The registry's policy for a marker name; a name it does not know is never sampled. */
 export function markerPolicy(event: string): MarkerPolicy {
-  let policy = policies.get(event);
-  if (policy === undefined) {
-    policy = classify(event);
-    if (policies.size < POLICY_CACHE_MAX) policies.set(event, policy);
-  }
-  return policy;
+  const m = markerByName(event);
+  return m === undefined ? UNKNOWN : { level: m.level, always: !m.sampled };
 }
 
 /**

@@ -4,16 +4,10 @@
 // command is applied; the transfer markers that say a command left the
 // sequencer are written when its output is released (durable).
 
-import {
-  CommandKind,
-  type CoreOutput,
-  isTransferCmd,
-  type Spec,
-  type TransferCmd,
-} from "../core/mod.ts";
+import { CommandKind, type CoreOutput, type Spec } from "../core/mod.ts";
 import { type MatchedView, MatchingEvents } from "../matching/events.ts";
-import { logEvent, type ServiceObs } from "../obs/mod.ts";
-import { transferEventId, UbsEvents } from "../ubscore/events.ts";
+import type { ServiceObs } from "../obs/mod.ts";
+import { UbsEvents } from "../ubscore/events.ts";
 import type { OutputSink } from "./sequencer.ts";
 
 /** The per-command hook: UBSCore's markers, then the engine's when the command reached a book. */
@@ -50,23 +44,17 @@ export function coreObserver(
 }
 
 /** Released outputs: a transfer has left UBSCore for settlement and its answer. */
-export function releaseMarkers(ubs_obs: ServiceObs | undefined, topic: string): OutputSink {
+export function releaseMarkers(
+  spec: Spec,
+  ubs_obs: ServiceObs | undefined,
+  topic: string,
+): OutputSink {
+  const events = new UbsEvents(ubs_obs, spec);
   return {
     name: "markers",
     deliver(_batch, outputs) {
       if (ubs_obs === undefined) return;
-      for (const o of outputs) {
-        const cmd = o.input;
-        if (!isTransferCmd(cmd)) continue;
-        const family = cmd.kind === CommandKind.Deposit ? "DEPOSIT" : "WITHDRAW";
-        const base = {
-          event_id: transferEventId(cmd as TransferCmd),
-          user_id: cmd.user_id,
-          request_id: cmd.request_id,
-        };
-        logEvent(ubs_obs.log, `${family}_TO_SETTLEMENT`, { ...base, topic });
-        logEvent(ubs_obs.log, `${family}_EXIT`, { ...base, replied: cmd.corr !== "" });
-      }
+      for (const o of outputs) events.released(o.input, topic, o.input.corr !== "");
     },
     backlog: () => 0,
   };

@@ -8,7 +8,7 @@
 // applies it once or finds it applied. A refusal by the store (a gap, a bad
 // hash, a broken rule) is never retried: settlement stops and says why.
 
-import type { CoreOutput } from "../core/mod.ts";
+import { type CoreOutput, Marker } from "../core/mod.ts";
 import { logEvent, type ServiceLogger } from "../obs/mod.ts";
 import {
   type ApplyResult,
@@ -213,14 +213,14 @@ export class SettlementApplier {
     if (down) {
       logEvent(
         log,
-        "SETTLEMENT_DB_UNAVAILABLE",
+        Marker.SETTLEMENT_DB_UNAVAILABLE,
         { event_id: "settlement", error: String(err) },
         { level: "warn", msg: "database unreachable; holding the batch and retrying" },
       );
     } else {
       logEvent(
         log,
-        "SETTLEMENT_DB_BACK",
+        Marker.SETTLEMENT_DB_BACK,
         { event_id: "settlement", attempts },
         { level: "warn", msg: "database reachable again" },
       );

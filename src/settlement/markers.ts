@@ -6,15 +6,25 @@
 // per-order line). Sampling is decided before a line's fields are built, so
 // a thinned-out marker costs no allocation.
 
-import { CommandKind, type CoreOutput, Reject, type Spec, type TransferCmd } from "../core/mod.ts";
+import {
+  CommandKind,
+  type CoreOutput,
+  DEPOSIT_MARKERS,
+  Marker,
+  Reject,
+  type Spec,
+  type TransferCmd,
+  type TransferMarkers,
+  transferEventIdOf,
+  WITHDRAW_MARKERS,
+} from "../core/mod.ts";
 import { eventEnabled, logEvent, type ServiceLogger } from "../obs/mod.ts";
-import { transferEventId } from "../store/mod.ts";
 
 /** What markers need to name symbols and assets; plain data, so a worker can receive it. */
 export type Catalog = Pick<Spec, "symbols" | "assets">;
 
-function family(c: TransferCmd): "DEPOSIT" | "WITHDRAW" {
-  return c.kind === CommandKind.Deposit ? "DEPOSIT" : "WITHDRAW";
+function family(c: TransferCmd): TransferMarkers {
+  return c.kind === CommandKind.Deposit ? DEPOSIT_MARKERS : WITHDRAW_MARKERS;
 }
 
 function isTransfer(o: CoreOutput): boolean {
@@ -45,8 +55,8 @@ export class SettlementMarkers {
     for (const o of outputs) {
       if (!isTransfer(o)) continue;
       const c = o.input as TransferCmd;
-      logEvent(this.log, `${family(c)}_CONSUMED`, {
-        event_id: transferEventId(c),
+      logEvent(this.log, family(c).CONSUMED, {
+        event_id: transferEventIdOf(c),
         user_id: c.user_id,
         asset: this.assets.get(c.asset_id),
         request_id: c.request_id,
@@ -62,8 +72,8 @@ export class SettlementMarkers {
       const kind = o.input.kind;
       if (kind === CommandKind.Deposit || kind === CommandKind.Withdraw) {
         const c = o.input as TransferCmd;
-        logEvent(log, `${family(c)}_PERSISTED`, {
-          event_id: transferEventId(c),
+        logEvent(log, family(c).PERSISTED, {
+          event_id: transferEventIdOf(c),
           user_id: c.user_id,
           request_id: c.request_id,
           table: transferTable(o),
@@ -74,9 +84,9 @@ export class SettlementMarkers {
       if (
         kind === CommandKind.Place &&
         o.order_id !== 0 &&
-        eventEnabled(log, "ORDER_PERSISTED", o.order_id)
+        eventEnabled(log, Marker.ORDER_PERSISTED, o.order_id)
       ) {
-        logEvent(log, "ORDER_PERSISTED", {
+        logEvent(log, Marker.ORDER_PERSISTED, {
           event_id: String(o.order_id),
           order_id: o.order_id,
           user_id: o.input.user_id,
@@ -84,10 +94,10 @@ export class SettlementMarkers {
         });
       }
       for (const t of o.trades) {
-        if (!eventEnabled(log, "TRADE_PERSISTED", t.taker_order_id)) continue;
+        if (!eventEnabled(log, Marker.TRADE_PERSISTED, t.taker_order_id)) continue;
         logEvent(
           log,
-          "TRADE_PERSISTED",
+          Marker.TRADE_PERSISTED,
           {
             event_id: String(t.trade_id),
             trade_id: t.trade_id,

@@ -2,20 +2,11 @@
 // that the rows written here lead back to, so that a trace can end at the
 // database.
 
-import { BalanceKind, CommandKind, type TransferCmd } from "../core/mod.ts";
+// The formats themselves live in the core's registry (src/core/event-ids.ts).
 
-export function transferEventId(cmd: TransferCmd): string {
-  const type = cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw";
-  return `${type}_${cmd.user_id}_${cmd.asset_id}_${cmd.ts_ms}`;
-}
+import { BalanceKind, orderEventId, tradeEventId, transferEventIdOf } from "../core/mod.ts";
 
-export function orderEventId(order_id: number): string {
-  return String(order_id);
-}
-
-export function tradeEventId(trade_id: number): string {
-  return String(trade_id);
-}
+export { orderEventId, tradeEventId, transferEventIdOf as transferEventId };
 
 /**
  * A ledger row's business event: deposits and withdrawals carry their

@@ -1,23 +1,25 @@
 // `trace(id)`: every log line (and, when asked, database row) about one
 // business event, in time order, with each lifecycle's missing markers.
 //
-// Cost: one pass over the bytes of every log file for the id itself; the ids
-// its lines lead to (a request id, a maker's trades) are then looked for only
-// in the minutes around those lines, located by binary search on time. Only
-// when a marker that only such an id can find is still missing are those ids
-// looked for everywhere, so a trace reads the logs about once.
+// Cost: each pass reads, in every file, only the index blocks whose Bloom
+// filter may hold one of the ids it looks for (and whatever no index covers:
+// the live files' newest lines, files from before indexes). The first pass
+// looks for the id itself; the ids its lines lead to (a request id, a
+// maker's trades, a trade's orders) are then looked for in the minutes
+// around those lines; only when a marker that only such an id can find is
+// still missing are they looked for in the whole retention.
 
-import { markerPolicy } from "../obs/sampler.ts";
+import { Marker, markerByName } from "../core/mod.ts";
 import type { TraceDatabase } from "./database.ts";
 import { evaluate } from "./expect.ts";
 import { buildFlows, draft, type FlowDraft } from "./flows.ts";
-import { type LogFile, listLogFiles } from "./log-files.ts";
+import { listLogFiles } from "./log-files.ts";
+import { IndexCache, planScan, type Window } from "./plan.ts";
 import { mentions, needlesFor, parseQuery, transferParts } from "./query.ts";
-import { type ScanRange, scanRanges } from "./scan.ts";
-import { byteWindow } from "./seek.ts";
+import { scanRanges } from "./scan.ts";
 import { foundOnlyByLinks, inferSubject, linkedIds, selectFlows } from "./subject.ts";
 import { timelineOf } from "./timeline.ts";
-import type { Entry, Flow, Subject, TraceResult } from "./types.ts";
+import type { Entry, Fill, Flow, Subject, TraceResult } from "./types.ts";
 
 export interface TraceOptions {
   /** Folders holding the services' log files (one per host in distributed mode). */
@@ -31,7 +33,8 @@ export interface TraceOptions {
 }
 
 export const DEFAULT_WINDOW_MS = 10 * 60_000;
-const DAY_MS = 86_400_000;
+/** A trade leads to its orders, they to their requests: two steps of links. */
+const LINK_STEPS_MAX = 2;
 
 interface Found {
   readonly entries: Entry[];
@@ -51,20 +54,6 @@ function merge(into: Found, more: readonly Entry[]): void {
   }
 }
 
-/** The part of each file that can hold lines timed in [from, to]. */
-async function windowRanges(files: readonly LogFile[], from: number, to: number) {
-  const ranges: ScanRange[] = [];
-  for (const file of files) {
-    if (file.day !== null) {
-      const start = Date.parse(`${file.day}T00:00:00Z`);
-      if (start > to || start + DAY_MS < from) continue;
-    }
-    const w = await byteWindow(file.path, file.size_bytes, from, to);
-    if (w.end > w.start) ranges.push({ file, start: w.start, end: w.end });
-  }
-  return ranges;
-}
-
 function timeSpan(entries: readonly Entry[]): [number, number] | null {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
@@ -81,24 +70,28 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
   const q = parseQuery(query);
   const files = await listLogFiles(opts.log_dirs);
   const scanOpts = opts.workers === undefined ? {} : { workers: opts.workers };
-  const whole = files.map((file) => ({ file, start: 0, end: file.size_bytes }));
+  const indexes = new IndexCache();
   let bytes_scanned = 0;
+  let bytes_read = 0;
   let passes = 0;
-  const find = async (ranges: readonly ScanRange[], ids: ReadonlySet<string>) => {
+  const find = async (ids: ReadonlySet<string>, window: Window | null) => {
+    const ranges = await planScan(files, ids, window, indexes);
     const needles = [...ids].flatMap(needlesFor);
     const r = await scanRanges(ranges, needles, (f) => mentions(f, ids), scanOpts);
     bytes_scanned += r.bytes;
+    bytes_read += r.bytes_read;
     passes++;
     return r.entries;
   };
   const stats = () => ({
     files: files.length,
     bytes_scanned,
+    bytes_read: bytes_read + indexes.bytes_read,
     passes,
     elapsed_ms: Math.round(performance.now() - started),
   });
 
-  const first = await find(whole, new Set([q.id]));
+  const first = await find(new Set([q.id]), null);
   let subject: Subject | null = null;
   if (first.length > 0) {
     subject = q.kind === null ? inferSubject(q.id, first) : { kind: q.kind, id: q.id };
@@ -115,6 +108,7 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
       timeline: [],
       flows: [],
       missing: [],
+      fills: [],
       notes: [`no log line${opts.database === undefined ? "" : " or row"} mentions ${q.id}`],
       stats: stats(),
     };
@@ -122,21 +116,28 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
 
   const found: Found = { entries: [], keys: new Set() };
   merge(found, first);
-  const linked = linkedIds(subject, first);
-  // An id found only as an event id (UBSCore's req_<request>) leads to its request.
-  if (subject.id !== q.id) linked.add(subject.id);
+  const searched = new Set<string>([q.id]);
+  const linkedAll = new Set<string>();
   const span = timeSpan(first);
   let windowed = false;
-  if (linked.size > 0 && span !== null) {
+  for (let step = 0; step < LINK_STEPS_MAX && span !== null; step++) {
+    const linked = new Set<string>();
+    for (const id of linkedIds(subject, found.entries)) if (!searched.has(id)) linked.add(id);
+    // An id found only as an event id (UBSCore's req_<request>) leads to its request.
+    if (step === 0 && subject.id !== q.id) linked.add(subject.id);
+    if (linked.size === 0) break;
     const window_ms = opts.window_ms ?? DEFAULT_WINDOW_MS;
-    const ranges = await windowRanges(files, span[0] - window_ms, span[1] + window_ms);
-    merge(found, await find(ranges, linked));
+    merge(found, await find(linked, [span[0] - window_ms, span[1] + window_ms]));
+    for (const id of linked) {
+      searched.add(id);
+      linkedAll.add(id);
+    }
     windowed = true;
   }
   let built = assemble(subject, found.entries);
   const traced = subject;
   if (windowed && built.flows.some((f) => f.missing.some((m) => foundOnlyByLinks(traced, m)))) {
-    merge(found, await find(whole, linked));
+    merge(found, await find(linkedAll, null));
     built = assemble(subject, found.entries);
   }
   if (opts.database !== undefined) {
@@ -159,6 +160,7 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
     timeline,
     flows,
     missing,
+    fills: fillsOf(flows),
     notes: notesOf(flows, built.selected, timeline),
     stats: stats(),
   };
@@ -248,6 +250,29 @@ async function rowOnlyFlows(subject: Subject, db: TraceDatabase): Promise<FlowDr
   }
 }
 
+function num(v: unknown): number | null {
+  return typeof v === "number" ? v : null;
+}
+
+/** Each trade flow's fill, from the engine's line, else settlement's line or rows. */
+function fillsOf(flows: readonly Flow[]): Fill[] {
+  const out: Fill[] = [];
+  for (const f of flows) {
+    if (f.kind !== "trade" || f.trade_id === null) continue;
+    const executed = f.entries.find((e) => e.event === Marker.TRADE_EXECUTED.name);
+    const row = f.entries.find((e) => e.source === "db");
+    out.push({
+      trade_id: f.trade_id,
+      taker_order_id: f.order_id,
+      maker_order_id: f.maker_order_id,
+      price_ticks: num(executed?.fields.price_ticks ?? row?.fields.price_ticks),
+      qty_lots: num(executed?.fields.qty_lots ?? row?.fields.qty_lots),
+      time: executed?.time ?? f.entries.find((e) => e.time !== null)?.time ?? null,
+    });
+  }
+  return out;
+}
+
 function notesOf(
   flows: readonly Flow[],
   selected: readonly FlowDraft[],
@@ -259,7 +284,7 @@ function notesOf(
   for (const t of timeline) if (t.flow !== null && !own.has(t.flow)) others.add(t.flow);
   for (const key of others) notes.push(`also named by lines of ${key}`);
   const missing = flows.flatMap((f) => f.missing).filter((m) => m.service !== "database");
-  if (missing.length > 0 && missing.every((m) => !markerPolicy(m.event).always)) {
+  if (missing.length > 0 && missing.every((m) => markerByName(m.event)?.sampled === true)) {
     notes.push(
       "every missing marker is a sampled per-order line: at --log-sample-ppm below 1000000 an order the sampler did not keep has no such lines",
     );

@@ -1,10 +1,19 @@
 // The markers each lifecycle must leave, by outcome, and the verdict: which
-// are missing, which appear more often than once. The lists follow what the
-// services write (src/gateway/http, src/ubscore/events.ts,
-// src/matching/events.ts, src/settlement/markers.ts).
+// are missing, which appear more often than once. The markers are the
+// registry's (src/core/markers.ts); `expectedMarkers()` lists every one a
+// trace can ask for, which test/unit/core/markers.test.ts checks against the
+// services that write them.
 
+import {
+  DEPOSIT_MARKERS,
+  Marker,
+  type MarkerSpec,
+  type ServiceName,
+  type TransferMarkers,
+  WITHDRAW_MARKERS,
+} from "../core/mod.ts";
 import type { FlowDraft } from "./flows.ts";
-import type { Entry, Flow, Marker } from "./types.ts";
+import type { Entry, Flow, Marker as Want } from "./types.ts";
 
 const GW = "gateway";
 const UBS = "ubscore";
@@ -12,8 +21,14 @@ const ME = "matching_engine";
 const SETTLE = "settlement";
 const DB = "database";
 
-function m(service: string, event: string, count = 1): Marker {
+type Pair = readonly [ServiceName, MarkerSpec];
+
+function m(service: string, event: string, count = 1): Want {
   return { service, event, count };
+}
+
+function want(pairs: readonly Pair[]): Want[] {
+  return pairs.map(([service, marker]) => m(service, marker.name));
 }
 
 class Seen {
@@ -24,58 +39,132 @@ class Seen {
       this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
     }
   }
-  count(service: string, event: string): number {
-    return this.counts.get(`${service}|${event}`) ?? 0;
+  count(service: string, marker: MarkerSpec | string): number {
+    const name = typeof marker === "string" ? marker : marker.name;
+    return this.counts.get(`${service}|${name}`) ?? 0;
   }
-  has(service: string, event: string): boolean {
-    return this.count(service, event) > 0;
+  has(service: string, marker: MarkerSpec): boolean {
+    return this.count(service, marker) > 0;
   }
   /** Lines of this marker whose field equals value. */
-  some(service: string, event: string, field: string, value: unknown): boolean {
+  some(service: string, marker: MarkerSpec, field: string, value: unknown): boolean {
     return this.entries.some(
-      (e) => e.service === service && e.event === event && e.fields[field] === value,
+      (e) => e.service === service && e.event === marker.name && e.fields[field] === value,
     );
   }
   /** The largest numeric value of a field among lines of this marker. */
-  max(service: string, event: string, field: string): number {
+  max(service: string, marker: MarkerSpec, field: string): number {
     let out = 0;
     for (const e of this.entries) {
       const v = e.fields[field];
-      if (e.service === service && e.event === event && typeof v === "number" && v > out) out = v;
+      if (e.service === service && e.event === marker.name && typeof v === "number" && v > out) {
+        out = v;
+      }
     }
     return out;
   }
 }
 
+// ---------------------------------------------------------------------------
+// The lifecycles, by outcome
+
+function transferPairs(M: TransferMarkers, outcome: "applied" | "rejected" | "failed"): Pair[] {
+  const answer = outcome === "rejected" ? M.REJECTED : outcome === "failed" ? M.FAILED : M.ANSWERED;
+  return [
+    [GW, M.RECEIVED],
+    [GW, answer],
+    [UBS, M.CONSUMED],
+    [UBS, outcome === "rejected" ? M.REJECTED : M.VALIDATED],
+    [UBS, M.TO_SETTLEMENT],
+    [UBS, M.EXIT],
+    [SETTLE, M.CONSUMED],
+    [SETTLE, M.PERSISTED],
+  ];
+}
+
+const ORDER_REFUSED: readonly Pair[] = [
+  [GW, Marker.ORDER_RECEIVED],
+  [GW, Marker.ORDER_REJECTED],
+  [UBS, Marker.ORDER_REJECTED],
+];
+
+function orderPairs(answer: MarkerSpec): Pair[] {
+  return [
+    [GW, Marker.ORDER_RECEIVED],
+    [GW, answer],
+    [UBS, Marker.ORDER_ACCEPTED],
+    [SETTLE, Marker.ORDER_PERSISTED],
+  ];
+}
+
+const CANCEL_REFUSED: readonly Pair[] = [
+  [GW, Marker.CANCEL_RECEIVED],
+  [GW, Marker.CANCEL_REJECTED],
+  [UBS, Marker.CANCEL_REJECTED],
+];
+
+function cancelPairs(answer: MarkerSpec): Pair[] {
+  const pairs: Pair[] = [
+    [GW, Marker.CANCEL_RECEIVED],
+    [GW, answer],
+    [UBS, Marker.CANCEL_ACCEPTED],
+  ];
+  // The book either removed the order or refused: it was done by the time the cancel came.
+  if (answer === Marker.CANCEL_ANSWERED) pairs.push([ME, Marker.ORDER_CANCELLED]);
+  if (answer === Marker.CANCEL_REJECTED) pairs.push([ME, Marker.CANCEL_REJECTED]);
+  return pairs;
+}
+
+const TRADE: readonly Pair[] = [
+  [ME, Marker.TRADE_EXECUTED],
+  [SETTLE, Marker.TRADE_PERSISTED],
+];
+
+/** Every (service, marker) a trace may expect, over all lifecycles and outcomes. */
+export function expectedMarkers(): readonly Pair[] {
+  const all: Pair[] = [];
+  for (const M of [DEPOSIT_MARKERS, WITHDRAW_MARKERS]) {
+    for (const o of ["applied", "rejected", "failed"] as const) all.push(...transferPairs(M, o));
+  }
+  all.push(...ORDER_REFUSED);
+  for (const a of [Marker.ORDER_ANSWERED, Marker.ORDER_REJECTED, Marker.ORDER_FAILED]) {
+    all.push(...orderPairs(a));
+  }
+  all.push([ME, Marker.ORDER_MATCHED], [ME, Marker.ORDER_EXPIRED]);
+  all.push(...CANCEL_REFUSED);
+  for (const a of [Marker.CANCEL_ANSWERED, Marker.CANCEL_REJECTED, Marker.CANCEL_FAILED]) {
+    all.push(...cancelPairs(a));
+  }
+  all.push(...TRADE);
+  const seen = new Set<string>();
+  return all.filter(([s, mk]) => {
+    const k = `${s}|${mk.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 interface Expectation {
   readonly outcome: string;
-  readonly expected: Marker[];
+  readonly expected: Want[];
   /** A lifecycle that ended in a failure is never complete, whatever its lines. */
   readonly failed: boolean;
 }
 
 function transfer(d: FlowDraft, s: Seen, db: boolean): Expectation {
-  const F = d.kind === "deposit" ? "DEPOSIT" : "WITHDRAW";
+  const M = d.kind === "deposit" ? DEPOSIT_MARKERS : WITHDRAW_MARKERS;
   const rejected =
-    s.has(GW, `${F}_REJECTED`) ||
-    s.has(UBS, `${F}_REJECTED`) ||
-    s.some(SETTLE, `${F}_PERSISTED`, "outcome", "rejected");
-  const failed = !rejected && s.has(GW, `${F}_FAILED`) && !s.has(GW, `${F}_ANSWERED`);
+    s.has(GW, M.REJECTED) ||
+    s.has(UBS, M.REJECTED) ||
+    s.some(SETTLE, M.PERSISTED, "outcome", "rejected");
+  const failed = !rejected && s.has(GW, M.FAILED) && !s.has(GW, M.ANSWERED);
   const duplicate =
-    s.some(UBS, `${F}_VALIDATED`, "duplicate", true) ||
-    s.some(GW, `${F}_ANSWERED`, "duplicate", true) ||
-    s.some(SETTLE, `${F}_PERSISTED`, "outcome", "duplicate");
+    s.some(UBS, M.VALIDATED, "duplicate", true) ||
+    s.some(GW, M.ANSWERED, "duplicate", true) ||
+    s.some(SETTLE, M.PERSISTED, "outcome", "duplicate");
   const outcome = rejected ? "rejected" : failed ? "failed" : duplicate ? "duplicate" : "applied";
-  const expected = [
-    m(GW, `${F}_RECEIVED`),
-    m(GW, `${F}_${rejected ? "REJECTED" : failed ? "FAILED" : "ANSWERED"}`),
-    m(UBS, `${F}_CONSUMED`),
-    m(UBS, `${F}_${rejected ? "REJECTED" : "VALIDATED"}`),
-    m(UBS, `${F}_TO_SETTLEMENT`),
-    m(UBS, `${F}_EXIT`),
-    m(SETTLE, `${F}_CONSUMED`),
-    m(SETTLE, `${F}_PERSISTED`),
-  ];
+  const expected = want(transferPairs(M, rejected ? "rejected" : failed ? "failed" : "applied"));
   // A retry has no row of its own: the table is keyed by the request id.
   if (db && (outcome === "applied" || outcome === "rejected")) {
     expected.push(m(DB, "DB transfers row"));
@@ -85,65 +174,68 @@ function transfer(d: FlowDraft, s: Seen, db: boolean): Expectation {
 }
 
 function placement(d: FlowDraft, s: Seen, db: boolean): Expectation {
-  const answered = s.has(GW, "ORDER_ANSWERED");
-  const gwRejected = s.has(GW, "ORDER_REJECTED");
+  const answered = s.has(GW, Marker.ORDER_ANSWERED);
+  const gwRejected = s.has(GW, Marker.ORDER_REJECTED);
   // The gateway names the order in a refusal only when the book refused it.
   const refusedBeforeBook =
-    s.has(UBS, "ORDER_REJECTED") ||
+    s.has(UBS, Marker.ORDER_REJECTED) ||
     (gwRejected &&
-      !s.has(UBS, "ORDER_ACCEPTED") &&
-      !d.entries.some((e) => e.event === "ORDER_REJECTED" && e.fields.order_id !== undefined));
-  const failed = s.has(GW, "ORDER_FAILED") && !answered && !gwRejected;
+      !s.has(UBS, Marker.ORDER_ACCEPTED) &&
+      !d.entries.some(
+        (e) => e.event === Marker.ORDER_REJECTED.name && e.fields.order_id !== undefined,
+      ));
+  const failed = s.has(GW, Marker.ORDER_FAILED) && !answered && !gwRejected;
   if (refusedBeforeBook) {
-    return {
-      outcome: "rejected",
-      failed: false,
-      expected: [m(GW, "ORDER_RECEIVED"), m(GW, "ORDER_REJECTED"), m(UBS, "ORDER_REJECTED")],
-    };
+    return { outcome: "rejected", failed: false, expected: want(ORDER_REFUSED) };
   }
-  const expected = [
-    m(GW, "ORDER_RECEIVED"),
-    m(GW, gwRejected ? "ORDER_REJECTED" : failed ? "ORDER_FAILED" : "ORDER_ANSWERED"),
-    m(UBS, "ORDER_ACCEPTED"),
-    m(SETTLE, "ORDER_PERSISTED"),
-  ];
+  const answer = gwRejected
+    ? Marker.ORDER_REJECTED
+    : failed
+      ? Marker.ORDER_FAILED
+      : Marker.ORDER_ANSWERED;
+  const expected = want(orderPairs(answer));
   // An order that took liquidity: the engine's match line and one trade line per fill.
   const trades = Math.max(
-    s.max(GW, "ORDER_ANSWERED", "trades"),
-    s.max(ME, "ORDER_MATCHED", "trades"),
+    s.max(GW, Marker.ORDER_ANSWERED, "trades"),
+    s.max(ME, Marker.ORDER_MATCHED, "trades"),
     d.taker_trades.size,
   );
-  if (trades > 0 || s.has(ME, "ORDER_MATCHED")) expected.push(m(ME, "ORDER_MATCHED"));
+  if (trades > 0 || s.has(ME, Marker.ORDER_MATCHED))
+    expected.push(m(ME, Marker.ORDER_MATCHED.name));
   if (trades > d.taker_trades.size) {
-    expected.push(m(ME, "TRADE_EXECUTED", trades - d.taker_trades.size));
+    expected.push(m(ME, Marker.TRADE_EXECUTED.name, trades - d.taker_trades.size));
   }
+  // What the book did not fill of an IOC, FOK or market order, or a self-trade, expired.
+  const expired =
+    s.some(GW, Marker.ORDER_ANSWERED, "status", "Expired") || s.has(ME, Marker.ORDER_EXPIRED);
+  if (expired) expected.push(m(ME, Marker.ORDER_EXPIRED.name));
   if (db && !failed) expected.push(m(DB, "DB orders row"));
-  return { outcome: gwRejected ? "rejected" : failed ? "failed" : "accepted", expected, failed };
+  const outcome = gwRejected ? "rejected" : failed ? "failed" : expired ? "expired" : "accepted";
+  return { outcome, expected, failed };
 }
 
 function cancel(s: Seen): Expectation {
-  const accepted = s.has(UBS, "CANCEL_ACCEPTED");
-  const gwRejected = s.has(GW, "CANCEL_REJECTED");
-  const failed = s.has(GW, "CANCEL_FAILED") && !gwRejected && !s.has(GW, "CANCEL_ANSWERED");
-  if (s.has(UBS, "CANCEL_REJECTED") || (gwRejected && !accepted)) {
-    return {
-      outcome: "rejected",
-      failed: false,
-      expected: [m(GW, "CANCEL_RECEIVED"), m(GW, "CANCEL_REJECTED"), m(UBS, "CANCEL_REJECTED")],
-    };
+  const accepted = s.has(UBS, Marker.CANCEL_ACCEPTED);
+  const gwRejected = s.has(GW, Marker.CANCEL_REJECTED);
+  const failed =
+    s.has(GW, Marker.CANCEL_FAILED) && !gwRejected && !s.has(GW, Marker.CANCEL_ANSWERED);
+  if (s.has(UBS, Marker.CANCEL_REJECTED) || (gwRejected && !accepted)) {
+    return { outcome: "rejected", failed: false, expected: want(CANCEL_REFUSED) };
   }
-  const expected = [
-    m(GW, "CANCEL_RECEIVED"),
-    m(GW, gwRejected ? "CANCEL_REJECTED" : failed ? "CANCEL_FAILED" : "CANCEL_ANSWERED"),
-    m(UBS, "CANCEL_ACCEPTED"),
-  ];
-  // The book refused it (already done by the time it arrived): nothing was cancelled.
-  if (!gwRejected) expected.push(m(ME, "ORDER_CANCELLED"));
-  return { outcome: gwRejected ? "rejected" : failed ? "failed" : "cancelled", expected, failed };
+  const answer = gwRejected
+    ? Marker.CANCEL_REJECTED
+    : failed
+      ? Marker.CANCEL_FAILED
+      : Marker.CANCEL_ANSWERED;
+  return {
+    outcome: gwRejected ? "rejected" : failed ? "failed" : "cancelled",
+    expected: want(cancelPairs(answer)),
+    failed,
+  };
 }
 
 function trade(db: boolean): Expectation {
-  const expected = [m(ME, "TRADE_EXECUTED"), m(SETTLE, "TRADE_PERSISTED")];
+  const expected = want(TRADE);
   // One row for both sides.
   if (db) expected.push(m(DB, "DB trades row"));
   return { outcome: "executed", expected, failed: false };
@@ -167,14 +259,16 @@ function expectationOf(d: FlowDraft, s: Seen, db: boolean): Expectation {
 export function evaluate(d: FlowDraft, db: boolean): Flow {
   const s = new Seen(d.entries);
   const x = expectationOf(d, s, db);
-  const missing: Marker[] = [];
-  const repeated: Marker[] = [];
-  for (const want of x.expected) {
+  const missing: Want[] = [];
+  const repeated: Want[] = [];
+  for (const w of x.expected) {
     // The engine's trade lines live in the trade flows; counted there.
     const got =
-      want.event === "TRADE_EXECUTED" && d.kind === "order" ? 0 : s.count(want.service, want.event);
-    if (got < want.count) missing.push(m(want.service, want.event, want.count - got));
-    else if (got > want.count) repeated.push(m(want.service, want.event, got));
+      w.event === Marker.TRADE_EXECUTED.name && d.kind === "order"
+        ? 0
+        : s.count(w.service, w.event);
+    if (got < w.count) missing.push(m(w.service, w.event, w.count - got));
+    else if (got > w.count) repeated.push(m(w.service, w.event, got));
   }
   return {
     kind: d.kind,

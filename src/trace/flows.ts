@@ -5,6 +5,7 @@
 // grouped by request id first, then the order-level lines join the request
 // that placed (or cancelled) the order.
 
+import { Marker, type MarkerFlow, markerByName } from "../core/mod.ts";
 import { idText, isTransferEventId } from "./query.ts";
 import type { Entry, FlowKind } from "./types.ts";
 
@@ -41,14 +42,25 @@ function str(fields: Readonly<Record<string, unknown>>, name: string): string | 
   return idText(fields[name]);
 }
 
-/** DEPOSIT, WITHDRAW, ORDER, CANCEL or TRADE: the marker's first word. */
-export function familyOf(event: string): string {
-  const i = event.indexOf("_");
-  return i < 0 ? event : event.slice(0, i);
+/** The lifecycle a line's marker belongs to, from the registry; null for other lines. */
+export function flowOf(event: string): MarkerFlow | null {
+  return markerByName(event)?.flow ?? null;
 }
 
-export function transferKind(family: string): FlowKind | null {
-  return family === "DEPOSIT" ? "deposit" : family === "WITHDRAW" ? "withdraw" : null;
+export function transferKind(flow: MarkerFlow | null): FlowKind | null {
+  return flow === "deposit" || flow === "withdraw" ? flow : null;
+}
+
+const RECEIVED: ReadonlySet<string> = new Set([
+  Marker.DEPOSIT_RECEIVED.name,
+  Marker.WITHDRAW_RECEIVED.name,
+  Marker.ORDER_RECEIVED.name,
+  Marker.CANCEL_RECEIVED.name,
+]);
+
+/** A gateway line that opens a request's lifecycle. */
+export function isReceived(event: string): boolean {
+  return RECEIVED.has(event);
 }
 
 class Flows {
@@ -117,8 +129,8 @@ export function buildFlows(entries: readonly Entry[]): FlowDraft[] {
   for (const e of entries) {
     const req = str(e.fields, "req_id");
     const id = str(e.fields, "event_id");
-    if (e.service === "gateway" && e.event.endsWith("_RECEIVED") && req !== null && id !== null) {
-      if (transferKind(familyOf(e.event)) === null) continue;
+    if (e.service === "gateway" && isReceived(e.event) && req !== null && id !== null) {
+      if (transferKind(flowOf(e.event)) === null) continue;
       attemptEvent.set(req, id);
       const reqs = receivedBy.get(id) ?? new Set<string>();
       reqs.add(req);
@@ -140,19 +152,19 @@ export function buildFlows(entries: readonly Entry[]): FlowDraft[] {
   for (const e of entries) {
     if (e.source !== "log") continue;
     const f = e.fields;
-    const family = familyOf(e.event);
-    const tkind = transferKind(family);
+    const flow = flowOf(e.event);
+    const tkind = transferKind(flow);
     const event_id = str(f, "event_id");
     if (tkind !== null) {
       const req = e.service === "gateway" ? str(f, "req_id") : null;
       const key = req === null ? event_id : attemptOf(req, event_id);
       if (key === null || !isTransferEventId(key)) continue;
       const d = flows.transfer(tkind, key);
-      if (req !== null && e.event.endsWith("_RECEIVED")) d.request_id = req;
+      if (req !== null && isReceived(e.event)) d.request_id = req;
       d.entries.push(e);
       continue;
     }
-    if (e.event === "TRADE_EXECUTED" || e.event === "TRADE_PERSISTED") {
+    if (flow === "trade") {
       const trade_id = str(f, "trade_id") ?? event_id;
       if (trade_id === null) continue;
       const d = flows.trade(trade_id);
@@ -161,18 +173,16 @@ export function buildFlows(entries: readonly Entry[]): FlowDraft[] {
       d.entries.push(e);
       continue;
     }
-    if (e.event === "ORDER_CANCELLED") {
-      cancelLines.push(e);
-      continue;
-    }
     if (e.service === "matching_engine" || e.service === "settlement") {
-      if (family === "ORDER") orderLines.push(e);
+      // The book's answer to a cancel (done, or refused) joins the cancel UBSCore admitted.
+      if (flow === "cancel") cancelLines.push(e);
+      else if (flow === "order") orderLines.push(e);
       continue;
     }
-    if (family !== "ORDER" && family !== "CANCEL") continue;
+    if (flow !== "order" && flow !== "cancel") continue;
     const request = e.service === "gateway" ? str(f, "req_id") : (str(f, "request_id") ?? event_id);
     if (request === null) continue;
-    const d = flows.request(family === "ORDER" ? "order" : "cancel", request);
+    const d = flows.request(flow, request);
     // The order a request placed or cancelled: the RECEIVED line of a
     // placement has none, a cancel by client id neither.
     const order_id = str(f, "order_id");
@@ -218,7 +228,11 @@ export function buildFlows(entries: readonly Entry[]): FlowDraft[] {
 function acceptedCancel(flows: Flows, order_id: string): FlowDraft | undefined {
   for (const d of flows.requests.values()) {
     if (d.kind !== "cancel" || d.order_id !== order_id) continue;
-    if (d.entries.some((e) => e.event === "CANCEL_ACCEPTED" || e.event === "CANCEL_ANSWERED")) {
+    if (
+      d.entries.some(
+        (e) => e.event === Marker.CANCEL_ACCEPTED.name || e.event === Marker.CANCEL_ANSWERED.name,
+      )
+    ) {
       return d;
     }
   }

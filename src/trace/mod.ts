@@ -12,6 +12,7 @@ export { type ParsedQuery, parseQuery, QueryError } from "./query.ts";
 export { flowLabel, renderTrace, verdict } from "./render.ts";
 export type {
   Entry,
+  Fill,
   Flow,
   FlowKind,
   Marker,

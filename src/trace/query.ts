@@ -2,18 +2,17 @@
 // about an id: by the exact value of one of its id fields, never by a
 // substring, so that order 12 does not pick up order 123.
 
+import {
+  EVENT_ID_CHARS_MAX,
+  ID_FIELDS,
+  type IdField,
+  isTransferEventId,
+  parseTransferEventId,
+  type TransferEventParts,
+} from "../core/mod.ts";
 import type { SubjectKind } from "./types.ts";
 
-/** Fields whose value is an id a trace may follow. */
-export const ID_FIELDS = [
-  "event_id",
-  "order_id",
-  "maker_order_id",
-  "trade_id",
-  "request_id",
-  "req_id",
-] as const;
-export type IdField = (typeof ID_FIELDS)[number];
+export { ID_FIELDS, type IdField, isTransferEventId };
 
 const KIND_PREFIXES: Readonly<Record<string, SubjectKind>> = {
   order: "order",
@@ -22,9 +21,28 @@ const KIND_PREFIXES: Readonly<Record<string, SubjectKind>> = {
   transfer: "transfer",
 };
 
-// Ids are written into JSON unescaped; anything else cannot be one.
-const ID_RE = /^[A-Za-z0-9_.:@/+-]{1,200}$/;
-const TRANSFER_RE = /^(deposit|withdraw)_(\d+)_(\d+)_(\d+)$/;
+// Ids are written into JSON unescaped; anything else cannot be one (a
+// transfer's request id is %-escaped into its event id for that reason).
+function isIdText(id: string): boolean {
+  if (id.length === 0 || id.length > EVENT_ID_CHARS_MAX) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    const plain =
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 || // _
+      c === 46 || // .
+      c === 58 || // :
+      c === 64 || // @
+      c === 47 || // /
+      c === 43 || // +
+      c === 45 || // -
+      c === 37; // %
+    if (!plain) return false;
+  }
+  return true;
+}
 
 export interface ParsedQuery {
   readonly id: string;
@@ -43,33 +61,16 @@ export function parseQuery(text: string): ParsedQuery {
   const colon = raw.indexOf(":");
   const forced = colon > 0 ? KIND_PREFIXES[raw.slice(0, colon)] : undefined;
   const id = forced === undefined ? raw : raw.slice(colon + 1);
-  if (!ID_RE.test(id)) {
+  if (!isIdText(id)) {
     throw new QueryError(`not an id: ${JSON.stringify(text)}`);
   }
   if (forced !== undefined) return { id, kind: forced };
-  return { id, kind: TRANSFER_RE.test(id) ? "transfer" : null };
+  return { id, kind: isTransferEventId(id) ? "transfer" : null };
 }
 
-export interface TransferParts {
-  readonly type: "deposit" | "withdraw";
-  readonly user_id: number;
-  readonly asset_id: number;
-  readonly ts_ms: number;
-}
-
-export function transferParts(event_id: string): TransferParts | null {
-  const m = TRANSFER_RE.exec(event_id);
-  if (m === null) return null;
-  return {
-    type: m[1] as "deposit" | "withdraw",
-    user_id: Number(m[2]),
-    asset_id: Number(m[3]),
-    ts_ms: Number(m[4]),
-  };
-}
-
-export function isTransferEventId(id: string): boolean {
-  return TRANSFER_RE.test(id);
+/** The parts of a deposit or withdrawal event id (src/core/event-ids.ts); null for other ids. */
+export function transferParts(event_id: string): TransferEventParts | null {
+  return parseTransferEventId(event_id);
 }
 
 /** A byte string the scan looks for; a bounded one only as a whole JSON value. */
@@ -90,8 +91,16 @@ const BARE_MIN_CHARS = 3;
 export function needlesFor(id: string): Needle[] {
   if (id.length >= BARE_MIN_CHARS) return [{ text: id, bounded: true }];
   const quoted = { text: `"${id}"`, bounded: false };
-  if (!/^\d+$/.test(id)) return [quoted];
+  if (!isDigits(id)) return [quoted];
   return [quoted, { text: `:${id},`, bounded: false }, { text: `:${id}}`, bounded: false }];
+}
+
+function isDigits(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return id.length > 0;
 }
 
 /** The id-field value as the text it is compared by; numbers and strings alike. */

@@ -1,7 +1,7 @@
 // A trace as text for people: the timeline as a table, each lifecycle's
 // outcome, and the verdict on the last line.
 
-import type { Flow, Marker, TimelineEntry, TraceResult } from "./types.ts";
+import type { Fill, Flow, Marker, TimelineEntry, TraceResult } from "./types.ts";
 
 // Shown in this order when a line or row has them, under short names.
 const DETAILS: readonly (readonly [string, string])[] = [
@@ -25,6 +25,8 @@ const DETAILS: readonly (readonly [string, string])[] = [
   ["error", "error"],
   ["reject", "reject"],
   ["kind", "kind"],
+  ["table", "table"],
+  ["price_ticks", "price_ticks"],
   ["filled_lots", "filled_lots"],
   ["remaining_lots", "remaining_lots"],
   ["qty_lots", "qty_lots"],
@@ -70,8 +72,22 @@ export function flowLabel(f: Flow): string {
     case "cancel":
       return `cancel of order ${f.order_id ?? "?"}${f.request_id === null ? "" : ` (request ${f.request_id})`}`;
     case "trade":
-      return `trade ${f.trade_id ?? "?"}`;
+      return `trade ${f.trade_id ?? "?"} (order ${f.order_id ?? "?"} took order ${f.maker_order_id ?? "?"})`;
   }
+}
+
+/** One fill, from the traced order's side when the trace is of an order. */
+export function fillText(fill: Fill, order_id: string | null): string {
+  const size =
+    fill.qty_lots === null
+      ? ""
+      : ` ${fill.qty_lots} lots${fill.price_ticks === null ? "" : ` at ${fill.price_ticks} ticks`}`;
+  if (order_id !== null && (order_id === fill.taker_order_id || order_id === fill.maker_order_id)) {
+    const taker = order_id === fill.taker_order_id;
+    const other = taker ? fill.maker_order_id : fill.taker_order_id;
+    return `fill: trade ${fill.trade_id},${size} as ${taker ? "taker" : "maker"}, counterparty order ${other ?? "?"}`;
+  }
+  return `fill: trade ${fill.trade_id},${size}: order ${fill.taker_order_id ?? "?"} (taker) with order ${fill.maker_order_id ?? "?"} (maker)`;
 }
 
 function markerText(m: Marker): string {
@@ -126,6 +142,9 @@ export function renderTrace(r: TraceResult): string {
     for (const row of rows) out.push(line(row));
     out.push("");
   }
+  const order = r.subject?.kind === "order" ? r.subject.id : null;
+  for (const fill of r.fills) out.push(fillText(fill, order));
+  if (r.fills.length > 0) out.push("");
   for (const f of r.flows) {
     const state = f.complete ? "complete" : "incomplete";
     const repeated = f.repeated.map((m) => `${m.event} x${m.count} in ${m.service}`);

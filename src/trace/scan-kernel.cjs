@@ -1,10 +1,12 @@
 // The byte scan under `bourse trace`: finds the lines of a byte range of a log
-// file that contain one of a few strings, with Buffer.indexOf over raw chunks,
-// so that only those lines are decoded and parsed. Plain CommonJS: it runs in
-// worker threads, which have no TypeScript loader, and in the calling thread.
+// file, or of one gzip member of a compressed day, that contain one of a few
+// strings, with Buffer.indexOf over raw chunks, so that only those lines are
+// decoded and parsed. Plain CommonJS: it runs in worker threads, which have no
+// TypeScript loader, and in the calling thread.
 "use strict";
 
 const fs = require("node:fs");
+const zlib = require("node:zlib");
 const { parentPort, workerData } = require("node:worker_threads");
 
 const NL = 10;
@@ -27,7 +29,7 @@ let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
  * (or was cut short by a crash).
  */
 function scanRange(path, start, end, needles) {
-  const patterns = needles.map((n) => ({ bytes: Buffer.from(n.text, "utf8"), bounded: n.bounded }));
+  const patterns = compile(needles);
   const out = [];
   const fd = fs.openSync(path, "r");
   try {
@@ -55,7 +57,7 @@ function scanRange(path, start, end, needles) {
         buffer = Buffer.allocUnsafe(buffer.length * 2);
         continue;
       }
-      collect(patterns, from, last, pos, end, out);
+      collect(buffer, patterns, from, last, pos, end, out);
       pos += last + 1;
     }
   } finally {
@@ -64,44 +66,85 @@ function scanRange(path, start, end, needles) {
   return out.sort((a, b) => a.offset - b.offset);
 }
 
-/** Matching lines among the complete lines in buffer[from, last]. */
-function collect(patterns, from, last, pos, end, out) {
+/**
+ * Lines of one gzip member [gz_start, gz_end) of a compressed day that
+ * contain a needle; offsets are those of the plain text (the member starts
+ * at raw_start), so a line has the same identity however it is read. A
+ * member holds whole lines.
+ */
+function scanGzip(path, gz_start, gz_end, raw_start, needles) {
+  const packed = Buffer.allocUnsafe(gz_end - gz_start);
+  const fd = fs.openSync(path, "r");
+  try {
+    let got = 0;
+    while (got < packed.length) {
+      const n = fs.readSync(fd, packed, got, packed.length - got, gz_start + got);
+      if (n <= 0) break;
+      got += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return scanBuffer(zlib.gunzipSync(packed), raw_start, needles);
+}
+
+/** Lines of a buffer of whole lines (a text starting at byte `base`) that contain a needle. */
+function scanBuffer(buf, base, needles) {
+  const out = [];
+  const last = buf.lastIndexOf(NL);
+  if (last < 0) return out;
+  collect(buf, compile(needles), 0, last, base, Number.POSITIVE_INFINITY, out);
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+function compile(needles) {
+  return needles.map((n) => ({ bytes: Buffer.from(n.text, "utf8"), bounded: n.bounded }));
+}
+
+/** Matching lines among the complete lines in buf[from, last]. */
+function collect(buf, patterns, from, last, pos, end, out) {
   const seen = new Set();
   for (const { bytes: p, bounded } of patterns) {
-    let i = buffer.indexOf(p, from);
+    let i = buf.indexOf(p, from);
     while (i !== -1 && i < last) {
-      if (bounded && !isWholeValue(i, p.length)) {
-        i = buffer.indexOf(p, i + 1);
+      if (bounded && !isWholeValue(buf, i, p.length)) {
+        i = buf.indexOf(p, i + 1);
         continue;
       }
-      const ls = i === 0 ? 0 : buffer.lastIndexOf(NL, i - 1) + 1;
-      const le = buffer.indexOf(NL, i);
+      const ls = i === 0 ? 0 : buf.lastIndexOf(NL, i - 1) + 1;
+      const le = buf.indexOf(NL, i);
       if (pos + ls >= end) break;
       if (!seen.has(ls)) {
         seen.add(ls);
-        out.push({ offset: pos + ls, text: buffer.toString("utf8", ls, le) });
+        out.push({ offset: pos + ls, text: buf.toString("utf8", ls, le) });
       }
-      i = buffer.indexOf(p, le + 1);
+      i = buf.indexOf(p, le + 1);
     }
   }
 }
 
-function isWholeValue(i, length) {
-  const before = i === 0 ? NL : buffer[i - 1];
-  const after = buffer[i + length];
+function isWholeValue(buf, i, length) {
+  const before = i === 0 ? NL : buf[i - 1];
+  const after = buf[i + length];
   if (before === QUOTE) return after === QUOTE;
   return before === COLON && (after === COMMA || after === BRACE);
+}
+
+/** One job: a range of a plain file, or one member of a compressed one. */
+function runJob(job) {
+  return job.gzip
+    ? scanGzip(job.path, job.start, job.end, job.raw_start, job.needles)
+    : scanRange(job.path, job.start, job.end, job.needles);
 }
 
 if (workerData !== null && typeof workerData === "object" && workerData.traceScan === true) {
   parentPort.on("message", (job) => {
     try {
-      const lines = scanRange(job.path, job.start, job.end, job.needles);
-      parentPort.postMessage({ id: job.id, lines });
+      parentPort.postMessage({ id: job.id, lines: runJob(job) });
     } catch (err) {
       parentPort.postMessage({ id: job.id, error: String(err?.message ?? err) });
     }
   });
 }
 
-module.exports = { scanRange };
+module.exports = { runJob, scanBuffer, scanGzip, scanRange };

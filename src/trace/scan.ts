@@ -1,24 +1,39 @@
-// Runs the byte scan over ranges of log files, in worker threads when there
-// is enough to read, and turns the candidate lines into entries: a line is
-// kept only when its parsed fields pass the caller's exact test.
+// Runs the byte scan over ranges of log files and members of compressed
+// ones, in worker threads when there is enough to read, and turns the
+// candidate lines into entries: a line is kept only when its parsed fields
+// pass the caller's exact test.
 
+import { createReadStream } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { createGunzip } from "node:zlib";
 import type { LogFile } from "./log-files.ts";
 import type { Needle } from "./query.ts";
 import type { Entry } from "./types.ts";
 
+/**
+ * A byte range of a plain file; with `gzip`, one gzip member [start, end)
+ * of a compressed file whose text begins at `raw_start` of the day's text.
+ * `whole_gzip`: a compressed file without an index, inflated as one stream.
+ */
 export interface ScanRange {
   readonly file: LogFile;
   readonly start: number;
   readonly end: number;
+  readonly gzip?: boolean;
+  readonly raw_start?: number;
+  /** Bytes of text the range holds (the inflated size of a member), when known. */
+  readonly raw_bytes?: number;
+  readonly whole_gzip?: boolean;
 }
 
 export interface ScanOutcome {
   readonly entries: Entry[];
+  /** Bytes of text scanned, and bytes read from the files (compressed ones smaller). */
   readonly bytes: number;
+  readonly bytes_read: number;
 }
 
 export interface ScanOptions {
@@ -39,6 +54,8 @@ interface Job {
   readonly path: string;
   readonly start: number;
   readonly end: number;
+  readonly gzip: boolean;
+  readonly raw_start: number;
   readonly needles: readonly Needle[];
 }
 
@@ -47,7 +64,8 @@ type KernelReply =
   | { readonly id: number; readonly error: string };
 
 interface Kernel {
-  scanRange(path: string, start: number, end: number, needles: readonly Needle[]): RawLine[];
+  runJob(job: Job): RawLine[];
+  scanBuffer(buf: Buffer, base: number, needles: readonly Needle[]): RawLine[];
 }
 
 const KERNEL_PATH = fileURLToPath(new URL("./scan-kernel.cjs", import.meta.url));
@@ -72,15 +90,39 @@ export async function scanRanges(
   const jobs: Job[] = [];
   const fileOf = new Map<string, LogFile>();
   let bytes = 0;
+  let bytes_read = 0;
+  const streams: ScanRange[] = [];
   for (const r of ranges) {
     fileOf.set(r.file.path, r.file);
-    bytes += Math.max(0, r.end - r.start);
+    const size = Math.max(0, r.end - r.start);
+    bytes_read += size;
+    if (r.whole_gzip === true) {
+      streams.push(r);
+      continue;
+    }
+    if (r.gzip === true) {
+      bytes += r.raw_bytes ?? size;
+      jobs.push({
+        id: jobs.length,
+        path: r.file.path,
+        start: r.start,
+        end: r.end,
+        gzip: true,
+        raw_start: r.raw_start ?? 0,
+        needles,
+      });
+      continue;
+    }
+    bytes += size;
     for (let s = r.start; s < r.end; s += JOB_BYTES) {
+      const end = Math.min(r.end, s + JOB_BYTES);
       jobs.push({
         id: jobs.length,
         path: r.file.path,
         start: s,
-        end: Math.min(r.end, s + JOB_BYTES),
+        end,
+        gzip: false,
+        raw_start: s,
         needles,
       });
     }
@@ -92,20 +134,53 @@ export async function scanRanges(
   const results =
     threads <= 1 || bytes < IN_THREAD_BYTES ? runHere(jobs) : await runInThreads(jobs, threads);
   const entries: Entry[] = [];
-  results.forEach((lines, i) => {
-    const job = jobs[i] as Job;
-    const file = fileOf.get(job.path) as LogFile;
+  const take = (file: LogFile, lines: readonly RawLine[]) => {
     for (const line of lines) {
       const entry = entryOf(file, line);
       if (entry !== null && accept(entry.fields)) entries.push(entry);
     }
+  };
+  results.forEach((lines, i) => {
+    take(fileOf.get((jobs[i] as Job).path) as LogFile, lines);
   });
-  return { entries, bytes };
+  for (const r of streams) {
+    const scanned = await scanGzipStream(r.file, needles);
+    bytes += scanned.bytes;
+    take(r.file, scanned.lines);
+  }
+  return { entries, bytes, bytes_read };
 }
 
 function runHere(jobs: readonly Job[]): RawLine[][] {
   const k = localKernel();
-  return jobs.map((j) => k.scanRange(j.path, j.start, j.end, j.needles));
+  return jobs.map((j) => k.runJob(j));
+}
+
+/**
+ * A compressed file without an index (made by another tool): inflated as a
+ * stream and scanned chunk by chunk, whole lines only. It costs the whole
+ * file; the log writer's own files are read through their index instead.
+ */
+async function scanGzipStream(
+  file: LogFile,
+  needles: readonly Needle[],
+): Promise<{ lines: RawLine[]; bytes: number }> {
+  const k = localKernel();
+  const lines: RawLine[] = [];
+  let carry: Buffer = Buffer.alloc(0);
+  let base = 0;
+  for await (const chunk of createReadStream(file.path).pipe(createGunzip())) {
+    const buf = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      carry = buf;
+      continue;
+    }
+    lines.push(...k.scanBuffer(buf.subarray(0, last + 1), base, needles));
+    base += last + 1;
+    carry = Buffer.from(buf.subarray(last + 1));
+  }
+  return { lines, bytes: base + carry.length };
 }
 
 /**
@@ -145,7 +220,7 @@ async function runInThreads(jobs: readonly Job[], threads: number): Promise<RawL
   const here = async (): Promise<void> => {
     const k = localKernel();
     for (let job = jobs[next++]; job !== undefined; job = jobs[next++]) {
-      results[job.id] = k.scanRange(job.path, job.start, job.end, job.needles);
+      results[job.id] = k.runJob(job);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };

@@ -1,7 +1,8 @@
 // What the id given names, which other ids its lines lead to, and which
 // flows make up its trace.
 
-import type { FlowDraft } from "./flows.ts";
+import { Marker as Markers } from "../core/mod.ts";
+import { type FlowDraft, flowOf, isReceived } from "./flows.ts";
 import { type IdField, idText, isTransferEventId } from "./query.ts";
 import type { Entry, Marker, Subject, SubjectKind } from "./types.ts";
 
@@ -34,8 +35,9 @@ export function inferSubject(id: string, found: readonly Entry[]): Subject | nul
 /**
  * Ids the subject's lines lead to whose lines the first pass could not find:
  * the request that placed or cancelled an order (its RECEIVED line has no
- * order id), trades in which an order was the maker (settlement names only
- * the taker), a transfer attempt's other lines, a request's order.
+ * order id), trades in which an order was the maker, a transfer attempt's
+ * other lines, a request's order, a trade's two orders and their requests.
+ * Called again as lines are found, it follows the links one step further.
  */
 export function linkedIds(subject: Subject, found: readonly Entry[]): Set<string> {
   const out = new Set<string>();
@@ -43,6 +45,25 @@ export function linkedIds(subject: Subject, found: readonly Entry[]): Set<string
     const t = idText(v);
     if (t !== null && t !== subject.id) out.add(t);
   };
+  if (subject.kind === "trade") {
+    const orders = new Set<string>();
+    for (const e of found) {
+      if (!holds(e, ["trade_id"], subject.id)) continue;
+      for (const o of [idText(e.fields.order_id), idText(e.fields.maker_order_id)]) {
+        if (o !== null) orders.add(o);
+      }
+    }
+    for (const o of orders) add(o);
+    // The placements of both orders: their lines name the requests that made them.
+    for (const e of found) {
+      if (flowOf(e.event) !== "order") continue;
+      const o = idText(e.fields.order_id) ?? idText(e.fields.event_id);
+      if (o === null || !orders.has(o)) continue;
+      add(e.fields.request_id);
+      add(e.fields.req_id);
+    }
+    return out;
+  }
   for (const e of found) {
     const f = e.fields;
     switch (subject.kind) {
@@ -60,9 +81,17 @@ export function linkedIds(subject: Subject, found: readonly Entry[]): Set<string
         add(f.order_id);
         if (typeof f.event_id === "string" && isTransferEventId(f.event_id)) add(f.event_id);
         break;
-      case "trade":
-        break;
     }
+  }
+  return out;
+}
+
+/** The orders a trade's lines name: its taker and its maker. */
+function tradeOrders(trades: readonly FlowDraft[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of trades) {
+    if (t.order_id !== null) out.add(t.order_id);
+    if (t.maker_order_id !== null) out.add(t.maker_order_id);
   }
   return out;
 }
@@ -73,8 +102,15 @@ export function selectFlows(subject: Subject, flows: readonly FlowDraft[]): Flow
   switch (subject.kind) {
     case "transfer":
       return flows.filter((d) => (d.kind === "deposit" || d.kind === "withdraw") && d.key === id);
-    case "trade":
-      return flows.filter((d) => d.kind === "trade" && d.trade_id === id);
+    case "trade": {
+      const trades = flows.filter((d) => d.kind === "trade" && d.trade_id === id);
+      // Both orders' placements, not their other trades or cancels.
+      const orders = tradeOrders(trades);
+      const placed = flows.filter(
+        (d) => d.kind === "order" && d.order_id !== null && orders.has(d.order_id),
+      );
+      return [...trades, ...placed];
+    }
     case "order":
       return flows.filter((d) =>
         d.kind === "trade"
@@ -107,10 +143,12 @@ export function foundOnlyByLinks(subject: Subject, missing: Marker): boolean {
   if (missing.service === "database") return false;
   switch (subject.kind) {
     case "transfer":
-    case "trade":
       return false;
+    case "trade":
+      // The trade's own lines name it; its orders' lines only by their ids.
+      return missing.event !== Markers.TRADE_PERSISTED.name;
     case "order":
-      return missing.event.endsWith("_RECEIVED") || missing.event === "TRADE_PERSISTED";
+      return isReceived(missing.event) || missing.event === Markers.TRADE_PERSISTED.name;
     case "request":
       return missing.service !== "gateway";
   }

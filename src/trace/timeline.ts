@@ -2,22 +2,29 @@
 // hop. Lines of one millisecond are put in the order an event passes the
 // services, so that a gateway's answer never shows before the work it answers.
 
+import { DEPOSIT_MARKERS, Marker, WITHDRAW_MARKERS } from "../core/mod.ts";
+import { isReceived } from "./flows.ts";
 import type { Entry, TimelineEntry } from "./types.ts";
+
+const names = (...ms: { name: string }[]) => new Set(ms.map((m) => m.name));
+const CONSUMED = names(DEPOSIT_MARKERS.CONSUMED, WITHDRAW_MARKERS.CONSUMED);
+const TO_SETTLEMENT = names(DEPOSIT_MARKERS.TO_SETTLEMENT, WITHDRAW_MARKERS.TO_SETTLEMENT);
+const EXIT = names(DEPOSIT_MARKERS.EXIT, WITHDRAW_MARKERS.EXIT);
 
 function stage(e: Entry): number {
   const ev = e.event;
   switch (e.service) {
     case "gateway":
-      return ev.endsWith("_RECEIVED") ? 0 : 9;
+      return isReceived(ev) ? 0 : 9;
     case "ubscore":
-      if (ev.endsWith("_CONSUMED")) return 1;
-      if (ev.endsWith("_TO_SETTLEMENT")) return 3;
-      if (ev.endsWith("_EXIT")) return 4;
+      if (CONSUMED.has(ev)) return 1;
+      if (TO_SETTLEMENT.has(ev)) return 3;
+      if (EXIT.has(ev)) return 4;
       return 2;
     case "matching_engine":
-      return ev === "ORDER_MATCHED" ? 5 : 6;
+      return ev === Marker.ORDER_MATCHED.name ? 5 : 6;
     case "settlement":
-      return ev.endsWith("_CONSUMED") ? 7 : 8;
+      return CONSUMED.has(ev) ? 7 : 8;
     default:
       return 10;
   }

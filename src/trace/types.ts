@@ -1,9 +1,11 @@
 // What a trace is made of: log lines and database rows about one business
 // event, grouped into the flows whose lifecycle markers are checked.
 
+import { SERVICE_NAMES, type ServiceName } from "../core/mod.ts";
+
 /** The services that write lifecycle markers, in the order an event passes them. */
-export const SERVICES = ["gateway", "ubscore", "matching_engine", "settlement"] as const;
-export type ServiceName = (typeof SERVICES)[number];
+export const SERVICES = SERVICE_NAMES;
+export type { ServiceName };
 
 /** What an id names: a deposit or withdrawal event, an order, a trade, or a request. */
 export type SubjectKind = "transfer" | "order" | "trade" | "request";
@@ -74,11 +76,24 @@ export type TraceStatus = "complete" | "incomplete" | "not_found";
 
 export interface TraceStats {
   readonly files: number;
-  /** Bytes of log read in all passes. */
+  /** Bytes of log text scanned in all passes (inflated, for compressed files). */
   readonly bytes_scanned: number;
+  /** Bytes read from disk: the blocks read (compressed ones as stored) and the indexes. */
+  readonly bytes_read: number;
   /** Passes over the files: 1 for the id, then windowed (or, if needed, full) passes for linked ids. */
   readonly passes: number;
   readonly elapsed_ms: number;
+}
+
+/** One trade of the trace, as the matching engine wrote it (or settlement, when its line is missing). */
+export interface Fill {
+  readonly trade_id: string;
+  /** The order that took liquidity, and the resting order it met. */
+  readonly taker_order_id: string | null;
+  readonly maker_order_id: string | null;
+  readonly price_ticks: number | null;
+  readonly qty_lots: number | null;
+  readonly time: number | null;
 }
 
 export interface TraceResult {
@@ -90,6 +105,8 @@ export interface TraceResult {
   readonly flows: readonly Flow[];
   /** Every missing marker of every flow, with the flow it belongs to. */
   readonly missing: readonly (Marker & { readonly flow: string })[];
+  /** The trades among the flows: each fill with its trade id and both orders. */
+  readonly fills: readonly Fill[];
   readonly notes: readonly string[];
   readonly stats: TraceStats;
 }

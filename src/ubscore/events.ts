@@ -1,53 +1,30 @@
-// UBSCore's lifecycle markers and counters. Deposit and withdrawal markers
-// are always written; order markers follow the per-order sampling.
+// UBSCore's lifecycle markers and counters: one line or more per command,
+// written field by field into the log's ring (see src/obs/logger.ts),
+// without building an object or, for orders, a string.
 
 import {
   type BalanceOutput,
   type CancelCmd,
   type Command,
   CommandKind,
+  DEPOSIT_MARKERS,
   errorById,
+  Field,
   isTransferCmd,
+  Marker,
+  type MarkerSpec,
   type PlaceCmd,
+  requestEventId,
   type Spec,
   type TransferCmd,
+  type TransferMarkers,
+  transferEventIdOf,
+  WITHDRAW_MARKERS,
 } from "../core/mod.ts";
-import { type CounterCell, eventEnabled, logEvent, type ServiceObs } from "../obs/mod.ts";
-import { eventIdOfTransfer } from "./replies.ts";
+import type { CounterCell, ServiceObs } from "../obs/mod.ts";
 
-// Marker names built once: a name assembled per line would be a fresh string
-// whose hash the sampler's policy lookup recomputes every time.
-function markers(family: string) {
-  return Object.freeze({
-    CONSUMED: `${family}_CONSUMED`,
-    REJECTED: `${family}_REJECTED`,
-    VALIDATED: `${family}_VALIDATED`,
-    ACCEPTED: `${family}_ACCEPTED`,
-    TO_SETTLEMENT: `${family}_TO_SETTLEMENT`,
-    EXIT: `${family}_EXIT`,
-  });
-}
-const DEPOSIT = markers("DEPOSIT");
-const WITHDRAW = markers("WITHDRAW");
-const ORDER = markers("ORDER");
-const CANCEL = markers("CANCEL");
-
-function transferMarkers(cmd: TransferCmd): typeof DEPOSIT {
-  return cmd.kind === CommandKind.Deposit ? DEPOSIT : WITHDRAW;
-}
-
-export function transferEventId(cmd: TransferCmd): string {
-  return eventIdOfTransfer(
-    cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
-    cmd.user_id,
-    cmd.asset_id,
-    cmd.ts_ms,
-  );
-}
-
-/** The event id of an order or cancel refused before it had an order id: the gateway's request id. */
-export function requestEventId(corr: string | undefined): string {
-  return corr ?? "none";
+function transferMarkers(cmd: TransferCmd): TransferMarkers {
+  return cmd.kind === CommandKind.Deposit ? DEPOSIT_MARKERS : WITHDRAW_MARKERS;
 }
 
 export type AppliedResult = Pick<BalanceOutput, "order_id" | "reject" | "duplicate">;
@@ -105,22 +82,25 @@ export class UbsEvents {
     duplicate: boolean,
   ): void {
     const m = transferMarkers(cmd);
-    const base = {
-      event_id: transferEventId(cmd),
-      user_id: cmd.user_id,
-      asset: this.spec.assetById[cmd.asset_id]?.name ?? String(cmd.asset_id),
-      request_id: cmd.request_id,
-      amount_units: cmd.amount_units,
-    };
-    logEvent(obs.log, m.CONSUMED, base);
-    if (reject !== 0) {
-      const code = errorById(reject).code;
-      logEvent(obs.log, m.REJECTED, { ...base, reason: code, duplicate });
+    const event_id = transferEventIdOf(cmd);
+    const asset = this.spec.assetById[cmd.asset_id]?.name ?? String(cmd.asset_id);
+    const code = reject === 0 ? undefined : errorById(reject).code;
+    for (const marker of [m.CONSUMED, reject === 0 ? m.VALIDATED : m.REJECTED]) {
+      const line = obs.log.line(marker);
+      if (line === null) continue;
+      line
+        .str(Field.event_id, event_id)
+        .int(Field.user_id, cmd.user_id)
+        .str(Field.asset, asset)
+        .str(Field.request_id, cmd.request_id)
+        .int(Field.amount_units, cmd.amount_units);
+      if (marker !== m.CONSUMED) line.str(Field.reason, code).bool(Field.duplicate, duplicate);
+      line.end();
+    }
+    if (code !== undefined) {
       this.reasonCounters(obs, reject, code).rejections.inc();
-    } else {
-      logEvent(obs.log, m.VALIDATED, { ...base, duplicate });
-      if (!duplicate)
-        (m === DEPOSIT ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
+    } else if (!duplicate) {
+      (m === DEPOSIT_MARKERS ? obs.metrics.deposits_total : obs.metrics.withdrawals_total).inc();
     }
   }
 
@@ -132,30 +112,47 @@ export class UbsEvents {
     corr: string | undefined,
   ): void {
     const place = cmd.kind === CommandKind.Place;
-    const m = place ? ORDER : CANCEL;
     if (reject !== 0) {
       const code = errorById(reject).code;
-      logEvent(obs.log, m.REJECTED, {
-        event_id: order_id > 0 ? String(order_id) : requestEventId(corr),
-        user_id: cmd.user_id,
-        request_id: corr,
-        order_id: order_id > 0 ? order_id : undefined,
-        reason: code,
-      });
+      const line = obs.log.line(place ? Marker.ORDER_REJECTED : Marker.CANCEL_REJECTED);
+      if (line !== null) {
+        // Refused before it had an order id: named by the gateway's request.
+        if (order_id > 0) line.idText(Field.event_id, order_id);
+        else line.str(Field.event_id, requestEventId(corr));
+        line.int(Field.user_id, cmd.user_id).str(Field.request_id, corr);
+        if (order_id > 0) line.int(Field.order_id, order_id);
+        line.str(Field.reason, code).end();
+      }
       const counters = this.reasonCounters(obs, reject, code);
       counters.rejections.inc();
       if (place) counters.orders_rejected.inc();
       return;
     }
     if (place) this.orders_accepted?.inc();
-    const event = m.ACCEPTED;
-    if (!eventEnabled(obs.log, event, order_id)) return;
-    logEvent(obs.log, event, {
-      event_id: String(order_id),
-      order_id,
-      user_id: cmd.user_id,
-      request_id: corr,
-      symbol: place ? this.spec.symbolById[cmd.symbol_id]?.name : undefined,
-    });
+    const line = obs.log.line(place ? Marker.ORDER_ACCEPTED : Marker.CANCEL_ACCEPTED, order_id);
+    if (line === null) return;
+    line
+      .idText(Field.event_id, order_id)
+      .int(Field.order_id, order_id)
+      .int(Field.user_id, cmd.user_id)
+      .str(Field.request_id, corr)
+      .str(Field.symbol, place ? this.spec.symbolById[cmd.symbol_id]?.name : undefined)
+      .end();
+  }
+
+  /** A command's output left the sequencer (durable): handed to settlement and the answer. */
+  released(cmd: Command, topic: string, replied: boolean): void {
+    const obs = this.obs;
+    if (obs === undefined || !isTransferCmd(cmd)) return;
+    const m = transferMarkers(cmd);
+    const event_id = transferEventIdOf(cmd);
+    const line = (marker: MarkerSpec) =>
+      obs.log
+        .line(marker)
+        ?.str(Field.event_id, event_id)
+        .int(Field.user_id, cmd.user_id)
+        .str(Field.request_id, cmd.request_id);
+    line(m.TO_SETTLEMENT)?.str(Field.topic, topic).end();
+    line(m.EXIT)?.bool(Field.replied, replied).end();
   }
 }

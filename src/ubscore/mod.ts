@@ -4,7 +4,6 @@ export {
   type BalanceRow,
   type CommandReply,
   engineReply,
-  eventIdOfTransfer,
   type OrderReply,
   orderReplyOf,
   type ReplyTrade,

@@ -14,6 +14,9 @@ import {
   type Spec,
   statusName,
   type TransferCmd,
+  transferEventId,
+  transferEventIdOf,
+  transferTypeOf,
   type UbsCore,
 } from "../core/mod.ts";
 
@@ -67,15 +70,6 @@ export interface BalanceRow {
   frozen_units: number;
 }
 
-export function eventIdOfTransfer(
-  kind: "deposit" | "withdraw",
-  user_id: number,
-  asset_id: number,
-  ts_ms: number,
-): string {
-  return `${kind}_${user_id}_${asset_id}_${ts_ms}`;
-}
-
 function codeOf(id: number): string | null {
   return id === 0 ? null : errorById(id).code;
 }
@@ -101,11 +95,12 @@ export function transferReply(
     amount_units: cmd.amount_units,
     avail_units: reject === 0 && event !== null ? event.avail : null,
     frozen_units: reject === 0 && event !== null ? event.frozen : null,
-    event_id: eventIdOfTransfer(
-      cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
+    event_id: transferEventId(
+      transferTypeOf(cmd.kind),
       cmd.user_id,
       cmd.asset_id,
       ts,
+      cmd.request_id,
     ),
   };
 }
@@ -248,11 +243,6 @@ export function transferReplyOf(
     amount_units: cmd.amount_units,
     avail_units: avail,
     frozen_units: frozen,
-    event_id: eventIdOfTransfer(
-      cmd.kind === CommandKind.Deposit ? "deposit" : "withdraw",
-      cmd.user_id,
-      cmd.asset_id,
-      ts,
-    ),
+    event_id: transferEventIdOf(ts === cmd.ts_ms ? cmd : { ...cmd, ts_ms: ts }),
   };
 }

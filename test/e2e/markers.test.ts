@@ -1,9 +1,10 @@
-// The seed scenario against `bourse start` (as in embedded.test.ts), then,
-// with the exchange stopped so that its logs are whole: every lifecycle
-// marker of every deposit, withdrawal, order, cancel and trade is in the
-// right service's log exactly once with the same event id, no other marker
-// line is there, and `bourse trace --json` finds each of them complete, in
-// the logs and in the settlement database.
+// The seed scenario against `bourse start` (as in embedded.test.ts), with the
+// default settings, then, with the exchange stopped so that its logs are
+// whole: every lifecycle marker of every deposit, withdrawal, order, cancel
+// and trade is in the right service's log exactly once with the same event
+// id, no other business marker line is there, each service's log opens and
+// closes with its start and stop, and `bourse trace --json` finds each event
+// complete, in the logs and in the settlement database.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -13,8 +14,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import { PROCESS_EVENTS } from "../../src/cli/lifecycle.ts";
 import type { BourseApiError } from "../../src/client/mod.ts";
+import { markerByName } from "../../src/core/mod.ts";
 import { type TraceResult, trace } from "../../src/trace/mod.ts";
 import {
   clientFor,
@@ -52,9 +53,13 @@ interface Line {
   readonly fields: Record<string, unknown>;
 }
 
+const BUSINESS = new Set(["deposit", "withdraw", "order", "cancel", "trade"]);
+
 /** Every business line of the four logs; each check claims the lines it expects. */
 class Markers {
   readonly lines: Line[] = [];
+  /** Lines of markers about the services themselves (start, stop, recovery). */
+  readonly other: Line[] = [];
   private readonly claimed = new Set<Line>();
 
   constructor(dir: string) {
@@ -64,10 +69,12 @@ class Markers {
         if (raw === "") continue;
         const fields = JSON.parse(raw) as Record<string, unknown>;
         assert.equal(fields.service, service, raw);
-        // Lines a process writes about itself (stopping, snapshots) are not business markers.
-        if (typeof fields.event === "string" && !PROCESS_EVENTS.has(fields.event)) {
-          this.lines.push({ service, event: fields.event, fields });
-        }
+        if (typeof fields.event !== "string") continue;
+        const marker = markerByName(fields.event);
+        assert.ok(marker !== undefined, `a marker outside the registry: ${raw}`);
+        const line = { service, event: fields.event, fields };
+        if (BUSINESS.has(marker.flow)) this.lines.push(line);
+        else this.other.push(line);
       }
     }
   }
@@ -292,6 +299,28 @@ describe("lifecycle markers end to end", () => {
     );
   });
 
+  test("each service's log opens with its start and ends with its stop; UBSCore says what it recovered", () => {
+    const m = new Markers(logDir);
+    for (const service of SERVICES) {
+      const own = m.other.filter((l) => l.service === service).map((l) => l.event);
+      assert.equal(own[0], "SERVICE_STARTED", service);
+      assert.equal(own.at(-1), "SERVICE_STOPPED", service);
+      assert.equal(own.filter((e) => e === "SERVICE_STARTED").length, 1, service);
+      assert.equal(own.filter((e) => e === "SERVICE_STOPPED").length, 1, service);
+    }
+    const ubs = m.other.filter((l) => l.service === "ubscore");
+    const loaded = ubs.find((l) => l.event === "SNAPSHOT_LOADED");
+    const replayed = ubs.find((l) => l.event === "JOURNAL_REPLAYED");
+    // A first start: no snapshot, nothing to replay.
+    assert.equal(loaded?.fields.seq, 0);
+    assert.equal(replayed?.fields.replayed, 0);
+    assert.equal(
+      m.other.filter((l) => l.fields.level === "error").length,
+      0,
+      "no error in any service",
+    );
+  });
+
   test("bourse trace finds each of them complete, in the logs and the database", async () => {
     const m = new Markers(logDir);
     const retry = m.lines.find((l) => l.event === "DEPOSIT_VALIDATED" && l.fields.duplicate);
@@ -326,10 +355,28 @@ describe("lifecycle markers end to end", () => {
     );
     const rows = results.flatMap((r) => r.result.timeline).filter((e) => e.source === "db");
     assert.equal(rows.filter((e) => e.event === "DB transfers row").length, 4);
-    assert.equal(rows.filter((e) => e.event === "DB orders row").length, 2);
-    // The one trade's row: in the trade's trace, and in each order's twice (among
-    // the order's own rows, and in its trade's flow).
-    assert.equal(rows.filter((e) => e.event === "DB trades row").length, 5);
+    // Each order's row in its own trace, and both in the trade's.
+    assert.equal(rows.filter((e) => e.event === "DB orders row").length, 4);
+    // Two sides of the one trade, in the trade's trace and in each order's.
+    assert.equal(rows.filter((e) => e.event === "DB trades row").length, 6);
+    // The trade's trace: the trade and the placements of both its orders, its fill named.
+    const trade = results[queries.indexOf(ids.trade)]?.result;
+    assert.deepEqual(
+      trade?.flows.map((f) => [f.kind, f.order_id]),
+      [
+        ["trade", ids.buy],
+        ["order", ids.sell],
+        ["order", ids.buy],
+      ],
+    );
+    assert.deepEqual(
+      trade?.fills.map((f) => [f.trade_id, f.taker_order_id, f.maker_order_id, f.qty_lots]),
+      [[ids.trade, ids.buy, ids.sell, 5000]],
+    );
+    assert.deepEqual(
+      buy?.fills.map((f) => [f.trade_id, f.maker_order_id]),
+      [[ids.trade, ids.sell]],
+    );
   });
 
   test("every gateway request traces complete from the logs alone", async () => {

@@ -244,9 +244,9 @@ describe("operator commands against a running exchange", () => {
       .trim()
       .split("\n")
       .map((l) => json<{ event?: string; signal?: string }>(l));
-    const stop = lines.find((l) => l.event === "STOP_REQUESTED");
+    const stop = lines.find((l) => l.event === "SERVICE_STOPPING");
     assert.equal(stop?.signal, "SIGTERM");
-    assert.equal(lines.at(-1)?.event, "BOURSE_STOPPED");
+    assert.equal(lines.at(-1)?.event, "SERVICE_STOPPED");
   });
 
   test("with nothing running, bourse snapshot and status say so and exit 1", () => {

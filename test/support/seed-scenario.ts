@@ -153,7 +153,7 @@ export function seedScenario(launcher: Launcher): void {
       });
       assert.equal(d1.status, "applied");
       assert.equal(d1.avail, "10.00000000");
-      assert.match(d1.event_id, /^deposit_1001_1_\d+$/);
+      assert.match(d1.event_id, /^deposit_1001_1_\d+_dep-btc-1$/);
       const d2 = await operator.transferIn({
         request_id: "dep-usdt-1",
         user_id: BUYER,
@@ -249,7 +249,7 @@ export function seedScenario(launcher: Launcher): void {
       });
       assert.equal(w.status, "applied");
       assert.equal(w.avail, "9.00000000");
-      assert.match(w.event_id, /^withdraw_1001_1_\d+$/);
+      assert.match(w.event_id, /^withdraw_1001_1_\d+_wd-1$/);
       await assert.rejects(
         operator.transferOut({ request_id: "wd-2", user_id: SELLER, asset: "BTC", amount: "1000" }),
         (err: BourseApiError) => {

@@ -9,6 +9,7 @@ import {
   ApiError,
   cancelCommand,
   formatUnits,
+  Marker,
   type PlaceCmd,
   placeCommand,
   type SymbolSpec,
@@ -169,7 +170,7 @@ async function placeOrder(ctx: Ctx, p: Params, req: FastifyRequest, reply: Fasti
   p.done();
   const cmd: PlaceCmd = placeCommand(ctx.spec, { ...o.input, user_id }, ctx.now_ms());
   const base = { req_id: req.id, user_id, symbol: o.s.name };
-  ctx.emit("ORDER_RECEIVED", {
+  ctx.emit(Marker.ORDER_RECEIVED, {
     ...base,
     event_id: req.id,
     side: o.input.side,
@@ -180,18 +181,18 @@ async function placeOrder(ctx: Ctx, p: Params, req: FastifyRequest, reply: Fasti
   try {
     answer = await ctx.backend.place(cmd, { [Header.Correlation]: req.id });
   } catch (err) {
-    ctx.emit("ORDER_FAILED", { ...base, event_id: req.id, error: String(err) });
+    ctx.emit(Marker.ORDER_FAILED, { ...base, event_id: req.id, error: String(err) });
     throw err;
   }
   if (answer.code !== null || answer.status === "Rejected") {
     const code = answer.code ?? answer.reason ?? ApiError.INTERNAL.code;
     const event_id = answer.code !== null ? req.id : String(answer.order_id);
-    ctx.emit("ORDER_REJECTED", { ...base, event_id, code });
+    ctx.emit(Marker.ORDER_REJECTED, { ...base, event_id, code });
     throw registryError(code);
   }
   const now = ctx.now_ms();
   const row = placedRow(cmd, answer, 0);
-  ctx.emit("ORDER_ANSWERED", {
+  ctx.emit(Marker.ORDER_ANSWERED, {
     ...base,
     event_id: String(answer.order_id),
     order_id: answer.order_id,
@@ -273,7 +274,7 @@ async function cancelAnswer(
   const cmd = cancelCommand(user_id, target, ctx.now_ms());
   const base = { req_id: req.id, user_id };
   const event_id = target.order_id === undefined ? req.id : String(target.order_id);
-  ctx.emit("CANCEL_RECEIVED", {
+  ctx.emit(Marker.CANCEL_RECEIVED, {
     ...base,
     event_id,
     order_id: target.order_id ?? null,
@@ -283,14 +284,14 @@ async function cancelAnswer(
   try {
     answer = await ctx.backend.cancel(cmd, { [Header.Correlation]: req.id });
   } catch (err) {
-    ctx.emit("CANCEL_FAILED", { ...base, event_id, error: String(err) });
+    ctx.emit(Marker.CANCEL_FAILED, { ...base, event_id, error: String(err) });
     throw err;
   }
   if (answer.code !== null) {
-    ctx.emit("CANCEL_REJECTED", { ...base, event_id, code: answer.code });
+    ctx.emit(Marker.CANCEL_REJECTED, { ...base, event_id, code: answer.code });
     throw registryError(answer.code);
   }
-  ctx.emit("CANCEL_ANSWERED", {
+  ctx.emit(Marker.CANCEL_ANSWERED, {
     ...base,
     event_id: String(answer.order_id),
     order_id: answer.order_id,

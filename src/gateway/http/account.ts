@@ -3,9 +3,15 @@
 // with the same request_id answers "duplicate" with the first result.
 
 import { Type } from "typebox";
-import { CommandKind, transferCommand } from "../../core/mod.ts";
+import {
+  CommandKind,
+  DEPOSIT_MARKERS,
+  transferCommand,
+  transferEventIdOf,
+  WITHDRAW_MARKERS,
+} from "../../core/mod.ts";
 import { Header } from "../../transport/types.ts";
-import { eventIdOfTransfer, type TransferReply } from "../../ubscore/replies.ts";
+import type { TransferReply } from "../../ubscore/replies.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
 import { explainTransfer } from "./explain.ts";
 import { refusal } from "./failure.ts";
@@ -34,13 +40,13 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
     [
       "/api/v1/user/transfer_in",
       CommandKind.Deposit,
-      "DEPOSIT",
+      DEPOSIT_MARKERS,
       "Credit a user's available balance (operator key)",
     ],
     [
       "/api/v1/user/transfer_out",
       CommandKind.Withdraw,
-      "WITHDRAW",
+      WITHDRAW_MARKERS,
       "Debit a user's available balance (operator key)",
     ],
   ] as const) {
@@ -59,12 +65,7 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
       async (req) => {
         const b = req.body;
         const cmd = transferCommand(spec, kind, b, ctx.now_ms());
-        const event_id = eventIdOfTransfer(
-          kind === CommandKind.Deposit ? "deposit" : "withdraw",
-          cmd.user_id,
-          cmd.asset_id,
-          cmd.ts_ms,
-        );
+        const event_id = transferEventIdOf(cmd);
         const fields = {
           event_id,
           req_id: req.id,
@@ -73,7 +74,7 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
           asset: b.asset,
           amount: b.amount,
         };
-        emit(`${marker}_RECEIVED`, fields);
+        emit(marker.RECEIVED, fields);
         let reply: TransferReply;
         try {
           reply = await backend.transfer(cmd, {
@@ -81,7 +82,7 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
             [Header.Correlation]: req.id,
           });
         } catch (err) {
-          emit(`${marker}_FAILED`, { ...fields, error: String(err) });
+          emit(marker.FAILED, { ...fields, error: String(err) });
           throw err;
         }
         // Every service logs a retry under its own id; the reply names the first application's.
@@ -90,10 +91,10 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
             ? { ...fields, first_event_id: reply.event_id }
             : fields;
         if (reply.code !== null) {
-          emit(`${marker}_REJECTED`, { ...answered, code: reply.code, duplicate: reply.duplicate });
+          emit(marker.REJECTED, { ...answered, code: reply.code, duplicate: reply.duplicate });
           throw refusal(reply.code, explainTransfer(spec, cmd, reply.code, reply.duplicate));
         }
-        emit(`${marker}_ANSWERED`, { ...answered, duplicate: reply.duplicate });
+        emit(marker.ANSWERED, { ...answered, duplicate: reply.duplicate });
         return ok(transferResultOf(spec, reply));
       },
     );

@@ -1,17 +1,15 @@
 // What the gateway tells observability, kept to three optional calls so that
 // logging, metrics and tracing can be wired in without the handlers knowing how.
 
-/** Commands the gateway forwards, as named by the seed's lifecycle markers. */
-export type CommandEventKind = "DEPOSIT" | "WITHDRAW" | "ORDER" | "CANCEL";
+import type { MarkerSpec } from "../../core/mod.ts";
 
 /**
- * RECEIVED: the request passed validation and is being sent to UBSCore.
- * ANSWERED: UBSCore accepted or applied it. REJECTED: UBSCore (or the book)
- * refused it, `code` says why. FAILED: no answer (timeout, transport down).
+ * A gateway marker of the registry (src/core/markers.ts): *_RECEIVED, the
+ * request passed validation and is being sent on; *_ANSWERED, it was
+ * accepted or applied; *_REJECTED, it was refused, `code` says why;
+ * *_FAILED, no answer (timeout, transport down).
  */
-export type CommandStage = "RECEIVED" | "ANSWERED" | "REJECTED" | "FAILED";
-
-export type GatewayEvent = `${CommandEventKind}_${CommandStage}`;
+export type GatewayEvent = MarkerSpec;
 
 export interface GatewayEventFields {
   /**

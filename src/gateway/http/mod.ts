@@ -10,8 +10,6 @@ export { type AuthSettings, authenticate, type SignedRequest } from "./auth.ts";
 export type { Access, TypedApp } from "./context.ts";
 export { classify } from "./failure.ts";
 export type {
-  CommandEventKind,
-  CommandStage,
   GatewayEvent,
   GatewayEventFields,
   GatewayHooks,

@@ -6,6 +6,7 @@ import {
   ApiError,
   BourseError,
   cancelCommand,
+  Marker,
   placeCommand,
   type Spec,
   symbolOf,
@@ -64,7 +65,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       const b = req.body;
       const cmd = placeCommand(spec, { ...b, user_id }, ctx.now_ms());
       const base = { req_id: req.id, user_id, symbol: b.symbol };
-      emit("ORDER_RECEIVED", {
+      emit(Marker.ORDER_RECEIVED, {
         ...base,
         event_id: req.id,
         side: b.side,
@@ -75,22 +76,27 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       try {
         reply = await backend.place(cmd, { [Header.Correlation]: req.id });
       } catch (err) {
-        emit("ORDER_FAILED", { ...base, event_id: req.id, error: String(err) });
+        emit(Marker.ORDER_FAILED, { ...base, event_id: req.id, error: String(err) });
         throw err;
       }
       if (reply.code !== null) {
-        emit("ORDER_REJECTED", { ...base, event_id: req.id, code: reply.code });
+        emit(Marker.ORDER_REJECTED, { ...base, event_id: req.id, code: reply.code });
         throw refusal(reply.code, explainOrder(spec, cmd, b, reply.code));
       }
       const result = orderResultOf(spec, cmd, reply);
       const order_id = result.order_id;
       if (result.status === "Rejected") {
         const code = reply.reason ?? ApiError.INTERNAL.code;
-        emit("ORDER_REJECTED", { ...base, event_id: order_id, order_id: reply.order_id, code });
+        emit(Marker.ORDER_REJECTED, {
+          ...base,
+          event_id: order_id,
+          order_id: reply.order_id,
+          code,
+        });
         const reason = specOfCode(code);
         throw new FailureWithData(reason, `order ${order_id} rejected: ${reason.message}`, result);
       }
-      emit("ORDER_ANSWERED", {
+      emit(Marker.ORDER_ANSWERED, {
         ...base,
         event_id: order_id,
         // A number, as every other service logs it (jq matches by type).
@@ -123,7 +129,7 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       const cmd = cancelCommand(user_id, target, ctx.now_ms());
       const base = { req_id: req.id, user_id };
       const event_id = b.order_id ?? req.id;
-      emit("CANCEL_RECEIVED", {
+      emit(Marker.CANCEL_RECEIVED, {
         ...base,
         event_id,
         order_id: b.order_id === undefined ? null : Number(b.order_id),
@@ -133,15 +139,15 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       try {
         reply = await backend.cancel(cmd, { [Header.Correlation]: req.id });
       } catch (err) {
-        emit("CANCEL_FAILED", { ...base, event_id, error: String(err) });
+        emit(Marker.CANCEL_FAILED, { ...base, event_id, error: String(err) });
         throw err;
       }
       if (reply.code !== null) {
-        emit("CANCEL_REJECTED", { ...base, event_id, code: reply.code });
+        emit(Marker.CANCEL_REJECTED, { ...base, event_id, code: reply.code });
         throw refusal(reply.code);
       }
       const result = cancelResultOf(spec, reply);
-      emit("CANCEL_ANSWERED", {
+      emit(Marker.CANCEL_ANSWERED, {
         ...base,
         event_id: result.order_id,
         order_id: reply.order_id,

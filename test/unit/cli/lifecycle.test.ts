@@ -43,7 +43,7 @@ describe("stopping", () => {
     const c = await child("wait");
     c.proc.kill("SIGTERM");
     assert.deepEqual(await c.exited, [0, null]);
-    const stop = c.events().find((e) => e.event === "STOP_REQUESTED");
+    const stop = c.events().find((e) => e.event === "SERVICE_STOPPING");
     assert.equal(stop?.signal, "SIGTERM");
   });
 

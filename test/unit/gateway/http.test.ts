@@ -199,7 +199,7 @@ describe("transport failures", () => {
     h.backend.setOutage(null);
     assert.deepEqual(await observe(h, h.alice), before);
     assert.deepEqual(
-      h.events.filter((e) => e.event.endsWith("_FAILED")).map((e) => e.event),
+      h.events.filter((e) => e.event.level === "error").map((e) => e.event.name),
       ["ORDER_FAILED", "DEPOSIT_FAILED"],
     );
   });
@@ -389,14 +389,14 @@ describe("observability hooks", () => {
       await app.inject({ method: "GET", url: "/nope" });
 
       const view = events.map((e) => [
-        e.event,
+        e.event.name,
         e.fields.event_id === e.fields.req_id ? "<req_id>" : e.fields.event_id,
         e.fields.user_id,
         e.fields.code ?? null,
       ]);
       assert.deepEqual(view, [
-        ["DEPOSIT_RECEIVED", `deposit_${BOB}_1_${T0}`, BOB, null],
-        ["DEPOSIT_ANSWERED", `deposit_${BOB}_1_${T0}`, BOB, null],
+        ["DEPOSIT_RECEIVED", `deposit_${BOB}_1_${T0}_dep-b`, BOB, null],
+        ["DEPOSIT_ANSWERED", `deposit_${BOB}_1_${T0}_dep-b`, BOB, null],
         ["ORDER_RECEIVED", "<req_id>", BOB, null],
         ["ORDER_ANSWERED", "1", BOB, null],
         ["ORDER_RECEIVED", "<req_id>", ALICE, null],

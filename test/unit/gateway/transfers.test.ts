@@ -57,7 +57,7 @@ describe("POST /api/v1/user/transfer_in", () => {
         status: "applied",
         avail: "1000.500000",
         frozen: "0.000000",
-        event_id: `deposit_${ALICE}_2_${T0}`,
+        event_id: `deposit_${ALICE}_2_${T0}_dep-1`,
       },
     });
     assert.deepEqual(await balances(h, h.alice), [
@@ -82,7 +82,7 @@ describe("POST /api/v1/user/transfer_in", () => {
       status: "duplicate",
       avail: "2.00000000",
       frozen: "0.00000000",
-      event_id: `deposit_${ALICE}_1_${T0}`,
+      event_id: `deposit_${ALICE}_1_${T0}_dep-1`,
     });
     assert.deepEqual(((await balances(h, h.alice)) as unknown[])[0], {
       asset: "BTC",
@@ -195,7 +195,7 @@ describe("POST /api/v1/user/transfer_out", () => {
       status: "applied",
       avail: "1.25000000",
       frozen: "0.00000000",
-      event_id: `withdraw_${ALICE}_3_${T0}`,
+      event_id: `withdraw_${ALICE}_3_${T0}_wd-1`,
     });
   });
 

@@ -530,7 +530,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             0,
             10_000_000_000,
             0,
-            `deposit_1_2_${T0}`,
+            `deposit_1_2_${T0}_dep-1`,
             T0,
             1,
           ],
@@ -552,7 +552,7 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           [2, BTC, 1, BalanceKind.Deposit, 100_000_000, 0],
         ],
       );
-      assert.equal(all[0]!.event_id, `withdraw_2_2_${T0 + HOUR + 6}`);
+      assert.equal(all[0]!.event_id, `withdraw_2_2_${T0 + HOUR + 6}_wd-1`);
       const fees = await store.ledger({ user_id: FEES, limit: 10 });
       assert.deepEqual(
         fees.map((l) => [l.asset_id, l.seq, l.kind, l.delta_avail, l.avail]),
@@ -577,14 +577,14 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
           asset_id: USDT,
           amount_units: 10_000_000_000,
           reject: 0,
-          event_id: `deposit_1_2_${T0}`,
+          event_id: `deposit_1_2_${T0}_dep-1`,
           ts_ms: T0,
           output_seq: 1,
         });
         const wd = await store.transfer("wd-1");
         assert.deepEqual(
           [wd?.kind, wd?.reject, wd?.amount_units, wd?.event_id, wd?.output_seq],
-          [CommandKind.Withdraw, 0, 100_000_000, `withdraw_2_2_${T0 + HOUR + 6}`, 11],
+          [CommandKind.Withdraw, 0, 100_000_000, `withdraw_2_2_${T0 + HOUR + 6}_wd-1`, 11],
         );
         const refused = await store.transfer("wd-2");
         assert.deepEqual(

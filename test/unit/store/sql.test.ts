@@ -107,7 +107,7 @@ describe("ids and hashes", () => {
         ts_ms: 99,
         corr: "",
       }),
-      "withdraw_7_1_99",
+      "withdraw_7_1_99_r",
     );
   });
 });

@@ -282,10 +282,26 @@ describe("trace: orders, trades and cancels", () => {
     );
   });
 
-  test("a trade id", async () => {
+  test("a trade id: the trade, and the placements of both its orders", async () => {
     const r = await trace("1099511627777", { log_dirs: [logs.dir] });
     assert.deepEqual(r.subject, { kind: "trade", id: "1099511627777" });
-    assert.deepEqual(events(r), ["matching_engine:TRADE_EXECUTED", "settlement:TRADE_PERSISTED"]);
+    assert.deepEqual(
+      r.flows.map((f) => [f.key, f.outcome, f.complete]),
+      [
+        ["trade:1099511627777", "executed", true],
+        ["order:12", "accepted", true],
+        ["order:130", "accepted", true],
+      ],
+    );
+    const trade = r.timeline.filter((e) => e.flow === "trade:1099511627777");
+    assert.deepEqual(
+      trade.map((e) => `${e.service}:${e.event}`),
+      ["matching_engine:TRADE_EXECUTED", "settlement:TRADE_PERSISTED"],
+    );
+    assert.deepEqual(
+      r.fills.map((f) => [f.trade_id, f.taker_order_id, f.maker_order_id]),
+      [["1099511627777", "130", "12"]],
+    );
     assert.equal(r.status, "complete");
   });
 
@@ -360,10 +376,14 @@ describe("trace: rotated files, far-apart lines, repeats", () => {
   after(() => logs.remove());
 
   test("lines on both sides of midnight come from the rotated and the live files", async () => {
-    assert.ok(readdirSync(logs.dir).includes("settlement.log.2029-12-31"));
+    // The day before was compressed once it rolled over, with its index.
+    const names = readdirSync(logs.dir);
+    assert.ok(names.includes("settlement.log.2029-12-31.gz"), names.join(","));
+    assert.ok(names.includes("settlement.log.2029-12-31.gz.idx"), names.join(","));
+    assert.ok(!names.includes("settlement.log.2029-12-31"), names.join(","));
     const r = await trace("7002", { log_dirs: [logs.dir] });
     const files = new Set(r.timeline.map((e) => e.file?.slice(logs.dir.length + 1)));
-    assert.ok(files.has("settlement.log.2029-12-31"), [...files].join(","));
+    assert.ok(files.has("settlement.log.2029-12-31.gz"), [...files].join(","));
     assert.ok(files.has("settlement.log"), [...files].join(","));
     // Persisted twice (a replay after a restart): complete, with the repeat reported.
     const placed = r.flows.find((f) => f.key === "order:7002");
@@ -373,10 +393,11 @@ describe("trace: rotated files, far-apart lines, repeats", () => {
     assert.equal(r.status, "complete");
   });
 
-  test("a request line an hour away is found by the full pass", async () => {
+  test("a request line an hour away is found, by its block or by the full pass", async () => {
     const r = await trace("7001", { log_dirs: [logs.dir], window_ms: 60_000 });
     assert.equal(r.status, "complete");
-    assert.equal(r.stats.passes, 3);
+    // The index block holding it spans the hour (an idle gateway): the windowed pass reads it.
+    assert.ok(r.stats.passes >= 2 && r.stats.passes <= 3, String(r.stats.passes));
     assert.equal(r.timeline[0]?.event, "ORDER_RECEIVED");
     assert.equal(r.timeline[1]?.gap_ms, 3_600_005);
   });

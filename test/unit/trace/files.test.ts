@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), "bourse-trace-files-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("log files", () => {
-  test("each service's rotated days in order, then its live file; other files ignored", async () => {
+  test("each service's rotated days in order, then its live file; a compressed day wins over its plain leftover; other files ignored", async () => {
     const a = join(dir, "a");
     const b = join(dir, "b");
     mkdirSync(a);
@@ -22,6 +22,8 @@ describe("log files", () => {
       "ubscore.log.2030-01-01",
       "gateway.log.2030-01-01",
       "ubscore.log.2030-01-01.gz",
+      "ubscore.log.2030-01-02.gz.tmp",
+      "ubscore.log.idx",
       "nats.log",
       "ubscore.logx",
     ]) {
@@ -34,7 +36,7 @@ describe("log files", () => {
       files.map((f) => basename(f.path)),
       [
         "gateway.log.2030-01-01",
-        "ubscore.log.2030-01-01",
+        "ubscore.log.2030-01-01.gz",
         "ubscore.log.2030-01-01.1",
         "ubscore.log.2030-01-02",
         "ubscore.log",
@@ -42,14 +44,14 @@ describe("log files", () => {
       ],
     );
     assert.deepEqual(
-      files.map((f) => [f.service, f.day, f.n]),
+      files.map((f) => [f.service, f.day, f.n, f.gzip, f.index_path !== null]),
       [
-        ["gateway", "2030-01-01", 0],
-        ["ubscore", "2030-01-01", 0],
-        ["ubscore", "2030-01-01", 1],
-        ["ubscore", "2030-01-02", 0],
-        ["ubscore", null, 0],
-        ["settlement", null, 0],
+        ["gateway", "2030-01-01", 0, false, false],
+        ["ubscore", "2030-01-01", 0, true, false],
+        ["ubscore", "2030-01-01", 1, false, false],
+        ["ubscore", "2030-01-02", 0, false, false],
+        ["ubscore", null, 0, false, true],
+        ["settlement", null, 0, false, false],
       ],
     );
   });

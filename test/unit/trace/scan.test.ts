@@ -13,7 +13,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): LogFile {
   const path = join(dir, name);
   writeFileSync(path, text);
-  return { path, service: "ubscore", day: null, n: 0, size_bytes: statSync(path).size };
+  return {
+    path,
+    service: "ubscore",
+    day: null,
+    n: 0,
+    gzip: false,
+    size_bytes: statSync(path).size,
+    index_path: null,
+  };
 }
 
 function line(time: number, fields: Record<string, unknown>): string {

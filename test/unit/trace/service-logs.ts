@@ -1,10 +1,18 @@
 // Log files written the way the four services write them: the real logger
-// (pino and the rotating writer) under a test clock, with the fields each
-// service puts on its lifecycle markers.
+// (the ring, the log worker and its rotating, indexing, compressing writer)
+// under a test clock, with the fields each service puts on its lifecycle
+// markers.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  Marker,
+  type MarkerSpec,
+  markerByName,
+  transferEventId,
+  transferMarkers,
+} from "../../../src/core/mod.ts";
 import {
   createLogger,
   type EventFields,
@@ -48,14 +56,20 @@ export class ServiceLogs {
   }
 
   /** Moves the clock on by ms, then writes the line. */
-  line(service: Service, after_ms: number, event: string, fields: EventFields): this {
+  line(service: Service, after_ms: number, event: MarkerSpec | string, fields: EventFields): this {
     this.now += after_ms;
-    logEvent(this.loggers.get(service) as ServiceLogger, event, fields);
+    const marker = typeof event === "string" ? markerByName(event) : event;
+    if (marker === undefined) throw new Error(`not a marker of the registry: ${String(event)}`);
+    logEvent(this.loggers.get(service) as ServiceLogger, marker, fields);
     return this;
   }
 
+  /** Writes everything, lets rotated days be compressed, closes the files. */
   async close(): Promise<void> {
-    for (const l of this.loggers.values()) await l.close();
+    for (const l of this.loggers.values()) {
+      await l.settle();
+      await l.close();
+    }
   }
 
   remove(): void {
@@ -79,43 +93,43 @@ export interface TransferArgs {
 
 /** Every line of one deposit or withdrawal, in the order the services write them. */
 export function transfer(logs: ServiceLogs, a: TransferArgs): string {
-  const F = a.type === "deposit" ? "DEPOSIT" : "WITHDRAW";
-  const event_id = `${a.type}_${a.user_id}_${a.asset_id}_${a.ts_ms}`;
+  const F = transferMarkers(a.type);
+  const event_id = transferEventId(a.type, a.user_id, a.asset_id, a.ts_ms, a.request_id);
   const skip = new Set(a.skip ?? []);
-  const put = (s: Service, after: number, ev: string, f: Record<string, unknown>) => {
-    if (skip.has(`${s}:${ev}`)) logs.now += after;
+  const put = (s: Service, after: number, ev: MarkerSpec, f: Record<string, unknown>) => {
+    if (skip.has(`${s}:${ev.name}`)) logs.now += after;
     else logs.line(s, after, ev, { event_id, user_id: a.user_id, ...f });
   };
   const gw = { req_id: a.req_id, request_id: a.req_id, asset: "BTC", amount: "1" };
   const ubs = { request_id: a.request_id };
-  put("gateway", 0, `${F}_RECEIVED`, gw);
-  put("ubscore", 3, `${F}_CONSUMED`, { ...ubs, asset: "BTC", amount_units: 100 });
+  put("gateway", 0, F.RECEIVED, gw);
+  put("ubscore", 3, F.CONSUMED, { ...ubs, asset: "BTC", amount_units: 100 });
   if (a.rejected === true) {
-    put("ubscore", 0, `${F}_REJECTED`, {
+    put("ubscore", 0, F.REJECTED, {
       ...ubs,
       reason: "INSUFFICIENT_BALANCE",
       duplicate: false,
     });
   } else {
-    put("ubscore", 0, `${F}_VALIDATED`, { ...ubs, duplicate: a.duplicate_of !== undefined });
+    put("ubscore", 0, F.VALIDATED, { ...ubs, duplicate: a.duplicate_of !== undefined });
   }
-  put("ubscore", 2, `${F}_TO_SETTLEMENT`, { ...ubs, topic: "balance.events" });
-  put("ubscore", 1, `${F}_EXIT`, { ...ubs, replied: true });
+  put("ubscore", 2, F.TO_SETTLEMENT, { ...ubs, topic: "balance.events" });
+  put("ubscore", 1, F.EXIT, { ...ubs, replied: true });
   if (a.rejected === true) {
-    put("gateway", 1, `${F}_REJECTED`, { ...gw, code: "INSUFFICIENT_BALANCE" });
+    put("gateway", 1, F.REJECTED, { ...gw, code: "INSUFFICIENT_BALANCE" });
   } else {
     // A retry is answered with the first application's id (src/gateway/http/account.ts).
     const answered = a.duplicate_of === undefined ? {} : { event_id: a.duplicate_of };
-    put("gateway", 1, `${F}_ANSWERED`, {
+    put("gateway", 1, F.ANSWERED, {
       ...gw,
       ...answered,
       duplicate: a.duplicate_of !== undefined,
     });
   }
-  put("settlement", 4, `${F}_CONSUMED`, { ...ubs, asset: "BTC" });
+  put("settlement", 4, F.CONSUMED, { ...ubs, asset: "BTC" });
   const outcome =
     a.rejected === true ? "rejected" : a.duplicate_of === undefined ? "applied" : "duplicate";
-  put("settlement", 3, `${F}_PERSISTED`, { ...ubs, table: "balance_ledger", outcome });
+  put("settlement", 3, F.PERSISTED, { ...ubs, table: "balance_ledger", outcome });
   return event_id;
 }
 
@@ -134,15 +148,15 @@ export interface OrderArgs {
 export function order(logs: ServiceLogs, a: OrderArgs): void {
   const skip = new Set(a.skip ?? []);
   const user_id = a.user_id ?? 1001;
-  const put = (s: Service, after: number, ev: string, f: EventFields) => {
-    if (skip.has(`${s}:${ev}`)) logs.now += after;
+  const put = (s: Service, after: number, ev: MarkerSpec, f: EventFields) => {
+    if (skip.has(`${s}:${ev.name}`)) logs.now += after;
     else logs.line(s, after, ev, f);
   };
   const id = String(a.order_id);
   const fills = a.fills ?? [];
   const base = { req_id: a.req_id, request_id: a.req_id, user_id, symbol: "BTC_USDT" };
-  put("gateway", 0, "ORDER_RECEIVED", { ...base, event_id: a.req_id, side: "Buy", cid: null });
-  put("ubscore", a.received_before_ms ?? 5, "ORDER_ACCEPTED", {
+  put("gateway", 0, Marker.ORDER_RECEIVED, { ...base, event_id: a.req_id, side: "Buy", cid: null });
+  put("ubscore", a.received_before_ms ?? 5, Marker.ORDER_ACCEPTED, {
     event_id: id,
     order_id: a.order_id,
     user_id,
@@ -150,7 +164,7 @@ export function order(logs: ServiceLogs, a: OrderArgs): void {
     symbol: "BTC_USDT",
   });
   if (fills.length > 0) {
-    put("matching_engine", 10, "ORDER_MATCHED", {
+    put("matching_engine", 10, Marker.ORDER_MATCHED, {
       event_id: id,
       order_id: a.order_id,
       user_id,
@@ -159,7 +173,7 @@ export function order(logs: ServiceLogs, a: OrderArgs): void {
       filled: true,
     });
     for (const f of fills) {
-      put("matching_engine", 1, "TRADE_EXECUTED", {
+      put("matching_engine", 1, Marker.TRADE_EXECUTED, {
         event_id: String(f.trade_id),
         trade_id: f.trade_id,
         order_id: a.order_id,
@@ -168,21 +182,21 @@ export function order(logs: ServiceLogs, a: OrderArgs): void {
       });
     }
   }
-  put("gateway", 20, "ORDER_ANSWERED", {
+  put("gateway", 20, Marker.ORDER_ANSWERED, {
     ...base,
     event_id: id,
     order_id: id,
     status: fills.length > 0 ? "Filled" : "New",
     trades: fills.length,
   });
-  put("settlement", 5, "ORDER_PERSISTED", {
+  put("settlement", 5, Marker.ORDER_PERSISTED, {
     event_id: id,
     order_id: a.order_id,
     user_id,
     symbol: "BTC_USDT",
   });
   for (const f of fills) {
-    put("settlement", 0, "TRADE_PERSISTED", {
+    put("settlement", 0, Marker.TRADE_PERSISTED, {
       event_id: String(f.trade_id),
       trade_id: f.trade_id,
       order_id: a.order_id,
