@@ -6,8 +6,8 @@
 // answers clients.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { GENESIS_HASH } from "../core/mod.ts";
-import { createLogger, nullLogger, type ServiceLogger } from "../obs/mod.ts";
+import { GENESIS_HASH, Marker } from "../core/mod.ts";
+import { createLogger, logLifecycle, nullLogger, type ServiceLogger } from "../obs/mod.ts";
 import { openSqliteStore } from "../store/mod.ts";
 import { SettlementApplier } from "./applier.ts";
 import { SettlementMarkers } from "./markers.ts";
@@ -33,6 +33,8 @@ function logger(): ServiceLogger {
 async function main(): Promise<void> {
   const log = logger();
   await log.open();
+  // This thread is settlement's process in embedded mode: its log says so.
+  logLifecycle(log, Marker.SERVICE_STARTED, { pid: process.pid, thread: "worker" });
   const store = openSqliteStore(data.path, {
     symbols: data.catalog.symbols,
     synchronous: data.synchronous,
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     if (closed) return;
     closed = true;
     await store.close();
+    logLifecycle(log, Marker.SERVICE_STOPPED, { pid: process.pid });
     await log.close();
   };
   try {
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
       port.close();
     });
   });
+  logLifecycle(log, Marker.SERVICE_READY, { seq: start?.seq ?? 0 });
   post({ t: "ready", seq: start?.seq ?? 0, hash: start?.hash ?? GENESIS_HASH });
 }
 

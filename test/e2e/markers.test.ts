@@ -357,8 +357,10 @@ describe("lifecycle markers end to end", () => {
     assert.equal(rows.filter((e) => e.event === "DB transfers row").length, 4);
     // Each order's row in its own trace, and both in the trade's.
     assert.equal(rows.filter((e) => e.event === "DB orders row").length, 4);
-    // Two sides of the one trade, in the trade's trace and in each order's.
-    assert.equal(rows.filter((e) => e.event === "DB trades row").length, 6);
+    // The one trade's one row: in the trade's trace for the trade and in each of
+    // its orders' flows (3), and in each order's trace among the order's rows and
+    // in its trade's flow (2 each).
+    assert.equal(rows.filter((e) => e.event === "DB trades row").length, 7);
     // The trade's trace: the trade and the placements of both its orders, its fill named.
     const trade = results[queries.indexOf(ids.trade)]?.result;
     assert.deepEqual(

@@ -43,16 +43,24 @@ function files(dir: string): string[] {
  * into one sequencer; when an emitter moves, its file moves here with it.
  */
 const EMITTERS: Readonly<Record<ServiceName | "any", readonly string[]>> = {
-  gateway: [...files("src/gateway/http"), "src/gateway/observe.ts"],
+  gateway: [
+    ...files("src/gateway/http"),
+    ...files("src/gateway/binance"),
+    "src/gateway/observe.ts",
+  ],
   ubscore: ["src/ubscore/events.ts"],
   matching_engine: ["src/matching/events.ts"],
-  settlement: ["src/settlement/events.ts"],
-  // Markers every service writes, through the observability library.
+  settlement: ["src/settlement/markers.ts", "src/settlement/applier.ts"],
+  // Markers every service writes, through the observability library and the
+  // commands that run the services (their start, stop, failures, recovery).
   any: [
     "src/obs/lifecycle.ts",
     "src/obs/service-obs.ts",
     "src/obs/log-worker.ts",
     "src/obs/log-writer.ts",
+    "src/cli/lifecycle.ts",
+    "src/cli/run-embedded.ts",
+    "src/cli/services.ts",
   ],
 };
 
