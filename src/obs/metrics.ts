@@ -42,8 +42,6 @@ export interface ServiceMetrics {
   readonly settlement_lag_seconds: LazyGauge;
   readonly log_lines_dropped_total: CounterCell;
   /** Times a service waited for room in its log ring, and the seconds it waited. */
-  readonly log_backpressure_waits_total: CounterCell;
-  readonly log_backpressure_seconds_total: CounterCell;
   /** Makes the log counters follow the source's counts, read at each scrape. */
   watchDrops(source: DropSource): void;
 }
@@ -137,8 +135,6 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
       ).register(registry),
     ),
     log_lines_dropped_total: dropped.labels({}),
-    log_backpressure_waits_total: waits.labels({}),
-    log_backpressure_seconds_total: waited.labels({}),
     watchDrops(source) {
       sources.push({ source, seen: 0, waits: 0, waited_ms: 0 });
     },

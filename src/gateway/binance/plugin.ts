@@ -57,7 +57,7 @@ export async function binanceApi(app: FastifyInstance, o: BinanceApiOptions): Pr
     symbols: new BinanceSymbols(o.spec),
     now_ms: o.now_ms,
     emit: o.emit,
-    listen_keys: o.listen_keys ?? new ListenKeys(),
+    listen_keys: o.listen_keys ?? new ListenKeys({ now_ms: o.now_ms }),
     limiters: o.limiters,
     order_counts: new OrderCounts(),
   };

@@ -250,7 +250,7 @@ describe("Binance surface", () => {
     });
     assert.equal(body(r).status, "EXPIRED");
     assert.deepEqual(
-      h.events.map((e) => e.event),
+      h.events.map((e) => e.event.name),
       ["ORDER_RECEIVED", "ORDER_ANSWERED"],
     );
     assert.equal(h.events[1]?.fields.event_id, String(body(r).orderId));
