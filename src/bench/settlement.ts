@@ -88,6 +88,7 @@ function produce(spec: Spec, trades: number, rate: number): { msgs: Scheduled[];
       price_ticks: price,
       qty_lots: 10,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "",
       ts_ms,
       corr: "",

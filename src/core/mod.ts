@@ -1,7 +1,8 @@
 // Public surface of the shared domain and engine core.
 
-export { BookSide, Level, RestingOrder } from "./book.ts";
+export { BookSide, Level, RestingOrder, Where } from "./book.ts";
 export { Reader, Writer } from "./codec.ts";
+export { buyCollarTicks, sellCollarTicks, stopBuyCapTicks } from "./collar.ts";
 export {
   type AssetConfig,
   type AssetSpec,
@@ -20,8 +21,12 @@ export { Core } from "./core.ts";
 export {
   BalanceKind,
   balanceKindName,
+  CancelReplaceMode,
   CommandKind,
+  cancelReplaceModeName,
   commandKindName,
+  isMarketLike,
+  isStopType,
   isTerminal,
   OrderStatus,
   OrderType,
@@ -35,6 +40,7 @@ export {
   stpName,
   TimeInForce,
   tifName,
+  triggersOnRise,
 } from "./enums.ts";
 export {
   ApiError,
@@ -49,17 +55,27 @@ export {
 } from "./errors.ts";
 export { GENESIS_HASH, hash64, hashHex, parseHashHex } from "./hash.ts";
 export {
+  type AmendInput,
+  amendCommand,
   assetOf,
+  cancelAllAfterCommand,
+  cancelAllCommand,
   cancelCommand,
+  cancelReplaceCommand,
+  type OcoInput,
   type OrderInput,
+  type OrderTarget,
+  ocoCommand,
+  orderSpec,
   placeCommand,
   priceTicks,
   qtyLots,
   symbolOf,
   type TransferInput,
+  tickCommand,
   transferCommand,
 } from "./input.ts";
-export { MatchingEngine, type MatchingOptions, SymbolBook } from "./matching.ts";
+export { MatchingEngine, type MatchingOptions, needUnits, SymbolBook } from "./matching.ts";
 export {
   addChecked,
   decimalsOf,
@@ -79,11 +95,14 @@ export {
   readOutputBatch,
 } from "./output-batch.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
+export { StopHeap } from "./stops.ts";
+export { Timers } from "./timers.ts";
 export type * from "./types.ts";
 export { Cause, isTransferCmd } from "./types.ts";
 export {
   type Account,
   type TransferRecord,
+  type UbsAnswer,
   UbsCore,
   type UbsOptions,
   type UbsStep,

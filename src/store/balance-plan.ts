@@ -38,7 +38,7 @@ function logRow(o: BalanceOutput, transfer: TransferCmd | null): Row {
     o.cause,
     c?.kind ?? null,
     transfer?.request_id ?? null,
-    c?.user_id ?? null,
+    c !== null && c.kind !== CommandKind.Tick ? c.user_id : null,
     o.engine_symbol_id,
     o.engine_output_seq,
     o.order_id,

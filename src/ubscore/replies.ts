@@ -4,11 +4,10 @@
 // the core's units; names of enums and error codes as strings.
 
 import {
-  type CancelCmd,
+  type Command,
   CommandKind,
   type EngineOutput,
   errorById,
-  type PlaceCmd,
   Side,
   type Spec,
   statusName,
@@ -111,7 +110,7 @@ export function transferReply(
 
 /** An order or cancel refused by UBSCore before reaching the book. */
 export function refusedReply(
-  cmd: PlaceCmd | CancelCmd,
+  cmd: Exclude<Command, TransferCmd>,
   reject: number,
   order_id: number,
 ): OrderReply {

@@ -166,6 +166,7 @@ export class CommandStream {
       post_only: false,
       stp: r.pick([1, 2, 3] as const),
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: this.cid(user_id),
       ts_ms: this.ts,
       corr: "",

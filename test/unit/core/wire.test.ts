@@ -64,6 +64,7 @@ test("a flipped byte anywhere in a sealed output is detected", () => {
     price_ticks: 4_500_000,
     qty_lots: 100,
     quote_units: 0,
+    stop_price_ticks: 0,
     cid: "x",
     ts_ms: 2,
     corr: "",

@@ -161,6 +161,7 @@ export function orderIn(
     post_only: false,
     stp: Stp.ExpireMaker,
     quote_units: 0,
+    stop_price_ticks: 0,
     frozen_units: 0,
     cid: "",
     ...o,
@@ -244,6 +245,7 @@ export function day(): Day {
       price_ticks: 5_000_000,
       qty_lots: 100,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "s-1",
       ts_ms: 1_002,
       corr: "",
@@ -278,6 +280,7 @@ export function day(): Day {
       price_ticks: 5_000_000,
       qty_lots: 40,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "",
       ts_ms: 1_003,
       corr: "",
@@ -355,6 +358,7 @@ export function day(): Day {
       price_ticks: 5_000_000,
       qty_lots: 10,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "po-1",
       ts_ms: 1_004,
       corr: "",
@@ -391,7 +395,7 @@ export function day(): Day {
     { order_id: 101 },
   );
   const cancel = s.output(
-    { kind: 2, ubs_seq: 5, order_id: 101, user_id: SELLER, symbol_id: SYMBOL, ts_ms: 1_005 },
+    { kind: 2, ubs_seq: 5, order_id: 101, user_id: SELLER, symbol_id: SYMBOL, reason: Reject.USER_CANCELLED.id, ts_ms: 1_005 },
     [upd(101, SELLER, OrderStatus.Cancelled, 40, 60, 200_000_000, Reject.USER_CANCELLED.id)],
   );
   s.applied(cancel, [
@@ -405,7 +409,7 @@ export function day(): Day {
     { order_id: 555 },
   );
   const unknown = s.output(
-    { kind: 2, ubs_seq: 6, order_id: 555, user_id: BUYER, symbol_id: SYMBOL, ts_ms: 1_006 },
+    { kind: 2, ubs_seq: 6, order_id: 555, user_id: BUYER, symbol_id: SYMBOL, reason: Reject.USER_CANCELLED.id, ts_ms: 1_006 },
     [],
     [],
     { reject: Reject.UNKNOWN_ORDER.id },
