@@ -395,7 +395,15 @@ export function day(): Day {
     { order_id: 101 },
   );
   const cancel = s.output(
-    { kind: 2, ubs_seq: 5, order_id: 101, user_id: SELLER, symbol_id: SYMBOL, reason: Reject.USER_CANCELLED.id, ts_ms: 1_005 },
+    {
+      kind: 2,
+      ubs_seq: 5,
+      order_id: 101,
+      user_id: SELLER,
+      symbol_id: SYMBOL,
+      reason: Reject.USER_CANCELLED.id,
+      ts_ms: 1_005,
+    },
     [upd(101, SELLER, OrderStatus.Cancelled, 40, 60, 200_000_000, Reject.USER_CANCELLED.id)],
   );
   s.applied(cancel, [
@@ -409,7 +417,15 @@ export function day(): Day {
     { order_id: 555 },
   );
   const unknown = s.output(
-    { kind: 2, ubs_seq: 6, order_id: 555, user_id: BUYER, symbol_id: SYMBOL, reason: Reject.USER_CANCELLED.id, ts_ms: 1_006 },
+    {
+      kind: 2,
+      ubs_seq: 6,
+      order_id: 555,
+      user_id: BUYER,
+      symbol_id: SYMBOL,
+      reason: Reject.USER_CANCELLED.id,
+      ts_ms: 1_006,
+    },
     [],
     [],
     { reject: Reject.UNKNOWN_ORDER.id },
