@@ -12,6 +12,7 @@ import {
   type CoreOutput,
   compile,
   DEFAULT_CONFIG,
+  type Spec,
 } from "../../../src/core/mod.ts";
 import { CommandStream } from "../../support/commands.ts";
 import { assertConservation } from "../../support/invariants.ts";
@@ -20,6 +21,18 @@ import { Reference, type RefResult } from "../../support/reference.ts";
 const spec = compile({
   ...DEFAULT_CONFIG,
   limits: { ...DEFAULT_CONFIG.limits, max_open_orders_per_user: 40 },
+});
+
+/** The bounds reached often: a half-second transfer window, few remembered ids, few timers. */
+const tight = compile({
+  ...DEFAULT_CONFIG,
+  limits: {
+    ...DEFAULT_CONFIG.limits,
+    max_open_orders_per_user: 40,
+    transfer_window_ms: 500,
+    transfers_remembered: 16,
+    max_armed_timers: 3,
+  },
 });
 
 const SEEDS = process.env.BOURSE_SEED ? [Number(process.env.BOURSE_SEED)] : [1, 2, 3, 4];
@@ -62,6 +75,7 @@ function compare(out: CoreOutput, ref: RefResult, where: string): void {
 }
 
 function run(
+  spec: Spec,
   seed: number,
   commands: number,
   classic: boolean,
@@ -130,15 +144,16 @@ function run(
   return { log, hashes, core };
 }
 
-const CASES: { seed: number; classic: boolean }[] = [
-  ...SEEDS.map((seed) => ({ seed, classic: false })),
-  { seed: SEEDS[0] ?? 1, classic: true },
+const CASES: { seed: number; classic: boolean; spec: Spec; limits: string }[] = [
+  ...SEEDS.map((seed) => ({ seed, classic: false, spec, limits: "default limits" })),
+  { seed: SEEDS[0] ?? 1, classic: true, spec, limits: "default limits" },
+  { seed: (SEEDS[0] ?? 1) + 100, classic: false, spec: tight, limits: "tight limits" },
 ];
 
-for (const { seed, classic } of CASES) {
+for (const { seed, classic, spec, limits } of CASES) {
   const kinds = classic ? "limit, market, cancel and transfers only" : "every command kind";
-  test(`engine agrees with the reference model (seed ${seed}, ${COMMANDS} commands, ${kinds})`, () => {
-    const { log, hashes, core } = run(seed, COMMANDS, classic);
+  test(`engine agrees with the reference model (seed ${seed}, ${COMMANDS} commands, ${kinds}, ${limits})`, () => {
+    const { log, hashes, core } = run(spec, seed, COMMANDS, classic);
     // Determinism: the same log gives the same output chain and final state.
     const again = new Core(spec);
     for (let i = 0; i < log.length; i++) {
