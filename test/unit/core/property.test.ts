@@ -68,7 +68,11 @@ for (const seed of SEEDS) {
     const journal: Uint8Array[] = [];
     const hashes: bigint[] = [];
     const snapshots = new Map<number, { bytes: Buffer; state: bigint }>();
-    const at = new Set([Math.floor(COMMANDS / 4), Math.floor(COMMANDS / 2), Math.floor((3 * COMMANDS) / 4)]);
+    const at = new Set([
+      Math.floor(COMMANDS / 4),
+      Math.floor(COMMANDS / 2),
+      Math.floor((3 * COMMANDS) / 4),
+    ]);
     const seen = new Map<string, number>();
     const count = (key: string) => seen.set(key, (seen.get(key) ?? 0) + 1);
     let deepest = { depth: 0, prices: 0 };
@@ -89,7 +93,12 @@ for (const seed of SEEDS) {
       const back = readCoreOutput(new Reader(core.lastEncoded()));
       assert.deepEqual(
         back,
-        { ...out, updates: [...out.updates], trades: [...out.trades], completions: [...out.completions] },
+        {
+          ...out,
+          updates: [...out.updates],
+          trades: [...out.trades],
+          completions: [...out.completions],
+        },
         `${where}: output round trip`,
       );
       assertConservation(core.ubs, where);
@@ -150,7 +159,11 @@ for (const seed of SEEDS) {
     // From each snapshot plus the rest of the journal: the same outputs and end state.
     for (const [i, snap] of snapshots) {
       const restored = Core.restore(spec, snap.bytes);
-      assert.equal(restored.stateHash(), snap.state, `seed ${seed}: restore at ${i} changes the state`);
+      assert.equal(
+        restored.stateHash(),
+        snap.state,
+        `seed ${seed}: restore at ${i} changes the state`,
+      );
       restored.validateInternalState();
       for (let j = i; j < journal.length; j++) {
         const out = restored.apply(codec.decode(journal[j] as Uint8Array));
