@@ -167,7 +167,7 @@ export class Core {
     out: CoreOutput,
   ): void {
     const ubs = this.ubs;
-    const ids = ubs.orders.ofUser(user_id, symbol_id, this.scratch_ids);
+    const ids = ubs.openOrdersOf(user_id, symbol_id, this.scratch_ids);
     for (let i = 0; i < ids.length; i++) {
       const order_id = ids[i] as number;
       // An OCO leg went with its partner, earlier in this loop.

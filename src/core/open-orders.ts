@@ -8,14 +8,18 @@ import { IntMap } from "./int-map.ts";
 // long enough to be promoted, then dies). Each user's orders are also
 // threaded on a circular doubly linked list through the slots, in order-id
 // order, so cancel-all and the dead-man's switch visit only that user's
-// orders.
+// orders. The head of each list lives with the user (UBSCore's Account),
+// which every caller already holds: no second lookup per order.
 
 const NONE = -1;
 
+/** Where a user's list of open orders starts: a slot, or -1 when the user has none. */
+export interface OrderListHead {
+  order_head_slot: number;
+}
+
 export class OpenOrders {
   private readonly slot_of = new IntMap(1024);
-  /** First slot of each user's list. */
-  private readonly head_of = new IntMap(1024);
   private ids = new Float64Array(1024);
   private users = new Float64Array(1024);
   private links = new Float64Array(1024);
@@ -31,14 +35,18 @@ export class OpenOrders {
     return this.slot_of.size;
   }
 
-  /** Register an open order; ids must arrive in ascending order per user (they do: ids are a sequence). */
+  /**
+   * Register an open order of the user whose list starts at `list`; ids must
+   * arrive in ascending order per user (they do: ids are a sequence).
+   */
   add(
     order_id: number,
     user_id: number,
     symbol_id: number,
     side: number,
     cid: string,
-    link_order_id = 0,
+    link_order_id: number,
+    list: OrderListHead,
   ): void {
     let slot = this.free.pop();
     if (slot === undefined) {
@@ -52,11 +60,11 @@ export class OpenOrders {
     this.links[slot] = link_order_id;
     this.cids[slot] = cid;
     this.slot_of.set(order_id, slot);
-    const head = this.head_of.get(user_id);
+    const head = list.order_head_slot;
     if (head === NONE) {
       this.next[slot] = slot;
       this.prev[slot] = slot;
-      this.head_of.set(user_id, slot);
+      list.order_head_slot = slot;
     } else {
       // Append at the tail (the head's predecessor): the list stays in id order.
       const tail = this.prev[head] as number;
@@ -94,20 +102,19 @@ export class OpenOrders {
     return slot === NONE ? "" : (this.cids[slot] as string);
   }
 
-  /** Remove an open order; returns its owner and client order id, or null. */
-  remove(order_id: number): { user_id: number; cid: string } | null {
+  /** Remove an open order of the user whose list starts at `list`; returns its client order id. */
+  remove(order_id: number, list: OrderListHead): string {
     const slot = this.slot_of.get(order_id);
-    if (slot === NONE) return null;
+    if (slot === NONE) throw new InvariantError(`open orders: ${order_id} is not open`);
     this.slot_of.delete(order_id);
-    const user_id = this.users[slot] as number;
     const nx = this.next[slot] as number;
     if (nx === slot) {
-      this.head_of.delete(user_id);
+      list.order_head_slot = NONE;
     } else {
       const pv = this.prev[slot] as number;
       this.next[pv] = nx;
       this.prev[nx] = pv;
-      if (this.head_of.get(user_id) === slot) this.head_of.set(user_id, nx);
+      if (list.order_head_slot === slot) list.order_head_slot = nx;
     }
     // A partner that outlives this leg is no longer linked.
     const link = this.links[slot] as number;
@@ -118,15 +125,16 @@ export class OpenOrders {
     const cid = this.cids[slot] as string;
     this.cids[slot] = "";
     this.free.push(slot);
-    return { user_id, cid };
+    return cid;
   }
 
   /**
-   * A user's open orders, in one symbol (or every symbol when symbol_id is 0),
-   * in ascending id order, appended to `into` (which is returned).
+   * The open orders of the user whose list starts at `list`, in one symbol
+   * (or every symbol when symbol_id is 0), in ascending id order, appended
+   * to `into` (which is returned).
    */
-  ofUser(user_id: number, symbol_id: number, into: number[]): number[] {
-    const head = this.head_of.get(user_id);
+  ofUser(list: OrderListHead, symbol_id: number, into: number[]): number[] {
+    const head = list.order_head_slot;
     if (head === NONE) return into;
     let slot = head;
     do {
@@ -160,19 +168,19 @@ export class OpenOrders {
     }
   }
 
-  /** Every user list is a consistent circle in id order covering exactly the registry; throws InvariantError. */
-  validateInternalState(): void {
+  /**
+   * Every user list (heads by user) is a consistent circle in id order and
+   * together they cover exactly the registry; OCO links are symmetric.
+   * Throws InvariantError.
+   */
+  validateInternalState(heads: ReadonlyMap<number, OrderListHead>): void {
     const fail = (m: string): never => {
       throw new InvariantError(`open orders: ${m}`);
     };
     let listed = 0;
-    const users = new Set<number>();
-    this.forEach((_id, user_id) => {
-      users.add(user_id);
-    });
-    for (const user_id of users) {
-      const head = this.head_of.get(user_id);
-      if (head === NONE) fail(`user ${user_id} has orders but no list`);
+    for (const [user_id, list] of heads) {
+      const head = list.order_head_slot;
+      if (head === NONE) continue;
       let slot = head;
       let last = 0;
       do {
@@ -188,8 +196,6 @@ export class OpenOrders {
       } while (slot !== head);
     }
     if (listed !== this.size) fail(`${listed} orders on user lists, ${this.size} registered`);
-    if (this.head_of.size !== users.size)
-      fail(`${this.head_of.size} lists for ${users.size} users`);
     this.forEach((order_id, user_id, _symbol, side, _cid, link) => {
       if (link === 0) return;
       const other = this.slot_of.get(link);

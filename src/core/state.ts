@@ -146,8 +146,8 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
     const side = r.u8();
     const cid = r.str();
     const link = r.int();
-    u.orders.add(order_id, user_id, symbol_id, side, cid, link);
     const a = u.account(user_id);
+    u.orders.add(order_id, user_id, symbol_id, side, cid, link, a);
     a.open_orders++;
     if (cid !== "") a.cids.set(cid, order_id);
   }

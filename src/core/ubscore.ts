@@ -53,6 +53,8 @@ export interface Account {
   open_orders: number;
   /** Client order ids of open orders. */
   readonly cids: Map<string, number>;
+  /** The first slot of this user's list of open orders in the registry (-1 when none). */
+  order_head_slot: number;
 }
 
 export interface TransferRecord {
@@ -137,6 +139,7 @@ export class UbsCore {
   private admitted_frozen_units = 0;
   private admitted_price_ticks = 0;
   private admitted_asset_id = 0;
+  private admitted_account: Account | null = null;
   /** Set by target(): the order a cancel or amend resolved to (0 when none). */
   target_order_id = 0;
 
@@ -166,6 +169,7 @@ export class UbsCore {
         seq: new Array(n).fill(0),
         open_orders: 0,
         cids: new Map(),
+        order_head_slot: -1,
       };
       this.accounts.set(user_id, a);
     }
@@ -476,10 +480,10 @@ export class UbsCore {
       "",
       out.events,
     );
-    const a = this.accounts.get(user_id) as Account;
+    const a = this.admitted_account as Account;
     a.open_orders++;
     if (o.cid !== "") a.cids.set(o.cid, order_id);
-    this.orders.add(order_id, user_id, s.id, o.side, o.cid);
+    this.orders.add(order_id, user_id, s.id, o.side, o.cid, 0, a);
     return {
       kind: 1,
       ubs_seq: this.input_seq,
@@ -541,6 +545,7 @@ export class UbsCore {
     this.admitted_frozen_units = frozen_units;
     this.admitted_price_ticks = price_ticks;
     this.admitted_asset_id = asset_id;
+    this.admitted_account = a;
     return 0;
   }
 
@@ -720,8 +725,8 @@ export class UbsCore {
     a.open_orders += 2;
     if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
     if (cmd.stop_cid !== "") a.cids.set(cmd.stop_cid, stop_order_id);
-    this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id);
-    this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id);
+    this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id, a);
+    this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id, a);
     return {
       kind: 3,
       ubs_seq: this.input_seq,
@@ -858,12 +863,19 @@ export class UbsCore {
   }
 
   private complete(order_id: number): void {
-    const o = this.orders.remove(order_id);
-    assert(o !== null, () => `completion of unknown order ${order_id}`);
-    const a = this.account(o.user_id);
+    const user_id = this.orders.userOf(order_id);
+    assert(user_id !== -1, () => `completion of unknown order ${order_id}`);
+    const a = this.accounts.get(user_id) as Account;
+    const cid = this.orders.remove(order_id, a);
     a.open_orders--;
-    if (o.cid !== "") a.cids.delete(o.cid);
-    this.completed.remember(order_id, o.user_id);
+    if (cid !== "") a.cids.delete(cid);
+    this.completed.remember(order_id, user_id);
+  }
+
+  /** A user's open orders (in one symbol, or all for 0), ascending ids, appended to `into`. */
+  openOrdersOf(user_id: number, symbol_id: number, into: number[]): number[] {
+    const a = this.accounts.get(user_id);
+    return a === undefined ? into : this.orders.ofUser(a, symbol_id, into);
   }
 
   /**
@@ -895,7 +907,7 @@ export class UbsCore {
         fail(`conservation broken for asset ${i}: balances ${sums[i]}, supply ${this.supply[i]}`);
       }
     }
-    this.orders.validateInternalState();
+    this.orders.validateInternalState(this.accounts);
     const counts = new Map<number, number>();
     this.orders.forEach((order_id, user_id, symbol_id, side, cid) => {
       counts.set(user_id, (counts.get(user_id) ?? 0) + 1);

@@ -21,27 +21,38 @@ import type {
 } from "./types.ts";
 
 /**
- * 2 added the stop price to orders, the commands PlaceOco to Tick, the
- * engine inputs OcoIn and AmendIn, a cancel's reason, and a CoreOutput's
- * other_order_id and other_reject. Version 1 messages (journals, output
- * batches written before) still decode: the new fields read as 0 (a cancel's
- * reason as USER_CANCELLED).
+ * 2 added the stop price to orders (behind a flags byte that replaced the
+ * post-only byte), the commands PlaceOco to Tick, the engine inputs OcoIn and
+ * AmendIn, a cancel's reason, and a CoreOutput's other_order_id and
+ * other_reject (only after the commands that name a second order). Messages
+ * of the older kinds are laid out as in version 1, and version 1 messages
+ * (journals, output batches written before) still decode: the new fields
+ * read as 0 (a cancel's reason as USER_CANCELLED).
  */
 export const WIRE_VERSION = 2;
 const USER_CANCELLED = 22;
 
+/** The flags byte of an order: post-only, and whether a stop price follows the client order id. */
+const FLAG_POST_ONLY = 1;
+const FLAG_STOP_PRICE = 2;
+
+/**
+ * An order's fields. Version 1 had a post-only byte where version 2 has a
+ * flags byte, and appends the stop price only when there is one: an order
+ * without a stop price is encoded exactly as version 1 encoded it.
+ */
 function writeOrderSpec(w: Writer, o: OrderSpec): void {
   w.u16(o.symbol_id);
   w.u8(o.side);
   w.u8(o.order_type);
   w.u8(o.tif);
-  w.bool(o.post_only);
+  w.u8((o.post_only ? FLAG_POST_ONLY : 0) | (o.stop_price_ticks !== 0 ? FLAG_STOP_PRICE : 0));
   w.u8(o.stp);
   w.int(o.price_ticks);
   w.int(o.qty_lots);
   w.int(o.quote_units);
   w.str(o.cid);
-  w.int(o.stop_price_ticks);
+  if (o.stop_price_ticks !== 0) w.int(o.stop_price_ticks);
 }
 
 function readOrderSpec(r: Reader, v: number): OrderSpec {
@@ -49,13 +60,17 @@ function readOrderSpec(r: Reader, v: number): OrderSpec {
   const side = r.u8() as OrderSpec["side"];
   const order_type = r.u8() as OrderSpec["order_type"];
   const tif = r.u8() as OrderSpec["tif"];
-  const post_only = r.bool();
+  const flags = v >= 2 ? r.u8() : r.bool() ? FLAG_POST_ONLY : 0;
+  if (flags > (FLAG_POST_ONLY | FLAG_STOP_PRICE)) {
+    throw new InvariantError(`decode: bad order flags ${flags}`);
+  }
+  const post_only = (flags & FLAG_POST_ONLY) !== 0;
   const stp = r.u8() as OrderSpec["stp"];
   const price_ticks = r.int();
   const qty_lots = r.int();
   const quote_units = r.int();
   const cid = r.str();
-  const stop_price_ticks = v >= 2 ? r.int() : 0;
+  const stop_price_ticks = (flags & FLAG_STOP_PRICE) !== 0 ? r.int() : 0;
   return {
     symbol_id,
     side,
@@ -593,8 +608,14 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   w.int(o.order_id);
   w.u16(o.reject);
   w.bool(o.duplicate);
-  w.int(o.other_order_id);
-  w.u16(o.other_reject);
+  // Only the two commands that name a second order carry the other_* fields;
+  // for every other command they are 0 and take no bytes.
+  if (namesOther(o.input.kind)) {
+    w.int(o.other_order_id);
+    w.u16(o.other_reject);
+  } else if (o.other_order_id !== 0 || o.other_reject !== 0) {
+    throw new InvariantError(`encode: other_* fields on a command of kind ${o.input.kind}`);
+  }
   writeUpdates(w, o.updates);
   writeTrades(w, o.trades);
   writeEvents(w, o.events);
@@ -602,17 +623,28 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   return seal(w, start);
 }
 
+function namesOther(kind: number): boolean {
+  return kind === CommandKind.PlaceOco || kind === CommandKind.CancelReplace;
+}
+
 export function readCoreOutput(r: Reader): CoreOutput {
   const v = version(r, "CoreOutput");
+  const output_seq = r.int();
+  const prev_hash = r.u64();
+  const input = readCommand(r, v);
+  const order_id = r.int();
+  const reject = r.u16();
+  const duplicate = r.bool();
+  const other = namesOther(input.kind);
   return {
-    output_seq: r.int(),
-    prev_hash: r.u64(),
-    input: readCommand(r, v),
-    order_id: r.int(),
-    reject: r.u16(),
-    duplicate: r.bool(),
-    other_order_id: v >= 2 ? r.int() : 0,
-    other_reject: v >= 2 ? r.u16() : 0,
+    output_seq,
+    prev_hash,
+    input,
+    order_id,
+    reject,
+    duplicate,
+    other_order_id: other ? r.int() : 0,
+    other_reject: other ? r.u16() : 0,
     updates: readUpdates(r),
     trades: readTrades(r),
     events: readEvents(r),
