@@ -18,11 +18,19 @@ export class RestingOrder {
   level: Level | null = null;
   /** The other leg of its OCO while both legs are open; null otherwise. */
   oco: RestingOrder | null = null;
-  where: Where = Where.InFlight;
   /** Order of entry into its book (time priority within a level); set each time it (re)joins a level. */
   entry_seq = 0;
-  /** Position in its stop heap while waiting; maintained by the heap. */
+  /** Position in its stop heap while waiting; -1 otherwise (maintained by the heap). */
   stop_index = -1;
+
+  /** On a level, in a stop heap, or in neither (being matched): derived, so nothing extra to keep in step. */
+  get where(): Where {
+    return this.level !== null
+      ? Where.Resting
+      : this.stop_index >= 0
+        ? Where.Waiting
+        : Where.InFlight;
+  }
 
   constructor(
     public order_id: number,
@@ -117,7 +125,6 @@ export class OrderPool {
     o.next = null;
     o.level = null;
     o.oco = null;
-    o.where = Where.InFlight;
     o.entry_seq = 0;
     o.stop_index = -1;
     o.cid = "";
@@ -186,7 +193,6 @@ export class BookSide {
     level.count++;
     level.total_lots += o.remaining_lots;
     this.order_count++;
-    o.where = Where.Resting;
   }
 
   /** Unlink an order from its level in O(1). */
@@ -200,7 +206,6 @@ export class BookSide {
     o.prev = null;
     o.next = null;
     o.level = null;
-    o.where = Where.InFlight;
     level.count--;
     level.total_lots -= o.remaining_lots;
     this.order_count--;
@@ -318,7 +323,7 @@ export class BookSide {
       for (let o = l.head; o !== null; o = o.next) {
         if (o.prev !== prev) fail(`order ${o.order_id}: broken back link`);
         if (o.level !== l) fail(`order ${o.order_id} points at another level`);
-        if (o.where !== Where.Resting) fail(`order ${o.order_id} on a level is not marked resting`);
+        if (o.stop_index !== -1) fail(`order ${o.order_id} is on a level and in a stop heap`);
         if (o.price_ticks !== l.price_ticks) fail(`order ${o.order_id} at the wrong price level`);
         if ((o.side === 1) !== this.is_bid) fail(`order ${o.order_id} on the wrong side`);
         if (o.remaining_lots <= 0) fail(`order ${o.order_id} rests with nothing remaining`);

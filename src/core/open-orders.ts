@@ -5,18 +5,12 @@ import { IntMap } from "./int-map.ts";
 // owner, symbol, side, OCO partner and client order id by order id. Kept in
 // growable typed columns indexed by a recycled slot, so an order entering
 // the book allocates nothing the collector must later chase (an order lives
-// long enough to be promoted, then dies). Each user's orders are also
-// threaded on a circular doubly linked list through the slots, in order-id
-// order, so cancel-all and the dead-man's switch visit only that user's
-// orders. The head of each list lives with the user (UBSCore's Account),
-// which every caller already holds: no second lookup per order.
+// long enough to be promoted, then dies). A user's orders (cancel-all, the
+// dead-man's switch) are found by scanning the owner column: a few hundred
+// microseconds at a hundred thousand open orders, paid by those rare
+// commands only; per-user lists would cost every order's entry and exit.
 
 const NONE = -1;
-
-/** Where a user's list of open orders starts: a slot, or -1 when the user has none. */
-export interface OrderListHead {
-  order_head_slot: number;
-}
 
 export class OpenOrders {
   private readonly slot_of = new IntMap(1024);
@@ -25,28 +19,24 @@ export class OpenOrders {
   private links = new Float64Array(1024);
   private symbols = new Uint16Array(1024);
   private sides = new Uint8Array(1024);
-  private next = new Int32Array(1024);
-  private prev = new Int32Array(1024);
   private cids: string[] = new Array(1024).fill("");
   private readonly free: number[] = [];
   private used = 0;
+  /** The client order id of the order remove() last removed. */
+  removed_cid = "";
 
   get size(): number {
     return this.slot_of.size;
   }
 
-  /**
-   * Register an open order of the user whose list starts at `list`; ids must
-   * arrive in ascending order per user (they do: ids are a sequence).
-   */
+  /** Register an open order; link_order_id is the other leg of an OCO (0 for none). */
   add(
     order_id: number,
     user_id: number,
     symbol_id: number,
     side: number,
     cid: string,
-    link_order_id: number,
-    list: OrderListHead,
+    link_order_id = 0,
   ): void {
     let slot = this.free.pop();
     if (slot === undefined) {
@@ -60,19 +50,6 @@ export class OpenOrders {
     this.links[slot] = link_order_id;
     this.cids[slot] = cid;
     this.slot_of.set(order_id, slot);
-    const head = list.order_head_slot;
-    if (head === NONE) {
-      this.next[slot] = slot;
-      this.prev[slot] = slot;
-      list.order_head_slot = slot;
-    } else {
-      // Append at the tail (the head's predecessor): the list stays in id order.
-      const tail = this.prev[head] as number;
-      this.next[tail] = slot;
-      this.prev[slot] = tail;
-      this.next[slot] = head;
-      this.prev[head] = slot;
-    }
   }
 
   /** The owner of an open order, or -1 when it is not open. */
@@ -102,46 +79,38 @@ export class OpenOrders {
     return slot === NONE ? "" : (this.cids[slot] as string);
   }
 
-  /** Remove an open order of the user whose list starts at `list`; returns its client order id. */
-  remove(order_id: number, list: OrderListHead): string {
+  /** Remove an open order; returns its owner, or -1 when it was not open (its cid in removed_cid). */
+  remove(order_id: number): number {
     const slot = this.slot_of.get(order_id);
-    if (slot === NONE) throw new InvariantError(`open orders: ${order_id} is not open`);
+    if (slot === NONE) return -1;
     this.slot_of.delete(order_id);
-    const nx = this.next[slot] as number;
-    if (nx === slot) {
-      list.order_head_slot = NONE;
-    } else {
-      const pv = this.prev[slot] as number;
-      this.next[pv] = nx;
-      this.prev[nx] = pv;
-      if (list.order_head_slot === slot) list.order_head_slot = nx;
-    }
+    this.ids[slot] = 0;
     // A partner that outlives this leg is no longer linked.
     const link = this.links[slot] as number;
     if (link !== 0) {
       const other = this.slot_of.get(link);
       if (other !== NONE) this.links[other] = 0;
     }
-    const cid = this.cids[slot] as string;
+    this.removed_cid = this.cids[slot] as string;
     this.cids[slot] = "";
     this.free.push(slot);
-    return cid;
+    return this.users[slot] as number;
   }
 
   /**
-   * The open orders of the user whose list starts at `list`, in one symbol
-   * (or every symbol when symbol_id is 0), in ascending id order, appended
-   * to `into` (which is returned).
+   * A user's open orders in one symbol (or every symbol when symbol_id is 0),
+   * in ascending id order, into `into` (emptied first; returned).
    */
-  ofUser(list: OrderListHead, symbol_id: number, into: number[]): number[] {
-    const head = list.order_head_slot;
-    if (head === NONE) return into;
-    let slot = head;
-    do {
-      if (symbol_id === 0 || this.symbols[slot] === symbol_id) into.push(this.ids[slot] as number);
-      slot = this.next[slot] as number;
-    } while (slot !== head);
-    return into;
+  ofUser(user_id: number, symbol_id: number, into: number[]): number[] {
+    into.length = 0;
+    const ids = this.ids;
+    const users = this.users;
+    const symbols = this.symbols;
+    for (let slot = 0; slot < this.used; slot++) {
+      if (users[slot] !== user_id || ids[slot] === 0) continue;
+      if (symbol_id === 0 || symbols[slot] === symbol_id) into.push(ids[slot] as number);
+    }
+    return into.sort(ascending);
   }
 
   /** Open orders by ascending id (the order they were opened in), for snapshots. */
@@ -168,34 +137,19 @@ export class OpenOrders {
     }
   }
 
-  /**
-   * Every user list (heads by user) is a consistent circle in id order and
-   * together they cover exactly the registry; OCO links are symmetric.
-   * Throws InvariantError.
-   */
-  validateInternalState(heads: ReadonlyMap<number, OrderListHead>): void {
+  /** Slots and ids agree, OCO links are symmetric; throws InvariantError. */
+  validateInternalState(): void {
     const fail = (m: string): never => {
       throw new InvariantError(`open orders: ${m}`);
     };
-    let listed = 0;
-    for (const [user_id, list] of heads) {
-      const head = list.order_head_slot;
-      if (head === NONE) continue;
-      let slot = head;
-      let last = 0;
-      do {
-        const id = this.ids[slot] as number;
-        if (this.slot_of.get(id) !== slot)
-          fail(`slot ${slot} of user ${user_id} is not order ${id}'s`);
-        if (this.users[slot] !== user_id) fail(`order ${id} on user ${user_id}'s list`);
-        if (id <= last) fail(`user ${user_id}'s list is out of id order at ${id}`);
-        if (this.prev[this.next[slot] as number] !== slot) fail(`broken link at order ${id}`);
-        last = id;
-        listed++;
-        slot = this.next[slot] as number;
-      } while (slot !== head);
+    let live = 0;
+    for (let slot = 0; slot < this.used; slot++) {
+      const id = this.ids[slot] as number;
+      if (id === 0) continue;
+      live++;
+      if (this.slot_of.get(id) !== slot) fail(`slot ${slot} holds order ${id}, indexed elsewhere`);
     }
-    if (listed !== this.size) fail(`${listed} orders on user lists, ${this.size} registered`);
+    if (live !== this.size) fail(`${live} slots in use, ${this.size} orders registered`);
     this.forEach((order_id, user_id, _symbol, side, _cid, link) => {
       if (link === 0) return;
       const other = this.slot_of.get(link);
@@ -214,11 +168,6 @@ export class OpenOrders {
       b.set(a);
       return b;
     };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
     this.ids = f64(this.ids);
     this.users = f64(this.users);
     this.links = f64(this.links);
@@ -228,8 +177,10 @@ export class OpenOrders {
     const sides = new Uint8Array(n);
     sides.set(this.sides);
     this.sides = sides;
-    this.next = i32(this.next);
-    this.prev = i32(this.prev);
     for (let i = this.cids.length; i < n; i++) this.cids.push("");
   }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
 }

@@ -146,8 +146,8 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
     const side = r.u8();
     const cid = r.str();
     const link = r.int();
+    u.orders.add(order_id, user_id, symbol_id, side, cid, link);
     const a = u.account(user_id);
-    u.orders.add(order_id, user_id, symbol_id, side, cid, link, a);
     a.open_orders++;
     if (cid !== "") a.cids.set(cid, order_id);
   }
@@ -203,6 +203,7 @@ function writeOrder(w: Writer, o: RestingOrder): void {
 
 interface SavedOrder {
   o: RestingOrder;
+  where: number;
   oco_id: number;
 }
 
@@ -229,9 +230,8 @@ function readOrder(r: Reader): SavedOrder {
   if (where !== Where.Resting && where !== Where.Waiting) {
     throw new InvariantError(`snapshot: order ${o.order_id} is neither resting nor waiting`);
   }
-  o.where = where;
   o.entry_seq = r.int();
-  return { o, oco_id: r.int() };
+  return { o, where, oco_id: r.int() };
 }
 
 function writeBook(w: Writer, b: SymbolBook): void {
@@ -297,11 +297,11 @@ export function readEngineState(
       o.oco = other;
     }
     // Entry order is time priority: appending in it rebuilds each level's FIFO.
-    const resting = saved.orders.filter((x) => x.o.where === Where.Resting).map((x) => x.o);
+    const resting = saved.orders.filter((x) => x.where === Where.Resting).map((x) => x.o);
     resting.sort((x, y) => x.entry_seq - y.entry_seq);
     for (const o of resting) (o.side === 1 ? b.bids : b.asks).insert(o);
-    for (const { o } of saved.orders) {
-      if (o.where === Where.Waiting) {
+    for (const { o, where } of saved.orders) {
+      if (where === Where.Waiting) {
         (triggersOnRise(o.order_type, o.side) ? b.rising : b.falling).push(o);
       }
       b.orders.set(o.order_id, o);

@@ -5,7 +5,7 @@
 // out lowest stop price first, falling stops (<= stop price) highest first;
 // equal stop prices by order id, which is arrival order.
 
-import { type RestingOrder, Where } from "./book.ts";
+import type { RestingOrder } from "./book.ts";
 import { InvariantError } from "./errors.ts";
 
 export class StopHeap {
@@ -40,7 +40,6 @@ export class StopHeap {
   }
 
   push(o: RestingOrder): void {
-    o.where = Where.Waiting;
     o.stop_index = this.heap.length;
     this.heap.push(o);
     this.siftUp(o.stop_index);
@@ -59,7 +58,6 @@ export class StopHeap {
     if (heap[i] !== o) throw new InvariantError(`stop heap: order ${o.order_id} is not in it`);
     const last = heap.pop() as RestingOrder;
     o.stop_index = -1;
-    o.where = Where.InFlight;
     if (last === o) return;
     heap[i] = last;
     last.stop_index = i;
@@ -80,7 +78,7 @@ export class StopHeap {
       const name = `${where} ${this.rising ? "rising" : "falling"} stops: order ${o.order_id}`;
       if (o.stop_index !== i)
         throw new InvariantError(`${name} has index ${o.stop_index}, is at ${i}`);
-      if (o.where !== Where.Waiting) throw new InvariantError(`${name} is not marked waiting`);
+      if (o.level !== null) throw new InvariantError(`${name} is also on a level`);
       if (i > 0 && this.before(o, heap[(i - 1) >> 1] as RestingOrder)) {
         throw new InvariantError(`${name} breaks the heap order`);
       }

@@ -53,8 +53,6 @@ export interface Account {
   open_orders: number;
   /** Client order ids of open orders. */
   readonly cids: Map<string, number>;
-  /** The first slot of this user's list of open orders in the registry (-1 when none). */
-  order_head_slot: number;
 }
 
 export interface TransferRecord {
@@ -113,11 +111,12 @@ export class UbsCore {
   /** Remembered transfers by request_id, oldest first (insertion order is the core's time order). */
   readonly transfers = new Map<string, TransferRecord>();
   /**
-   * The newest core time at which a remembered request id was forgotten: a
-   * transfer stamped at or before it, and not remembered, may be a repeat the
-   * core can no longer recognise, so it is refused (REQUEST_EXPIRED).
+   * The core time at which the newest forgotten request id was first seen
+   * (MIN_SAFE_INTEGER while none is forgotten): a transfer stamped at or
+   * before it, and not remembered, may be a repeat the core can no longer
+   * recognise, so it is refused (REQUEST_EXPIRED).
    */
-  transfer_horizon_ms = 0;
+  transfer_horizon_ms = Number.MIN_SAFE_INTEGER;
   /** The core's time: the largest ts_ms of any command so far. Timers and the transfer window run on it. */
   time_ms = 0;
   /** Armed cancel-all-after timers (the dead-man's switch). */
@@ -169,7 +168,6 @@ export class UbsCore {
         seq: new Array(n).fill(0),
         open_orders: 0,
         cids: new Map(),
-        order_head_slot: -1,
       };
       this.accounts.set(user_id, a);
     }
@@ -483,7 +481,7 @@ export class UbsCore {
     const a = this.admitted_account as Account;
     a.open_orders++;
     if (o.cid !== "") a.cids.set(o.cid, order_id);
-    this.orders.add(order_id, user_id, s.id, o.side, o.cid, 0, a);
+    this.orders.add(order_id, user_id, s.id, o.side, o.cid);
     return {
       kind: 1,
       ubs_seq: this.input_seq,
@@ -725,8 +723,8 @@ export class UbsCore {
     a.open_orders += 2;
     if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
     if (cmd.stop_cid !== "") a.cids.set(cmd.stop_cid, stop_order_id);
-    this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id, a);
-    this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id, a);
+    this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id);
+    this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id);
     return {
       kind: 3,
       ubs_seq: this.input_seq,
@@ -863,19 +861,18 @@ export class UbsCore {
   }
 
   private complete(order_id: number): void {
-    const user_id = this.orders.userOf(order_id);
+    const user_id = this.orders.remove(order_id);
     assert(user_id !== -1, () => `completion of unknown order ${order_id}`);
     const a = this.accounts.get(user_id) as Account;
-    const cid = this.orders.remove(order_id, a);
+    const cid = this.orders.removed_cid;
     a.open_orders--;
     if (cid !== "") a.cids.delete(cid);
     this.completed.remember(order_id, user_id);
   }
 
-  /** A user's open orders (in one symbol, or all for 0), ascending ids, appended to `into`. */
+  /** A user's open orders (in one symbol, or all for 0), ascending ids, into `into` (emptied first). */
   openOrdersOf(user_id: number, symbol_id: number, into: number[]): number[] {
-    const a = this.accounts.get(user_id);
-    return a === undefined ? into : this.orders.ofUser(a, symbol_id, into);
+    return this.orders.ofUser(user_id, symbol_id, into);
   }
 
   /**
@@ -907,7 +904,7 @@ export class UbsCore {
         fail(`conservation broken for asset ${i}: balances ${sums[i]}, supply ${this.supply[i]}`);
       }
     }
-    this.orders.validateInternalState(this.accounts);
+    this.orders.validateInternalState();
     const counts = new Map<number, number>();
     this.orders.forEach((order_id, user_id, symbol_id, side, cid) => {
       counts.set(user_id, (counts.get(user_id) ?? 0) + 1);

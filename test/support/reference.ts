@@ -131,7 +131,7 @@ export class Reference {
   supply = new Map<number, bigint>();
   fees = new Map<number, bigint>();
   private transfers = new Map<string, Transfer>();
-  private horizon = 0;
+  private horizon = Number.MIN_SAFE_INTEGER;
   private time = 0;
   private book: RefOrder[] = [];
   private stops: RefOrder[] = [];

@@ -551,6 +551,13 @@ describe("cancel-all and the dead-man's switch", () => {
 });
 
 describe("transfer idempotency window", () => {
+  test("nothing is refused as expired before anything was forgotten, whatever the stamp", () => {
+    const x = new Exchange();
+    x.ts = 0;
+    assert.equal(rejected(x.deposit(A, "USDT", "10", "t0")), "OK");
+    assert.equal(x.deposit(A, "USDT", "10", "t0").duplicate, true);
+  });
+
   test("a retry inside the window is a duplicate; a repeat the core may have forgotten is REQUEST_EXPIRED", () => {
     const spec = compile({
       ...DEFAULT_CONFIG,
