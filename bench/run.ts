@@ -4,6 +4,8 @@
 //   npm run bench -- replay    only the replay part
 //   npm run bench -- services  the services: embedded vs distributed pipeline (needs NATS and
 //                              PostgreSQL), HTTP order entry, logging cost on replay, settlement lag
+//   npm run bench -- trading   the classic flow against the same flow with every later command
+//                              kind (--mix trading), replayed alternately in one process
 //
 // Each measurement runs `bourse bench …` in its own child process (a fresh
 // heap each) and prints its JSON line; the set is written to bench/results/.
@@ -15,8 +17,8 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv[2];
-if (only !== undefined && only !== "replay" && only !== "services") {
-  console.error(`npm run bench: unknown set "${only}" (sets: replay, services)`);
+if (only !== undefined && only !== "replay" && only !== "services" && only !== "trading") {
+  console.error(`npm run bench: unknown set "${only}" (sets: replay, services, trading)`);
   process.exit(2);
 }
 const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
@@ -57,7 +59,34 @@ try {
     results.http = bourse(["http", "--seconds", "8", "--runs", "3"]);
     results.settlement = bourse(["settlement", "--trades-per-s", "20000", "--seconds", "5"]);
   }
-  for (const n of only === "services" ? [] : [100_000, 1_000_000]) {
+  if (only === "trading") {
+    for (const n of [100_000, 1_000_000]) {
+      const classic = join(tmp, `classic-${n}.ndjson`);
+      const trading = join(tmp, `trading-${n}.ndjson`);
+      bourse(["generate", "--commands", String(n), "--seed", "1", "--out", classic]);
+      bourse([
+        "generate",
+        "--commands",
+        String(n),
+        "--seed",
+        "1",
+        "--mix",
+        "trading",
+        "--out",
+        trading,
+      ]);
+      results[`trading_${n}`] = bourse([
+        "replay",
+        classic,
+        "--no-heap",
+        "--against",
+        trading,
+        "--runs",
+        "5",
+      ]);
+    }
+  }
+  for (const n of only === "services" || only === "trading" ? [] : [100_000, 1_000_000]) {
     const file = join(tmp, `flow-${n}.ndjson`);
     bourse(["generate", "--commands", String(n), "--seed", "1", "--out", file]);
     const args = ["replay", file, "--baseline"];
