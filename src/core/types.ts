@@ -1,7 +1,10 @@
 // Wire types of the core: what enters UBSCore, what UBSCore sends the matching
 // engine, what the engine emits, and what the combined core returns. Every
 // amount is an integer with its unit last in the name: _units are an asset's
-// minimal units, _ticks are price ticks, _lots are quantity lots.
+// minimal units, _ticks are price ticks, _lots are quantity lots. Every
+// command's ts_ms is stamped once outside the core (the gateway; the
+// sequencer for a Tick); the core's time is the largest ts_ms it has seen,
+// and the dead-man's switch and the transfer window run on it.
 
 import type {
   BalanceKind,
