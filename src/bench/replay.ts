@@ -92,6 +92,12 @@ export interface CompareResult {
   ratio: number;
   /** The same by CPU time. */
   ratio_cpu: number;
+  /**
+   * The median over rounds of (second flow's CPU rate / first flow's) within
+   * each round, whose two replays ran back to back: the least disturbed by
+   * load that comes and goes.
+   */
+  ratio_cpu_paired: number;
 }
 
 /**
@@ -137,12 +143,14 @@ export function compareReplays(
     median_commands_per_cpu_s: median(f.cpu_rates),
   }));
   const [a, b] = out as [(typeof out)[number], (typeof out)[number]];
+  const paired = a.commands_per_cpu_s.map((x, i) => (b.commands_per_cpu_s[i] as number) / x);
   return {
     mode: "compare",
     runs,
     flows: out,
     ratio: round(b.median_commands_per_s / a.median_commands_per_s, 3),
     ratio_cpu: round(b.median_commands_per_cpu_s / a.median_commands_per_cpu_s, 3),
+    ratio_cpu_paired: round(median(paired), 3),
   };
 }
 
