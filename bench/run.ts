@@ -6,6 +6,8 @@
 //                              PostgreSQL), HTTP order entry, logging cost on replay, settlement lag
 //   npm run bench -- fanout    market data: 1,000 WebSocket subscribers to depth and trades while
 //                              orders flow, against the same flow without subscribers
+//   npm run bench -- trading   the classic flow against the same flow with every later command
+//                              kind (--mix trading), replayed alternately in one process
 //
 // Each measurement runs `bourse bench …` in its own child process (a fresh
 // heap each) and prints its JSON line; the set is written to bench/results/.
@@ -17,8 +19,9 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv[2];
-if (only !== undefined && only !== "replay" && only !== "services" && only !== "fanout") {
-  console.error(`npm run bench: unknown set "${only}" (sets: replay, services, fanout)`);
+const SETS = ["replay", "services", "fanout", "trading"];
+if (only !== undefined && !SETS.includes(only)) {
+  console.error(`npm run bench: unknown set "${only}" (sets: ${SETS.join(", ")})`);
   process.exit(2);
 }
 const tmp = mkdtempSync(join(tmpdir(), "bourse-bench-"));
@@ -62,7 +65,35 @@ try {
     results.http = bourse(["http", "--seconds", "8", "--runs", "3"]);
     results.settlement = bourse(["settlement", "--trades-per-s", "20000", "--seconds", "60"]);
   }
-  for (const n of only === "services" || only === "fanout" ? [] : [100_000, 1_000_000]) {
+  if (only === "trading") {
+    for (const n of [100_000, 1_000_000]) {
+      const classic = join(tmp, `classic-${n}.ndjson`);
+      const trading = join(tmp, `trading-${n}.ndjson`);
+      bourse(["generate", "--commands", String(n), "--seed", "1", "--out", classic]);
+      bourse([
+        "generate",
+        "--commands",
+        String(n),
+        "--seed",
+        "1",
+        "--mix",
+        "trading",
+        "--out",
+        trading,
+      ]);
+      results[`trading_${n}`] = bourse([
+        "replay",
+        classic,
+        "--no-heap",
+        "--against",
+        trading,
+        "--runs",
+        "5",
+      ]);
+    }
+  }
+  const replays = only === undefined || only === "replay";
+  for (const n of replays ? [100_000, 1_000_000] : []) {
     const file = join(tmp, `flow-${n}.ndjson`);
     bourse(["generate", "--commands", String(n), "--seed", "1", "--out", file]);
     const args = ["replay", file, "--baseline"];

@@ -80,6 +80,7 @@ function batches(): Uint8Array[] {
       post_only: false,
       stp: Stp.ExpireMaker,
       price_ticks: Math.floor(s.max_price_ticks / 20),
+      stop_price_ticks: 0,
       qty_lots: 10,
       quote_units: 0,
       cid: "",

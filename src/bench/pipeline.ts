@@ -281,6 +281,7 @@ async function drive(
       price_ticks,
       qty_lots: QTY_LOTS,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "",
       ts_ms: Date.now(),
       corr: "",

@@ -71,6 +71,89 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
   };
 }
 
+export interface CompareResult {
+  mode: "compare";
+  runs: number;
+  flows: {
+    file: string;
+    commands: number;
+    /** Per run, by the wall clock. */
+    commands_per_s: number[];
+    median_commands_per_s: number;
+    /**
+     * Per run, by this process's CPU time (user + system): on a shared
+     * machine, where other processes take the CPU away mid-run, the steadier
+     * figure of the two.
+     */
+    commands_per_cpu_s: number[];
+    median_commands_per_cpu_s: number;
+  }[];
+  /** The second flow's median rate over the first's, by the wall clock. */
+  ratio: number;
+  /** The same by CPU time. */
+  ratio_cpu: number;
+  /**
+   * The median over rounds of (second flow's CPU rate / first flow's) within
+   * each round, whose two replays ran back to back: the least disturbed by
+   * load that comes and goes.
+   */
+  ratio_cpu_paired: number;
+}
+
+/**
+ * Replay two flows alternately (A B B A A B ...), each in a fresh core, so
+ * both see the same machine and the same warm JIT: on a shared machine only
+ * rates measured side by side compare.
+ */
+export function compareReplays(
+  spec: Spec,
+  file_a: string,
+  flow_a: readonly Parsed[],
+  file_b: string,
+  flow_b: readonly Parsed[],
+  runs: number,
+): CompareResult {
+  const flows = [file_a, file_b].map((file, i) => ({
+    file,
+    cmds: (i === 0 ? flow_a : flow_b).flatMap((p) => ("cmd" in p ? [p.cmd] : [])),
+    rates: [] as number[],
+    cpu_rates: [] as number[],
+  }));
+  for (let r = 0; r < runs; r++) {
+    for (const f of r % 2 === 0 ? flows : [...flows].reverse()) {
+      const core = new Core(spec);
+      const cmds = f.cmds;
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < cmds.length; i++) core.apply(cmds[i] as (typeof cmds)[number]);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      f.rates.push(Math.round(cmds.length / seconds));
+      f.cpu_rates.push(Math.round(cmds.length / ((cpu.user + cpu.system) / 1e6)));
+    }
+  }
+  const median = (xs: number[]) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const out = flows.map((f) => ({
+    file: f.file,
+    commands: f.cmds.length,
+    commands_per_s: f.rates,
+    median_commands_per_s: median(f.rates),
+    commands_per_cpu_s: f.cpu_rates,
+    median_commands_per_cpu_s: median(f.cpu_rates),
+  }));
+  const [a, b] = out as [(typeof out)[number], (typeof out)[number]];
+  const paired = a.commands_per_cpu_s.map((x, i) => (b.commands_per_cpu_s[i] as number) / x);
+  return {
+    mode: "compare",
+    runs,
+    flows: out,
+    ratio: round(b.median_commands_per_s / a.median_commands_per_s, 3),
+    ratio_cpu: round(b.median_commands_per_cpu_s / a.median_commands_per_cpu_s, 3),
+    ratio_cpu_paired: round(median(paired), 3),
+  };
+}
+
 /**
  * Heap cost of one resting order in the combined core (its book node and level
  * share, the engine's index entry, UBSCore's open-order entry), measured by

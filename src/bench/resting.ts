@@ -52,6 +52,7 @@ export function restingBook(
       price_ticks: mid - 1 - (i % levels),
       qty_lots: 100,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: `${tag}${i}`,
       ts_ms: 0,
       corr: "",

@@ -138,6 +138,7 @@ class Feed {
       price_ticks: Math.floor(s.max_price_ticks / 20),
       qty_lots: 10,
       quote_units: 0,
+      stop_price_ticks: 0,
       cid: "",
       ts_ms: BASE_TS + Math.floor(due_ms),
       corr: "",

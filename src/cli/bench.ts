@@ -18,6 +18,14 @@ export function benchCommand(): Command {
     .requiredOption("--commands <n>", "number of commands", int)
     .option("--seed <n>", "random seed (same seed, same file)", int, 1)
     .option("--users <n>", "number of users", int, 1000)
+    .addOption(
+      new Option(
+        "--mix <mix>",
+        "classic: limit, market, cancel and transfers; trading: also stops, OCO, amend, cancel-replace, cancel-all, dead-man's switches and ticks",
+      )
+        .choices(["classic", "trading"])
+        .default("classic"),
+    )
     .option("--out <file>", "output file", "flow.ndjson")
     .addOption(configOption())
     .action(
@@ -25,6 +33,7 @@ export function benchCommand(): Command {
         commands: number;
         seed: number;
         users: number;
+        mix: "classic" | "trading";
         out: string;
         config?: string;
       }) => {
@@ -32,10 +41,10 @@ export function benchCommand(): Command {
         const { writeFlow } = await import("../bench/generate.ts");
         const lines = await writeFlow(
           spec,
-          { commands: o.commands, seed: o.seed, users: o.users },
+          { commands: o.commands, seed: o.seed, users: o.users, mix: o.mix },
           o.out,
         );
-        console.log(JSON.stringify({ file: o.out, commands: lines, seed: o.seed }));
+        console.log(JSON.stringify({ file: o.out, commands: lines, seed: o.seed, mix: o.mix }));
       },
     );
 
@@ -49,6 +58,11 @@ export function benchCommand(): Command {
     .option("--journal <dir>", "also replay durably: journal each command, count it once fsynced")
     .addOption(syncOption())
     .option("--baseline", "also replay the flow through nodejs-order-book (dev dependency)")
+    .option(
+      "--against <file>",
+      "also replay a second flow, alternating with the first in this process, and print both rates and their ratio",
+    )
+    .option("--runs <n>", "replays of each flow for --against (medians reported)", int, 5)
     .option("--no-heap", "skip the heap-per-resting-order measurement")
     .option(
       "--observe <dir>",
@@ -64,6 +78,8 @@ export function benchCommand(): Command {
           baseline?: boolean;
           heap: boolean;
           observe?: string;
+          against?: string;
+          runs: number;
         },
       ) => {
         const spec = await loadSpec(o.config);
@@ -95,6 +111,11 @@ export function benchCommand(): Command {
         if (o.baseline) {
           const { replayBaseline } = await import("../bench/baseline.ts");
           console.log(JSON.stringify(await replayBaseline(flow)));
+        }
+        if (o.against !== undefined) {
+          const { compareReplays } = await import("../bench/replay.ts");
+          const other = readFlow(spec, o.against);
+          console.log(JSON.stringify(compareReplays(spec, file, flow, o.against, other, o.runs)));
         }
       },
     );

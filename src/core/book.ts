@@ -5,13 +5,32 @@
 // insert of a new price O(log levels). No operation walks the orders of a level
 // except matching, which consumes them.
 
-import type { OrderType, Side, TimeInForce } from "./enums.ts";
-import { assert } from "./errors.ts";
+import type { OrderType, Side, Stp, TimeInForce } from "./enums.ts";
+import { assert, InvariantError } from "./errors.ts";
+
+/** Where an order node is: being matched (in no structure), resting on a book side, or waiting for its trigger. */
+export const Where = { InFlight: 0, Resting: 1, Waiting: 2 } as const;
+export type Where = (typeof Where)[keyof typeof Where];
 
 export class RestingOrder {
   prev: RestingOrder | null = null;
   next: RestingOrder | null = null;
   level: Level | null = null;
+  /** The other leg of its OCO while both legs are open; null otherwise. */
+  oco: RestingOrder | null = null;
+  /** Order of entry into its book (time priority within a level); set each time it (re)joins a level. */
+  entry_seq = 0;
+  /** Position in its stop heap while waiting; -1 otherwise (maintained by the heap). */
+  stop_index = -1;
+
+  /** On a level, in a stop heap, or in neither (being matched): derived, so nothing extra to keep in step. */
+  get where(): Where {
+    return this.level !== null
+      ? Where.Resting
+      : this.stop_index >= 0
+        ? Where.Waiting
+        : Where.InFlight;
+  }
 
   constructor(
     public order_id: number,
@@ -28,6 +47,10 @@ export class RestingOrder {
     public frozen_units: number,
     public cid: string,
     public ts_ms: number,
+    public stp: Stp,
+    public post_only: boolean,
+    /** A stop type's trigger; 0 otherwise. */
+    public stop_price_ticks: number,
   ) {}
 }
 
@@ -52,6 +75,9 @@ export class OrderPool {
     frozen_units: number,
     cid: string,
     ts_ms: number,
+    stp: Stp,
+    post_only: boolean,
+    stop_price_ticks: number,
   ): RestingOrder {
     const o = this.free.pop();
     if (o === undefined) {
@@ -69,6 +95,9 @@ export class OrderPool {
         frozen_units,
         cid,
         ts_ms,
+        stp,
+        post_only,
+        stop_price_ticks,
       );
     }
     o.order_id = order_id;
@@ -84,6 +113,9 @@ export class OrderPool {
     o.frozen_units = frozen_units;
     o.cid = cid;
     o.ts_ms = ts_ms;
+    o.stp = stp;
+    o.post_only = post_only;
+    o.stop_price_ticks = stop_price_ticks;
     return o;
   }
 
@@ -92,6 +124,9 @@ export class OrderPool {
     o.prev = null;
     o.next = null;
     o.level = null;
+    o.oco = null;
+    o.entry_seq = 0;
+    o.stop_index = -1;
     o.cid = "";
     if (this.free.length < this.max_free) this.free.push(o);
   }
@@ -220,6 +255,26 @@ export class BookSide {
     return this.heap.length - this.empty_levels;
   }
 
+  /**
+   * The best price not counting order `x` (0 when nothing else is left): what
+   * the book would show once `x` is gone. Cheap unless `x` is alone at the
+   * best level; then the next live level is searched for (a rare path:
+   * cancel-replace checks only).
+   */
+  bestPriceExcluding(x: RestingOrder | null): number {
+    const best = this.best();
+    if (best === null) return 0;
+    if (x === null || x.level !== best || best.count > 1) return best.price_ticks;
+    let next = 0;
+    for (const l of this.heap) {
+      if (l === best || l.count === 0) continue;
+      if (next === 0 || (this.is_bid ? l.price_ticks > next : l.price_ticks < next)) {
+        next = l.price_ticks;
+      }
+    }
+    return next;
+  }
+
   /** Live levels, best first, up to `limit`. For queries, not the hot path. */
   depth(limit: number): { price_ticks: number; qty_lots: number; orders: number }[] {
     const live: Level[] = [];
@@ -257,6 +312,65 @@ export class BookSide {
       this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
     );
     for (const l of live) for (let o = l.head; o !== null; o = o.next) yield o;
+  }
+
+  /**
+   * Check every invariant this side relies on; throws InvariantError. Walks
+   * everything: for tests and diagnostics, never the hot path. Returns the
+   * orders found, in level order, for the caller to cross-check its index.
+   */
+  validateInternalState(where: string): RestingOrder[] {
+    const fail = (m: string): never => {
+      throw new InvariantError(`${where} ${this.is_bid ? "bids" : "asks"}: ${m}`);
+    };
+    const heap = this.heap;
+    let empty = 0;
+    const seen = new Set<Level>();
+    for (let i = 0; i < heap.length; i++) {
+      const l = heap[i] as Level;
+      if (l.heap_index !== i)
+        fail(`level ${l.price_ticks} has heap index ${l.heap_index}, is at ${i}`);
+      if (i > 0 && this.before(l, heap[(i - 1) >> 1] as Level)) {
+        fail(`heap order broken at level ${l.price_ticks}`);
+      }
+      if (this.levels.get(l.price_ticks) !== l) fail(`level ${l.price_ticks} not in the price map`);
+      if (seen.has(l)) fail(`level ${l.price_ticks} twice in the heap`);
+      seen.add(l);
+      if (l.count === 0) empty++;
+    }
+    if (this.levels.size !== heap.length) {
+      fail(`${this.levels.size} levels in the price map, ${heap.length} in the heap`);
+    }
+    if (empty !== this.empty_levels) fail(`${empty} empty levels, counted ${this.empty_levels}`);
+    const out: RestingOrder[] = [];
+    for (const l of heap) {
+      let count = 0;
+      let total = 0;
+      let last_seq = 0;
+      let prev: RestingOrder | null = null;
+      for (let o = l.head; o !== null; o = o.next) {
+        if (o.prev !== prev) fail(`order ${o.order_id}: broken back link`);
+        if (o.level !== l) fail(`order ${o.order_id} points at another level`);
+        if (o.stop_index !== -1) fail(`order ${o.order_id} is on a level and in a stop heap`);
+        if (o.price_ticks !== l.price_ticks) fail(`order ${o.order_id} at the wrong price level`);
+        if ((o.side === 1) !== this.is_bid) fail(`order ${o.order_id} on the wrong side`);
+        if (o.remaining_lots <= 0) fail(`order ${o.order_id} rests with nothing remaining`);
+        if (o.entry_seq <= last_seq) fail(`order ${o.order_id} out of time priority`);
+        last_seq = o.entry_seq;
+        count++;
+        total += o.remaining_lots;
+        prev = o;
+        out.push(o);
+      }
+      if (l.tail !== prev) fail(`level ${l.price_ticks}: tail is not the last order`);
+      if (count !== l.count) fail(`level ${l.price_ticks}: count ${l.count}, holds ${count}`);
+      if (total !== l.total_lots)
+        fail(`level ${l.price_ticks}: total ${l.total_lots}, sum ${total}`);
+    }
+    if (out.length !== this.order_count) {
+      fail(`order count ${this.order_count}, levels hold ${out.length}`);
+    }
+    return out;
   }
 
   private compact(): void {

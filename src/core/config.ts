@@ -36,6 +36,17 @@ export interface LimitsConfig {
   completed_orders_remembered: number;
   /** Longest client order id and request id accepted, in characters. */
   max_id_length: number;
+  /**
+   * How long, in the core's time, a transfer's request_id is remembered so a
+   * retry is answered as a duplicate (the idempotency window).
+   */
+  transfer_window_ms: number;
+  /** At most this many request ids are remembered; beyond it the oldest are forgotten early. */
+  transfers_remembered: number;
+  /** Users that may have a cancel-all-after timer armed at the same time. */
+  max_armed_timers: number;
+  /** Longest cancel-all-after timeout accepted. */
+  max_cancel_all_after_ms: number;
 }
 
 export interface BourseConfig {
@@ -85,6 +96,10 @@ export const DEFAULT_CONFIG: BourseConfig = {
     max_user_id: 2 ** 48,
     completed_orders_remembered: 262_144,
     max_id_length: ID_LENGTH_MAX,
+    transfer_window_ms: 86_400_000,
+    transfers_remembered: 1_000_000,
+    max_armed_timers: 100_000,
+    max_cancel_all_after_ms: 86_400_000,
   },
 };
 
@@ -257,6 +272,10 @@ export function compile(config: BourseConfig): Spec {
     ["max_user_id", l.max_user_id, 2 ** 52],
     ["completed_orders_remembered", l.completed_orders_remembered, 100_000_000],
     ["max_id_length", l.max_id_length, ID_LENGTH_MAX],
+    ["transfer_window_ms", l.transfer_window_ms, 366 * 86_400_000],
+    ["transfers_remembered", l.transfers_remembered, 100_000_000],
+    ["max_armed_timers", l.max_armed_timers, 10_000_000],
+    ["max_cancel_all_after_ms", l.max_cancel_all_after_ms, 366 * 86_400_000],
   ] as const) {
     check(Number.isInteger(v) && v >= 1 && v <= max, `limits.${k} must be 1..${max}`);
   }

@@ -1,22 +1,32 @@
 // The combined core: UBSCore and the matching engine composed synchronously in
 // one thread. Each command goes through UBSCore (checks, freeze), then if it
-// produced an order or cancel through the engine, whose output UBSCore settles
-// at once. One hash-chained CoreOutput per command. This is what replays,
-// benchmarks and the crash test drive; the services run the same two state
-// machines connected by the event log instead.
+// produced an order, cancel or amend through the engine, whose output UBSCore
+// settles at once. Commands that take several steps (cancel-replace,
+// cancel-all, the timers of the dead-man's switch) are composed here, each
+// step settled before the next is checked. One hash-chained CoreOutput per
+// command. This is what replays, benchmarks, the crash test and the
+// sequencer drive.
 
 import { Reader, Writer } from "./codec.ts";
-import type { Spec } from "./config.ts";
-import { CommandKind } from "./enums.ts";
-import { InvariantError } from "./errors.ts";
+import type { Spec, SymbolSpec } from "./config.ts";
+import { CancelReplaceMode, CommandKind, Side } from "./enums.ts";
+import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH, hash64 } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
 import { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
-import type { Command, CoreOutput } from "./types.ts";
+import type {
+  BalanceEvent,
+  CancelAllCmd,
+  CancelReplaceCmd,
+  Command,
+  CoreOutput,
+  MatchInput,
+  OrderSpec,
+} from "./types.ts";
 import { UbsCore } from "./ubscore.ts";
 import { writeCoreOutput } from "./wire.ts";
 
-const CORE_MAGIC = 0x434f5231; // "COR1"
+const CORE_MAGIC = 0x434f5232; // "COR2"
 const NONE: never[] = [];
 Object.freeze(NONE);
 
@@ -25,6 +35,8 @@ export class Core {
   prev_hash = GENESIS_HASH;
   private readonly writer = new Writer(64 * 1024);
   private snapshot_writer: Writer | null = null;
+  /** The ids a cancel-all visits; reused. */
+  private readonly scratch_ids: number[] = [];
 
   constructor(
     readonly spec: Spec,
@@ -33,28 +45,37 @@ export class Core {
   ) {}
 
   apply(cmd: Command): CoreOutput {
-    const step = this.ubs.apply(cmd);
+    const ubs = this.ubs;
+    ubs.advance(cmd.ts_ms);
     const out: CoreOutput = {
       output_seq: this.output_seq + 1,
       prev_hash: this.prev_hash,
       hash: 0n,
       input: cmd,
-      symbol_id: step.forward?.symbol_id ?? (cmd.kind === CommandKind.Place ? cmd.symbol_id : 0),
-      order_id: step.out.order_id,
-      reject: step.out.reject,
-      duplicate: step.out.duplicate,
+      symbol_id: 0,
+      order_id: 0,
+      reject: 0,
+      other_order_id: 0,
+      other_reject: 0,
+      duplicate: false,
       updates: NONE,
       trades: NONE,
-      events: step.out.events,
+      events: NONE,
       completions: NONE,
     };
-    if (step.forward !== null) {
-      const eo = this.me.apply(step.forward);
-      this.ubs.settle(eo, out.events);
-      out.updates = eo.updates;
-      out.trades = eo.trades;
-      out.completions = eo.completions;
-      if (eo.reject !== 0) out.reject = eo.reject;
+    // Timers that the core's new time reached fire first, in deadline order.
+    if (ubs.timers.size > 0 && ubs.timers.earliest() <= ubs.time_ms) this.fireTimers(cmd, out);
+    switch (cmd.kind) {
+      case CommandKind.CancelReplace:
+        this.cancelReplace(cmd, out);
+        break;
+      case CommandKind.CancelAll:
+        this.cancelAllCommand(cmd, out);
+        break;
+      case CommandKind.Tick:
+        break;
+      default:
+        this.step(cmd, out);
     }
     this.writer.reset();
     out.hash = writeCoreOutput(this.writer, out);
@@ -63,9 +84,279 @@ export class Core {
     return out;
   }
 
+  /** The earliest armed dead-man's-switch deadline (core time, ms), or 0 when none is armed. */
+  nextTimerDeadline(): number {
+    return this.ubs.timers.earliest();
+  }
+
+  /** How many dead-man's switches are armed: the sequencer journals Ticks while this is above 0. */
+  armedTimers(): number {
+    return this.ubs.timers.size;
+  }
+
+  /** The core's time: the largest ts_ms of any command applied. */
+  timeMs(): number {
+    return this.ubs.time_ms;
+  }
+
+  /** A command UBSCore handles by itself, then (if it says so) the engine. */
+  private step(cmd: Command, out: CoreOutput): void {
+    const step = this.ubs.apply(cmd);
+    out.order_id = step.out.order_id;
+    out.reject = step.out.reject;
+    out.duplicate = step.out.duplicate;
+    if (out.events === NONE) out.events = step.out.events;
+    else for (const e of step.out.events) out.events.push(e);
+    if (cmd.kind === CommandKind.PlaceOco && out.order_id !== 0) {
+      out.other_order_id = out.order_id + 1;
+    }
+    if (step.forward !== null) {
+      out.symbol_id = step.forward.symbol_id;
+      const reject = this.engine(step.forward, out);
+      if (reject !== 0) out.reject = reject;
+    } else if ("symbol_id" in cmd) {
+      out.symbol_id = cmd.symbol_id;
+    }
+  }
+
+  /** One engine input, settled by UBSCore at once; its effects appended to the output. Returns its refusal. */
+  private engine(input: MatchInput, out: CoreOutput): number {
+    const eo = this.me.apply(input);
+    this.ubs.settle(eo, this.events(out));
+    if (out.updates === NONE) out.updates = eo.updates;
+    else for (const u of eo.updates) out.updates.push(u);
+    if (out.trades === NONE) out.trades = eo.trades;
+    else for (const t of eo.trades) out.trades.push(t);
+    if (out.completions === NONE) out.completions = eo.completions;
+    else for (const c of eo.completions) out.completions.push(c);
+    return eo.reject;
+  }
+
+  private events(out: CoreOutput): BalanceEvent[] {
+    if (out.events === NONE) out.events = [];
+    return out.events;
+  }
+
+  private fireTimers(cmd: Command, out: CoreOutput): void {
+    const ubs = this.ubs;
+    for (;;) {
+      const user_id = ubs.timers.popDue(ubs.time_ms);
+      if (user_id === -1) return;
+      this.cancelAll(user_id, 0, Reject.AUTO_CANCELLED.id, cmd.ts_ms, out);
+    }
+  }
+
+  private cancelAllCommand(cmd: CancelAllCmd, out: CoreOutput): void {
+    if (
+      !Number.isSafeInteger(cmd.user_id) ||
+      cmd.user_id < 1 ||
+      cmd.user_id > this.spec.limits.max_user_id
+    ) {
+      out.reject = Reject.UNKNOWN_USER.id;
+      return;
+    }
+    if (cmd.symbol_id !== 0 && this.spec.symbolById[cmd.symbol_id] === undefined) {
+      out.reject = Reject.UNKNOWN_SYMBOL.id;
+      return;
+    }
+    out.symbol_id = cmd.symbol_id;
+    this.cancelAll(cmd.user_id, cmd.symbol_id, Reject.USER_CANCELLED.id, cmd.ts_ms, out);
+  }
+
+  /** Cancel a user's open orders (one symbol, or all for 0) in ascending order id. */
+  private cancelAll(
+    user_id: number,
+    symbol_id: number,
+    reason: number,
+    ts_ms: number,
+    out: CoreOutput,
+  ): void {
+    const ubs = this.ubs;
+    const ids = ubs.openOrdersOf(user_id, symbol_id, this.scratch_ids);
+    for (let i = 0; i < ids.length; i++) {
+      const order_id = ids[i] as number;
+      // An OCO leg went with its partner, earlier in this loop.
+      if (ubs.orders.userOf(order_id) !== user_id) continue;
+      const reject = this.engine(ubs.cancelInput(order_id, user_id, reason, ts_ms), out);
+      assert(reject === 0, () => `cancel-all: the engine refused to cancel open order ${order_id}`);
+    }
+    ids.length = 0;
+  }
+
+  /**
+   * Cancel one order and place another in its symbol. StopOnFailure checks
+   * both halves first, against the state the cancel would leave, and changes
+   * nothing unless both would succeed; AllowFailure does whichever half it
+   * can. The cancel is settled before the new order is checked, so the new
+   * order may use the funds, the open-order slot and the client order id the
+   * cancelled one held.
+   */
+  private cancelReplace(cmd: CancelReplaceCmd, out: CoreOutput): void {
+    const ubs = this.ubs;
+    const mode = cmd.mode;
+    if (mode !== CancelReplaceMode.StopOnFailure && mode !== CancelReplaceMode.AllowFailure) {
+      out.reject = Reject.INVALID_ORDER.id;
+      out.other_reject = Reject.NOT_ATTEMPTED.id;
+      return;
+    }
+    let cancel_reject = ubs.target(cmd.user_id, cmd.order_id, cmd.cid);
+    const target = ubs.target_order_id;
+    out.other_order_id = target;
+    const o = cmd.order;
+    out.symbol_id = o.symbol_id;
+    if (cancel_reject === 0 && ubs.orders.symbolOf(target) !== o.symbol_id) {
+      cancel_reject = Reject.UNKNOWN_ORDER.id;
+    }
+    const s = this.spec.symbolById[o.symbol_id];
+    const new_reject = s === undefined ? Reject.UNKNOWN_SYMBOL.id : 0;
+    if (mode === CancelReplaceMode.StopOnFailure) {
+      if (cancel_reject !== 0) {
+        out.other_reject = cancel_reject;
+        out.reject = Reject.NOT_ATTEMPTED.id;
+        return;
+      }
+      const refused =
+        new_reject !== 0
+          ? new_reject
+          : this.checkReplacement(cmd.user_id, o, s as SymbolSpec, target);
+      if (refused !== 0) {
+        out.reject = refused;
+        out.other_reject = Reject.NOT_ATTEMPTED.id;
+        return;
+      }
+    }
+    if (cancel_reject === 0) {
+      const r = this.engine(
+        ubs.cancelInput(target, cmd.user_id, Reject.USER_CANCELLED.id, cmd.ts_ms),
+        out,
+      );
+      assert(r === 0, () => `cancel-replace: the engine refused to cancel open order ${target}`);
+    } else {
+      out.other_reject = cancel_reject;
+    }
+    if (new_reject !== 0) {
+      out.reject = new_reject;
+      return;
+    }
+    ubs.input_seq++;
+    this.events(out);
+    const forward = ubs.placeOrder(cmd.user_id, o, cmd.ts_ms, out);
+    if (forward !== null) this.engine(forward, out);
+    if (mode === CancelReplaceMode.StopOnFailure && out.reject !== 0) {
+      throw new InvariantError(
+        `cancel-replace: new order refused (${out.reject}) after its checks passed`,
+      );
+    }
+  }
+
+  /** Would the new order of a StopOnFailure cancel-replace be refused once `target` is cancelled? */
+  private checkReplacement(user_id: number, o: OrderSpec, s: SymbolSpec, target: number): number {
+    const ubs = this.ubs;
+    const me = this.me;
+    const held = me.heldBy(s.id, target);
+    const link = ubs.orders.linkOf(target);
+    const asset_id = o.side === Side.Buy ? s.quote.id : s.base.id;
+    const extra = held !== null && held.asset_id === asset_id ? held.units : 0;
+    const reject = ubs.admit(
+      user_id,
+      o,
+      s,
+      extra,
+      link === 0 ? 1 : 2,
+      ubs.orders.cidOf(target),
+      link === 0 ? "" : ubs.orders.cidOf(link),
+      me.bestPriceExcluding(s.id, Side.Buy, target),
+      me.bestPriceExcluding(s.id, Side.Sell, target),
+    );
+    if (reject !== 0) return reject;
+    return me.wouldRefuse(
+      s.id,
+      o.side,
+      o.order_type,
+      o.post_only,
+      o.price_ticks,
+      o.stop_price_ticks,
+      target,
+    );
+  }
+
   /** Encoded bytes of the last output; valid until the next apply. */
   lastEncoded(): Buffer {
     return this.writer.view();
+  }
+
+  /**
+   * Every invariant of UBSCore and the books, and their agreement: each open
+   * order registered in UBSCore is in the engine with the same owner, symbol,
+   * side, client order id and OCO partner, and every user's frozen funds are
+   * exactly what their open orders (resting or waiting) hold. Throws
+   * InvariantError. Walks the whole state: tests call it after every
+   * command; nothing on the hot path does.
+   */
+  validateInternalState(): void {
+    const ubs = this.ubs;
+    const fail = (m: string): never => {
+      throw new InvariantError(`core: ${m}`);
+    };
+    ubs.validateInternalState();
+    const nodes = this.me.validateInternalState();
+    if (ubs.timers.size > 0 && ubs.timers.earliest() <= ubs.time_ms)
+      fail("a due timer did not fire");
+    if (nodes.length !== ubs.orders.size) {
+      fail(`engine holds ${nodes.length} open orders, UBSCore registers ${ubs.orders.size}`);
+    }
+    const slots = ubs.supply.length;
+    const held = new Map<number, number[]>();
+    const best_bid: number[] = [];
+    const best_ask: number[] = [];
+    for (const n of nodes) {
+      const id = n.order_id;
+      const symbol_id = ubs.orders.symbolOf(id);
+      const s = this.spec.symbolById[symbol_id];
+      if (ubs.orders.userOf(id) !== n.user_id || s === undefined)
+        fail(`order ${id}: owner or symbol differ`);
+      if (this.me.book(symbol_id)?.orders.get(id) !== n)
+        fail(`order ${id} is not in its symbol's book`);
+      if (ubs.orders.sideOf(id) !== n.side) fail(`order ${id}: side differs`);
+      if (ubs.orders.cidOf(id) !== n.cid) fail(`order ${id}: client order id differs`);
+      if (ubs.orders.linkOf(id) !== (n.oco === null ? 0 : n.oco.order_id))
+        fail(`order ${id}: OCO link differs`);
+      const sym = s as SymbolSpec;
+      const asset = n.side === Side.Buy ? sym.quote.id : sym.base.id;
+      let h = held.get(n.user_id);
+      if (h === undefined) {
+        h = new Array<number>(slots).fill(0);
+        held.set(n.user_id, h);
+      }
+      h[asset] = (h[asset] as number) + n.frozen_units;
+      if (n.where === 1) {
+        const best = n.side === Side.Buy ? best_bid : best_ask;
+        const cur = best[symbol_id] ?? 0;
+        if (cur === 0 || (n.side === Side.Buy ? n.price_ticks > cur : n.price_ticks < cur)) {
+          best[symbol_id] = n.price_ticks;
+        }
+      }
+    }
+    for (const [user, a] of ubs.accounts) {
+      const h = held.get(user);
+      for (let i = 0; i < slots; i++) {
+        const want = h === undefined ? 0 : (h[i] as number);
+        if (a.frozen[i] !== want) {
+          fail(`user ${user} asset ${i}: ${a.frozen[i]} frozen, open orders hold ${want}`);
+        }
+      }
+    }
+    for (const user of held.keys())
+      if (!ubs.accounts.has(user)) fail(`orders of user ${user} without an account`);
+    for (const s of this.spec.symbols) {
+      if (this.me.book(s.id) === undefined) continue;
+      if (
+        (ubs.best_bid[s.id] ?? 0) !== (best_bid[s.id] ?? 0) ||
+        (ubs.best_ask[s.id] ?? 0) !== (best_ask[s.id] ?? 0)
+      ) {
+        fail(`${s.name}: UBSCore's best prices differ from the book's`);
+      }
+    }
   }
 
   /**
@@ -79,10 +370,11 @@ export class Core {
     const u = this.ubs;
     const estimate =
       4096 +
-      orders * 192 +
+      orders * 224 +
       u.accounts.size * (8 + u.supply.length * 24) +
-      u.transfers.size * 160 +
-      u.completed.capacity * 16;
+      u.transfers.size * 168 +
+      u.completed.capacity * 16 +
+      u.timers.size * 16;
     if (this.snapshot_writer === null || this.snapshot_writer.buf.length < estimate) {
       this.snapshot_writer = new Writer(estimate + (estimate >> 2));
     }
@@ -106,7 +398,13 @@ export class Core {
 
   static restore(spec: Spec, bytes: Uint8Array): Core {
     const r = new Reader(bytes);
-    if (r.u32() !== CORE_MAGIC) throw new InvariantError("snapshot: not a core snapshot");
+    const magic = r.u32();
+    if (magic === 0x434f5231) {
+      throw new InvariantError(
+        "snapshot: written by an older version (COR1); recover from the journal without it",
+      );
+    }
+    if (magic !== CORE_MAGIC) throw new InvariantError("snapshot: not a core snapshot");
     const output_seq = r.int();
     const prev_hash = r.u64();
     const ubs = readUbsState(r, spec, { hash_outputs: false });

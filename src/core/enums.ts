@@ -5,7 +5,21 @@
 export const Side = { Buy: 1, Sell: 2 } as const;
 export type Side = (typeof Side)[keyof typeof Side];
 
-export const OrderType = { Limit: 1, Market: 2 } as const;
+/**
+ * Limit and Market trade at once (or rest, for a GTC limit). The four stop
+ * types wait, off the book, until the symbol's last trade price reaches their
+ * stop price, then act as a market order (StopLoss, TakeProfit) or a limit
+ * order (StopLossLimit, TakeProfitLimit). StopLoss* buys trigger on a rise to
+ * the stop price and sells on a fall; TakeProfit* the other way round.
+ */
+export const OrderType = {
+  Limit: 1,
+  Market: 2,
+  StopLoss: 3,
+  StopLossLimit: 4,
+  TakeProfit: 5,
+  TakeProfitLimit: 6,
+} as const;
 export type OrderType = (typeof OrderType)[keyof typeof OrderType];
 
 export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
@@ -18,6 +32,13 @@ export const OrderStatus = {
   Cancelled: 4,
   Rejected: 5,
   Expired: 6,
+  /** A stop order (or an OCO's stop leg) accepted and waiting, off the book, for its trigger. */
+  Untriggered: 7,
+  /**
+   * Reported once, when a stop's trigger is reached; the same output then
+   * reports what the order did as a market or limit order.
+   */
+  Triggered: 8,
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
@@ -38,8 +59,28 @@ export const BalanceKind = {
 } as const;
 export type BalanceKind = (typeof BalanceKind)[keyof typeof BalanceKind];
 
-export const CommandKind = { Deposit: 1, Withdraw: 2, Place: 3, Cancel: 4 } as const;
+/** The one registry of command kinds: the first byte of a command on the wire and in journals. */
+export const CommandKind = {
+  Deposit: 1,
+  Withdraw: 2,
+  Place: 3,
+  Cancel: 4,
+  PlaceOco: 5,
+  Amend: 6,
+  CancelReplace: 7,
+  CancelAll: 8,
+  CancelAllAfter: 9,
+  Tick: 10,
+} as const;
 export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
+
+/**
+ * What a cancel-replace does when one half fails. StopOnFailure is all or
+ * nothing: if the cancel or the new order would be refused, nothing changes.
+ * AllowFailure does each half that can be done.
+ */
+export const CancelReplaceMode = { StopOnFailure: 1, AllowFailure: 2 } as const;
+export type CancelReplaceMode = (typeof CancelReplaceMode)[keyof typeof CancelReplaceMode];
 
 function namesOf<T extends Record<string, number>>(e: T): Record<number, keyof T & string> {
   const out: Record<number, keyof T & string> = {};
@@ -54,6 +95,7 @@ export const statusName = namesOf(OrderStatus);
 export const stpName = namesOf(Stp);
 export const balanceKindName = namesOf(BalanceKind);
 export const commandKindName = namesOf(CommandKind);
+export const cancelReplaceModeName = namesOf(CancelReplaceMode);
 
 /** Parse an enum by its canonical name; undefined when the name is not one. */
 export function parseEnum<T extends Record<string, number>>(
@@ -63,6 +105,26 @@ export function parseEnum<T extends Record<string, number>>(
   return Object.hasOwn(e, name) ? (e[name as keyof T] as T[keyof T]) : undefined;
 }
 
+/** Filled, Cancelled, Rejected and Expired end an order; New, PartiallyFilled, Untriggered and Triggered do not. */
 export function isTerminal(status: OrderStatus): boolean {
-  return status >= OrderStatus.Filled;
+  return status >= OrderStatus.Filled && status <= OrderStatus.Expired;
+}
+
+/** The four stop types. */
+export function isStopType(t: OrderType): boolean {
+  return t >= OrderType.StopLoss && t <= OrderType.TakeProfitLimit;
+}
+
+/** Types that trade as a market order (once triggered, for stops). */
+export function isMarketLike(t: OrderType): boolean {
+  return t === OrderType.Market || t === OrderType.StopLoss || t === OrderType.TakeProfit;
+}
+
+/**
+ * True when a stop of this type and side triggers on a rising price (last
+ * trade price >= stop price), false when on a falling one (<= stop price).
+ */
+export function triggersOnRise(t: OrderType, side: Side): boolean {
+  const stopLoss = t === OrderType.StopLoss || t === OrderType.StopLossLimit;
+  return stopLoss === (side === Side.Buy);
 }

@@ -114,6 +114,43 @@ export const Reject = {
     400,
     "give exactly one of order_id and cid",
   ),
+  // The trading commands' codes start at 40, clear of the ids the HTTP edge's
+  // distinct refusals took meanwhile (24 to 33).
+  /** A stop whose trigger the last trade price has already reached: Rejected at once. */
+  STOP_WOULD_TRIGGER: spec(
+    40,
+    "STOP_WOULD_TRIGGER",
+    422,
+    "stop price already reached by the last trade price",
+  ),
+  /** Not a refusal: the other leg of the order's OCO traded, triggered or ended. */
+  OCO_CANCELLED: spec(41, "OCO_CANCELLED", 200, "cancelled with the other leg of its OCO"),
+  /** Not a refusal: the user's cancel-all-after timer expired. */
+  AUTO_CANCELLED: spec(42, "AUTO_CANCELLED", 200, "cancelled by the cancel-all-after timer"),
+  /** Not a refusal: an open order's quantity or price was changed by the user. */
+  ORDER_AMENDED: spec(43, "ORDER_AMENDED", 200, "amended by the user"),
+  AMEND_NOT_ALLOWED: spec(44, "AMEND_NOT_ALLOWED", 422, "this order cannot be amended that way"),
+  NOT_ATTEMPTED: spec(
+    45,
+    "NOT_ATTEMPTED",
+    409,
+    "not attempted: the other half of the cancel-replace failed",
+  ),
+  REQUEST_EXPIRED: spec(46, "REQUEST_EXPIRED", 409, "request is older than the idempotency window"),
+  TOO_MANY_TIMERS: spec(47, "TOO_MANY_TIMERS", 422, "too many armed cancel-all-after timers"),
+  INVALID_TIMEOUT: spec(48, "INVALID_TIMEOUT", 400, "timeout outside the allowed range"),
+  STOP_PRICE_REQUIRED: spec(
+    49,
+    "STOP_PRICE_REQUIRED",
+    400,
+    "a stop or take-profit order needs a stop_price",
+  ),
+  STOP_PRICE_NOT_ALLOWED: spec(
+    50,
+    "STOP_PRICE_NOT_ALLOWED",
+    400,
+    "stop_price is only for stop and take-profit orders",
+  ),
 } as const;
 
 /** Errors raised at the edges (HTTP, auth, transports). */

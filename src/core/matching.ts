@@ -4,27 +4,76 @@
 // (BalanceDelta) and release the rest when an order ends. Pure and
 // deterministic: no clock, no randomness, no I/O.
 
-import { BookSide, type Level, OrderPool, type RestingOrder } from "./book.ts";
+import { BookSide, type Level, OrderPool, type RestingOrder, Where } from "./book.ts";
 import { Writer } from "./codec.ts";
+import { buyCollarTicks, sellCollarTicks } from "./collar.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { FEE_USER_ID, tradeIdOf } from "./constants.ts";
-import { BalanceKind, OrderStatus, OrderType, Side, Stp, TimeInForce } from "./enums.ts";
-import { assert, Reject } from "./errors.ts";
+import {
+  BalanceKind,
+  isMarketLike,
+  isStopType,
+  OrderStatus,
+  OrderType,
+  Side,
+  Stp,
+  TimeInForce,
+  triggersOnRise,
+} from "./enums.ts";
+import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { mulPpmFloor } from "./money.ts";
 import { OrderIndex } from "./order-index.ts";
-import type { CancelIn, EngineOutput, MatchInput, OrderIn } from "./types.ts";
+import { StopHeap } from "./stops.ts";
+import type { AmendIn, CancelIn, EngineOutput, MatchInput, OcoIn, OrderIn } from "./types.ts";
 import { writeEngineOutput } from "./wire.ts";
 
 export class SymbolBook {
   readonly bids = new BookSide(true);
   readonly asks = new BookSide(false);
+  /** Every open order of the symbol: resting on a side or waiting for its trigger. */
   readonly orders = new OrderIndex();
+  /** Waiting stops that trigger when the price rises to them, and when it falls to them. */
+  readonly rising = new StopHeap(true);
+  readonly falling = new StopHeap(false);
   trade_seq = 0;
   output_seq = 0;
   prev_hash = GENESIS_HASH;
+  /** Price of the symbol's last trade; 0 before the first. Stops trigger on it. */
+  last_trade_ticks = 0;
+  /** Counter behind each resting order's entry_seq (time priority). */
+  entry_seq = 0;
 
   constructor(readonly spec: SymbolSpec) {}
+
+  /** Resting orders (on either side), not counting waiting stops. */
+  restingCount(): number {
+    return this.bids.order_count + this.asks.order_count;
+  }
+
+  /** Waiting stops. */
+  waitingCount(): number {
+    return this.rising.size + this.falling.size;
+  }
+}
+
+/**
+ * What an open order needs frozen: a sell its remaining base, a buy its
+ * remaining lots at its own limit (or, for a waiting StopLoss/TakeProfit buy,
+ * at its cap).
+ */
+export function needUnits(s: SymbolSpec, o: RestingOrder): number {
+  return o.side === Side.Buy
+    ? o.price_ticks * o.remaining_lots * s.notional_per_tick_lot
+    : o.remaining_lots * s.lot_units;
+}
+
+/** Would a stop trigger at a trade at `price_ticks` (0: no trade yet, never)? */
+export function stopReached(o: RestingOrder, price_ticks: number): boolean {
+  if (price_ticks === 0) return false;
+  return triggersOnRise(o.order_type, o.side)
+    ? price_ticks >= o.stop_price_ticks
+    : price_ticks <= o.stop_price_ticks;
 }
 
 export interface MatchingOptions {
@@ -43,6 +92,15 @@ export class MatchingEngine {
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(64 * 1024);
   private readonly pool = new OrderPool();
+  /**
+   * Triggered stops waiting to execute, in trigger order; reused for every
+   * input (emptied before apply returns).
+   */
+  private readonly queue: RestingOrder[] = [];
+  private queue_head = 0;
+  /** Lowest and highest trade price of the execution in progress; 0 when it has not traded. */
+  private exec_low_ticks = 0;
+  private exec_high_ticks = 0;
 
   constructor(
     readonly spec: Spec,
@@ -79,8 +137,20 @@ export class MatchingEngine {
       best_ask_ticks: 0,
       reject: 0,
     };
-    if (input.kind === 1) this.place(book, input, out);
-    else this.cancel(book, input, out);
+    switch (input.kind) {
+      case 1:
+        this.place(book, input, out);
+        break;
+      case 2:
+        this.cancel(book, input, out);
+        break;
+      case 3:
+        this.placeOco(book, input, out);
+        break;
+      case 4:
+        this.amend(book, input, out);
+        break;
+    }
     out.best_bid_ticks = book.bids.bestPrice();
     out.best_ask_ticks = book.asks.bestPrice();
     book.output_seq = out.output_seq;
@@ -98,10 +168,7 @@ export class MatchingEngine {
   }
 
   private place(book: SymbolBook, input: OrderIn, out: EngineOutput): void {
-    const s = book.spec;
-    const is_buy = input.side === Side.Buy;
-    const by_quote = input.qty_lots === 0;
-    const taker = this.pool.acquire(
+    const o = this.pool.acquire(
       input.order_id,
       input.user_id,
       input.side,
@@ -112,23 +179,110 @@ export class MatchingEngine {
       input.frozen_units,
       input.cid,
       input.ts_ms,
+      input.stp,
+      input.post_only,
+      input.stop_price_ticks,
     );
-    const opp = is_buy ? book.asks : book.bids;
-    const limit = input.price_ticks;
+    if (isStopType(input.order_type)) {
+      this.wait(book, o, out);
+      return;
+    }
+    this.execute(book, o, input.quote_units, out);
+    this.runTriggered(book, out);
+  }
 
-    if (input.post_only) {
+  /** A new stop waits for its trigger, unless the last trade price has reached it already. */
+  private wait(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
+    if (stopReached(o, book.last_trade_ticks)) {
+      this.finish(book, o, OrderStatus.Rejected, Reject.STOP_WOULD_TRIGGER.id, out);
+      return;
+    }
+    (triggersOnRise(o.order_type, o.side) ? book.rising : book.falling).push(o);
+    book.orders.set(o.order_id, o);
+    this.update(o, OrderStatus.Untriggered, 0, out);
+  }
+
+  /**
+   * An OCO: the stop leg waits (or, if the last trade price has reached it
+   * already, is Rejected and takes the limit leg with it), then the limit leg
+   * executes as a taker. The pair's funds are held on the limit leg.
+   */
+  private placeOco(book: SymbolBook, input: OcoIn, out: EngineOutput): void {
+    const limit = this.pool.acquire(
+      input.order_id,
+      input.user_id,
+      input.side,
+      OrderType.Limit,
+      TimeInForce.GTC,
+      input.price_ticks,
+      input.qty_lots,
+      input.frozen_units,
+      input.cid,
+      input.ts_ms,
+      input.stp,
+      input.post_only,
+      0,
+    );
+    const stop = this.pool.acquire(
+      input.stop_order_id,
+      input.user_id,
+      input.side,
+      input.stop_type,
+      input.stop_tif,
+      input.stop_limit_price_ticks,
+      input.qty_lots,
+      0,
+      input.stop_cid,
+      input.ts_ms,
+      input.stp,
+      false,
+      input.stop_price_ticks,
+    );
+    if (stopReached(stop, book.last_trade_ticks)) {
+      this.finish(book, limit, OrderStatus.Cancelled, Reject.OCO_CANCELLED.id, out);
+      this.finish(book, stop, OrderStatus.Rejected, Reject.STOP_WOULD_TRIGGER.id, out);
+      return;
+    }
+    limit.oco = stop;
+    stop.oco = limit;
+    this.wait(book, stop, out);
+    this.execute(book, limit, 0, out);
+    this.runTriggered(book, out);
+  }
+
+  /**
+   * Match a taker (a new order, a triggered stop, an amended order at a new
+   * price) against the book; rest or end it. Stops its trades reach join the
+   * trigger queue.
+   */
+  private execute(
+    book: SymbolBook,
+    taker: RestingOrder,
+    quote_units: number,
+    out: EngineOutput,
+  ): void {
+    const s = book.spec;
+    const is_buy = taker.side === Side.Buy;
+    const by_quote = taker.qty_lots === 0;
+    const stp = taker.stp;
+    const opp = is_buy ? book.asks : book.bids;
+    const limit = taker.price_ticks;
+    this.exec_low_ticks = 0;
+    this.exec_high_ticks = 0;
+
+    if (taker.post_only) {
       const best = opp.best();
       if (best !== null && crosses(is_buy, limit, best.price_ticks)) {
         this.finish(book, taker, OrderStatus.Rejected, Reject.POST_ONLY_WOULD_TAKE.id, out);
         return;
       }
     }
-    if (input.tif === TimeInForce.FOK && !this.fokFillable(taker, opp, input.stp)) {
+    if (taker.tif === TimeInForce.FOK && !this.fokFillable(taker, opp, stp)) {
       this.finish(book, taker, OrderStatus.Expired, Reject.NOT_FILLED.id, out);
       return;
     }
 
-    let budget_units = by_quote ? input.quote_units : 0;
+    let budget_units = by_quote ? quote_units : 0;
     let stp_expired = false;
     let budget_spent = false;
     const npt = s.notional_per_tick_lot;
@@ -142,12 +296,12 @@ export class MatchingEngine {
       while (maker !== null) {
         const next = maker.next;
         if (maker.user_id === taker.user_id) {
-          if (input.stp === Stp.ExpireTaker) {
+          if (stp === Stp.ExpireTaker) {
             stp_expired = true;
             break outer;
           }
           this.expireMaker(book, opp, maker, out);
-          if (input.stp === Stp.ExpireBoth) {
+          if (stp === Stp.ExpireBoth) {
             stp_expired = true;
             break outer;
           }
@@ -175,6 +329,8 @@ export class MatchingEngine {
         maker = next;
       }
     }
+    const low = this.exec_low_ticks;
+    const high = this.exec_high_ticks;
 
     if (stp_expired) {
       this.finish(book, taker, OrderStatus.Expired, Reject.SELF_TRADE_PREVENTED.id, out);
@@ -184,10 +340,105 @@ export class MatchingEngine {
       else this.finish(book, taker, OrderStatus.Expired, Reject.NOT_FILLED.id, out);
     } else if (taker.remaining_lots === 0) {
       this.finish(book, taker, OrderStatus.Filled, 0, out);
-    } else if (input.order_type === OrderType.Limit && input.tif === TimeInForce.GTC) {
+    } else if (!isMarketLike(taker.order_type) && taker.tif === TimeInForce.GTC) {
       this.rest(book, taker, out);
     } else {
       this.finish(book, taker, OrderStatus.Expired, Reject.NOT_FILLED.id, out);
+    }
+    if (low !== 0) this.collectTriggered(book, is_buy, low, high, out);
+  }
+
+  /**
+   * Pop the stops an execution's trades reached, in the order its prices
+   * reached them: a buy's trades rise, so falling stops (all reached by its
+   * first, lowest trade) come first, then rising stops from the lowest stop
+   * price up; a sell the mirror image. Equal stop prices go by order id.
+   */
+  private collectTriggered(
+    book: SymbolBook,
+    is_buy: boolean,
+    low_ticks: number,
+    high_ticks: number,
+    out: EngineOutput,
+  ): void {
+    const first = is_buy ? book.falling : book.rising;
+    const second = is_buy ? book.rising : book.falling;
+    const first_at = is_buy ? low_ticks : high_ticks;
+    const second_at = is_buy ? high_ticks : low_ticks;
+    while (first.triggersAt(first_at)) this.trigger(book, first.pop(), out);
+    while (second.triggersAt(second_at)) this.trigger(book, second.pop(), out);
+  }
+
+  private trigger(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
+    book.orders.delete(o.order_id);
+    if (o.oco !== null) this.breakOco(book, o, true, out);
+    this.update(o, OrderStatus.Triggered, 0, out);
+    this.queue.push(o);
+  }
+
+  /** Execute triggered stops one at a time, in trigger order, until none is left. */
+  private runTriggered(book: SymbolBook, out: EngineOutput): void {
+    const q = this.queue;
+    while (this.queue_head < q.length) {
+      const o = q[this.queue_head++] as RestingOrder;
+      this.activate(book, o, out);
+    }
+    q.length = 0;
+    this.queue_head = 0;
+  }
+
+  /** A triggered stop acts as the market or limit order it stands for. */
+  private activate(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
+    if (isMarketLike(o.order_type)) {
+      const s = book.spec;
+      if (o.side === Side.Buy) {
+        const ask = book.asks.bestPrice();
+        if (ask === 0) {
+          this.finish(book, o, OrderStatus.Expired, Reject.NO_LIQUIDITY.id, out);
+          return;
+        }
+        // No higher than the cap it froze for, nor than the collar of this moment.
+        const collar = buyCollarTicks(s, ask);
+        if (collar < o.price_ticks) o.price_ticks = collar;
+      } else {
+        const bid = book.bids.bestPrice();
+        if (bid === 0) {
+          this.finish(book, o, OrderStatus.Expired, Reject.NO_LIQUIDITY.id, out);
+          return;
+        }
+        o.price_ticks = sellCollarTicks(s, bid);
+      }
+    }
+    this.execute(book, o, 0, out);
+  }
+
+  /**
+   * Unlink an OCO pair because `leg` traded, triggered or is ending: the
+   * other leg is cancelled (its update comes first) and the pair's funds
+   * move to `leg`. A leg that goes on keeps only what it needs itself; the
+   * rest is released at once.
+   */
+  private breakOco(book: SymbolBook, leg: RestingOrder, goes_on: boolean, out: EngineOutput): void {
+    const other = leg.oco as RestingOrder;
+    leg.oco = null;
+    other.oco = null;
+    leg.frozen_units += other.frozen_units;
+    other.frozen_units = 0;
+    if (other.where === Where.Resting) {
+      (other.side === Side.Buy ? book.bids : book.asks).remove(other);
+    } else {
+      assert(other.where === Where.Waiting, () => `OCO leg ${other.order_id} is in flight`);
+      (triggersOnRise(other.order_type, other.side) ? book.rising : book.falling).remove(other);
+    }
+    book.orders.delete(other.order_id);
+    this.finish(book, other, OrderStatus.Cancelled, Reject.OCO_CANCELLED.id, out);
+    if (goes_on) {
+      const excess = leg.frozen_units - needUnits(book.spec, leg);
+      assert(excess >= 0, () => `OCO leg ${leg.order_id} holds less than it needs`);
+      if (excess > 0) {
+        leg.frozen_units -= excess;
+        this.releaseUnits(book.spec, leg, excess, out);
+      }
     }
   }
 
@@ -200,7 +451,7 @@ export class MatchingEngine {
     const is_buy = taker.side === Side.Buy;
     const levels: Level[] = [];
     for (const l of opp.crossingLevels(taker.price_ticks, is_buy)) levels.push(l);
-    let need = taker.qty_lots;
+    let need = taker.remaining_lots;
     for (const level of levels) {
       for (let o = level.head; o !== null; o = o.next) {
         if (o.user_id === taker.user_id) {
@@ -254,6 +505,11 @@ export class MatchingEngine {
     if (!by_quote) taker.remaining_lots -= lots;
     taker.filled_lots += lots;
     taker.filled_quote_units += notional_units;
+    book.last_trade_ticks = price_ticks;
+    if (this.exec_low_ticks === 0 || price_ticks < this.exec_low_ticks) {
+      this.exec_low_ticks = price_ticks;
+    }
+    if (price_ticks > this.exec_high_ticks) this.exec_high_ticks = price_ticks;
 
     out.trades.push({
       trade_id,
@@ -325,6 +581,9 @@ export class MatchingEngine {
       });
     }
 
+    // An OCO leg's first trade cancels the other leg.
+    if (taker.oco !== null) this.breakOco(book, taker, true, out);
+    if (maker.oco !== null) this.breakOco(book, maker, true, out);
     if (maker.remaining_lots === 0) {
       opp.remove(maker);
       book.orders.delete(maker.order_id);
@@ -348,6 +607,7 @@ export class MatchingEngine {
   }
 
   private rest(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
+    o.entry_seq = ++book.entry_seq;
     (o.side === Side.Buy ? book.bids : book.asks).insert(o);
     book.orders.set(o.order_id, o);
     this.update(o, o.filled_lots > 0 ? OrderStatus.PartiallyFilled : OrderStatus.New, 0, out);
@@ -361,6 +621,7 @@ export class MatchingEngine {
     reason: number,
     out: EngineOutput,
   ): void {
+    if (o.oco !== null) this.breakOco(book, o, false, out);
     this.releaseFrozen(book.spec, o, out);
     this.update(o, status, reason, out);
     out.completions.push({ order_id: o.order_id, user_id: o.user_id, status, reason });
@@ -372,6 +633,10 @@ export class MatchingEngine {
     if (o.frozen_units === 0) return;
     const amount = o.frozen_units;
     o.frozen_units = 0;
+    this.releaseUnits(s, o, amount, out);
+  }
+
+  private releaseUnits(s: SymbolSpec, o: RestingOrder, amount: number, out: EngineOutput): void {
     out.deltas.push({
       user_id: o.user_id,
       asset_id: o.side === Side.Buy ? s.quote.id : s.base.id,
@@ -416,8 +681,230 @@ export class MatchingEngine {
       out.reject = Reject.UNKNOWN_ORDER.id;
       return;
     }
-    (o.side === Side.Buy ? book.bids : book.asks).remove(o);
+    this.unlink(book, o);
+    this.finish(book, o, OrderStatus.Cancelled, input.reason, out);
+  }
+
+  /** Take an open order out of its side or stop heap and the index. */
+  private unlink(book: SymbolBook, o: RestingOrder): void {
+    if (o.where === Where.Resting) (o.side === Side.Buy ? book.bids : book.asks).remove(o);
+    else (triggersOnRise(o.order_type, o.side) ? book.rising : book.falling).remove(o);
     book.orders.delete(o.order_id);
-    this.finish(book, o, OrderStatus.Cancelled, Reject.USER_CANCELLED.id, out);
+  }
+
+  /**
+   * Change an open order's quantity and/or price. The checks that need the
+   * order (and the owner's available balance UBSCore passed along) are made
+   * here; a refusal changes nothing. Lowering the quantity keeps the order's
+   * place; a higher quantity sends it to the back of its level; a new price
+   * moves it to the new level's back, or, if it crosses, makes it trade.
+   */
+  private amend(book: SymbolBook, input: AmendIn, out: EngineOutput): void {
+    const o = book.orders.get(input.order_id);
+    if (o === undefined) {
+      out.reject = Reject.ORDER_ALREADY_DONE.id;
+      return;
+    }
+    const reject = this.checkAmend(book, o, input);
+    if (reject !== 0) {
+      out.reject = reject;
+      return;
+    }
+    const s = book.spec;
+    const price = input.price_ticks === 0 ? o.price_ticks : input.price_ticks;
+    const qty = input.qty_lots === 0 ? o.qty_lots : input.qty_lots;
+    const moved = price !== o.price_ticks;
+    const grew = qty > o.qty_lots;
+    const resting = o.where === Where.Resting;
+    if (resting && (moved || grew)) this.unlink(book, o);
+    else if (resting) (o.side === Side.Buy ? book.bids : book.asks).reduce(o, o.qty_lots - qty);
+    o.price_ticks = price;
+    o.qty_lots = qty;
+    o.remaining_lots = qty - o.filled_lots;
+    const delta = needUnits(s, o) - o.frozen_units;
+    if (delta !== 0) {
+      o.frozen_units += delta;
+      out.deltas.push({
+        user_id: o.user_id,
+        asset_id: o.side === Side.Buy ? s.quote.id : s.base.id,
+        kind: delta > 0 ? BalanceKind.Freeze : BalanceKind.Release,
+        delta_avail: -delta,
+        delta_frozen: delta,
+        ref_id: o.order_id,
+      });
+    }
+    const status = !resting
+      ? OrderStatus.Untriggered
+      : o.filled_lots > 0
+        ? OrderStatus.PartiallyFilled
+        : OrderStatus.New;
+    this.update(o, status, Reject.ORDER_AMENDED.id, out);
+    if (!resting || !(moved || grew)) return;
+    const opp = o.side === Side.Buy ? book.asks : book.bids;
+    const best = opp.best();
+    if (moved && best !== null && crosses(o.side === Side.Buy, price, best.price_ticks)) {
+      this.execute(book, o, 0, out);
+      this.runTriggered(book, out);
+      return;
+    }
+    o.entry_seq = ++book.entry_seq;
+    (o.side === Side.Buy ? book.bids : book.asks).insert(o);
+    book.orders.set(o.order_id, o);
+  }
+
+  /** The amend's refusal code, or 0. */
+  private checkAmend(book: SymbolBook, o: RestingOrder, input: AmendIn): number {
+    if (o.user_id !== input.user_id) return Reject.UNKNOWN_ORDER.id;
+    if (o.oco !== null) return Reject.AMEND_NOT_ALLOWED.id;
+    const s = book.spec;
+    const market = isMarketLike(o.order_type);
+    if (market && input.price_ticks !== 0) return Reject.AMEND_NOT_ALLOWED.id;
+    const price = input.price_ticks === 0 ? o.price_ticks : input.price_ticks;
+    const qty = input.qty_lots === 0 ? o.qty_lots : input.qty_lots;
+    if (qty <= o.filled_lots) return Reject.QUANTITY_OUT_OF_RANGE.id;
+    const value_ticks = market ? o.stop_price_ticks : price;
+    if (value_ticks * qty * s.notional_per_tick_lot < s.min_notional_units) {
+      return Reject.BELOW_MIN_NOTIONAL.id;
+    }
+    const remaining = qty - o.filled_lots;
+    const need =
+      o.side === Side.Buy ? price * remaining * s.notional_per_tick_lot : remaining * s.lot_units;
+    if (need - o.frozen_units > input.avail_units) return Reject.INSUFFICIENT_BALANCE.id;
+    if (o.post_only && o.where === Where.Resting && price !== o.price_ticks) {
+      const opp = o.side === Side.Buy ? book.asks : book.bids;
+      const best = opp.best();
+      if (best !== null && crosses(o.side === Side.Buy, price, best.price_ticks)) {
+        return Reject.POST_ONLY_WOULD_TAKE.id;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Would a new order be refused by the engine itself (post-only that would
+   * take, stop already reached) if order `excluded` were gone? For a
+   * cancel-replace that must leave everything untouched when it would be.
+   */
+  wouldRefuse(
+    symbol_id: number,
+    side: Side,
+    order_type: OrderType,
+    post_only: boolean,
+    price_ticks: number,
+    stop_price_ticks: number,
+    excluded_order_id: number,
+  ): number {
+    const book = this.books[symbol_id] as SymbolBook;
+    if (isStopType(order_type)) {
+      const last = book.last_trade_ticks;
+      const reached =
+        last !== 0 &&
+        (triggersOnRise(order_type, side) ? last >= stop_price_ticks : last <= stop_price_ticks);
+      return reached ? Reject.STOP_WOULD_TRIGGER.id : 0;
+    }
+    if (!post_only) return 0;
+    const best = this.bestPriceExcluding(
+      symbol_id,
+      side === Side.Buy ? Side.Sell : Side.Buy,
+      excluded_order_id,
+    );
+    return best !== 0 && crosses(side === Side.Buy, price_ticks, best)
+      ? Reject.POST_ONLY_WOULD_TAKE.id
+      : 0;
+  }
+
+  /** The best price of one side of a book were an order (and its resting OCO leg) gone; 0 when empty. */
+  bestPriceExcluding(symbol_id: number, side: Side, excluded_order_id: number): number {
+    const book = this.books[symbol_id] as SymbolBook;
+    let x = excluded_order_id === 0 ? undefined : book.orders.get(excluded_order_id);
+    if (x !== undefined && x.where !== Where.Resting) x = x.oco ?? undefined;
+    const bs = side === Side.Buy ? book.bids : book.asks;
+    return bs.bestPriceExcluding(x !== undefined && x.where === Where.Resting ? x : null);
+  }
+
+  /** What an open order (with its OCO leg) holds frozen, and in which asset; null when not open. */
+  heldBy(symbol_id: number, order_id: number): { asset_id: number; units: number } | null {
+    const book = this.books[symbol_id];
+    const o = book?.orders.get(order_id);
+    if (book === undefined || o === undefined) return null;
+    const s = book.spec;
+    return {
+      asset_id: o.side === Side.Buy ? s.quote.id : s.base.id,
+      units: o.frozen_units + (o.oco === null ? 0 : o.oco.frozen_units),
+    };
+  }
+
+  /**
+   * Check every invariant the books rely on (see docs/engine.md); throws
+   * InvariantError. Returns every open order's node for the combined core to
+   * cross-check against UBSCore. Walks everything: tests only.
+   */
+  validateInternalState(): RestingOrder[] {
+    const all: RestingOrder[] = [];
+    for (const book of this.books) {
+      if (book === undefined) continue;
+      const where = `book ${book.spec.name}`;
+      const fail = (m: string): never => {
+        throw new InvariantError(`${where}: ${m}`);
+      };
+      const resting = [
+        ...book.bids.validateInternalState(where),
+        ...book.asks.validateInternalState(where),
+      ];
+      book.rising.validateInternalState(where);
+      book.falling.validateInternalState(where);
+      const waiting = [...book.rising.values(), ...book.falling.values()];
+      if (resting.length + waiting.length !== book.orders.size) {
+        fail(
+          `index holds ${book.orders.size} orders, sides and stops ${resting.length + waiting.length}`,
+        );
+      }
+      for (const o of resting) {
+        if (book.orders.get(o.order_id) !== o) fail(`resting order ${o.order_id} not in the index`);
+        if (isMarketLike(o.order_type) || o.tif !== TimeInForce.GTC) {
+          fail(`order ${o.order_id} rests but is not a GTC limit`);
+        }
+        if (o.entry_seq > book.entry_seq) fail(`order ${o.order_id} entered after the counter`);
+      }
+      for (const o of waiting) {
+        if (book.orders.get(o.order_id) !== o) fail(`waiting stop ${o.order_id} not in the index`);
+        if (!isStopType(o.order_type)) fail(`order ${o.order_id} waits but is not a stop`);
+        const heap = triggersOnRise(o.order_type, o.side) ? book.rising : book.falling;
+        if (heap.values()[o.stop_index] !== o) fail(`stop ${o.order_id} in the wrong heap`);
+        if (stopReached(o, book.last_trade_ticks)) fail(`stop ${o.order_id} should have triggered`);
+        if (o.filled_lots !== 0 || o.remaining_lots !== o.qty_lots) {
+          fail(`waiting stop ${o.order_id} has traded`);
+        }
+      }
+      for (const o of [...resting, ...waiting]) this.validateFunds(book, o, fail);
+      all.push(...resting, ...waiting);
+    }
+    return all;
+  }
+
+  private validateFunds(book: SymbolBook, o: RestingOrder, fail: (m: string) => never): void {
+    const s = book.spec;
+    if (o.oco === null) {
+      if (o.frozen_units !== needUnits(s, o)) {
+        fail(`order ${o.order_id} holds ${o.frozen_units}, needs ${needUnits(s, o)}`);
+      }
+      return;
+    }
+    const other = o.oco;
+    if (other.oco !== o) fail(`OCO link of ${o.order_id} is not symmetric`);
+    if (other.user_id !== o.user_id || other.side !== o.side)
+      fail(`OCO ${o.order_id}: legs differ`);
+    const limit = o.where === Where.Resting ? o : other;
+    const stop = limit === o ? other : o;
+    if (limit.where !== Where.Resting || stop.where !== Where.Waiting) {
+      fail(`OCO ${o.order_id}: one leg must rest, the other wait`);
+    }
+    if (limit.filled_lots !== 0) fail(`OCO limit leg ${limit.order_id} traded but is still linked`);
+    const need = Math.max(needUnits(s, limit), needUnits(s, stop));
+    if (limit.frozen_units !== need || stop.frozen_units !== 0) {
+      fail(
+        `OCO ${limit.order_id}/${stop.order_id} holds ${limit.frozen_units}+${stop.frozen_units}, needs ${need}`,
+      );
+    }
   }
 }

@@ -1,7 +1,8 @@
 // Public surface of the shared domain and engine core.
 
-export { BookSide, Level, RestingOrder } from "./book.ts";
+export { BookSide, Level, RestingOrder, Where } from "./book.ts";
 export { Reader, Writer } from "./codec.ts";
+export { buyCollarTicks, sellCollarTicks, stopBuyCapTicks } from "./collar.ts";
 export {
   COMMAND_BATCH_COUNT_MAX,
   COMMAND_BATCH_VERSION,
@@ -26,8 +27,12 @@ export { Core } from "./core.ts";
 export {
   BalanceKind,
   balanceKindName,
+  CancelReplaceMode,
   CommandKind,
+  cancelReplaceModeName,
   commandKindName,
+  isMarketLike,
+  isStopType,
   isTerminal,
   OrderStatus,
   OrderType,
@@ -41,6 +46,7 @@ export {
   stpName,
   TimeInForce,
   tifName,
+  triggersOnRise,
 } from "./enums.ts";
 export {
   ApiError,
@@ -68,14 +74,24 @@ export {
 } from "./event-ids.ts";
 export { GENESIS_HASH, hash64, hashHex, parseHashHex } from "./hash.ts";
 export {
+  type AmendInput,
+  amendCommand,
   assetOf,
+  cancelAllAfterCommand,
+  cancelAllCommand,
   cancelCommand,
+  cancelReplaceCommand,
+  type OcoInput,
   type OrderInput,
+  type OrderTarget,
+  ocoCommand,
+  orderSpec,
   placeCommand,
   priceTicks,
   qtyLots,
   symbolOf,
   type TransferInput,
+  tickCommand,
   transferCommand,
 } from "./input.ts";
 export {
@@ -100,7 +116,7 @@ export {
   transferMarkers,
   WITHDRAW_MARKERS,
 } from "./markers.ts";
-export { MatchingEngine, type MatchingOptions, SymbolBook } from "./matching.ts";
+export { MatchingEngine, type MatchingOptions, needUnits, SymbolBook } from "./matching.ts";
 export {
   addChecked,
   decimalsOf,
@@ -120,11 +136,14 @@ export {
   readOutputBatch,
 } from "./output-batch.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
+export { StopHeap } from "./stops.ts";
+export { Timers } from "./timers.ts";
 export type * from "./types.ts";
 export { Cause, isTransferCmd } from "./types.ts";
 export {
   type Account,
   type TransferRecord,
+  type UbsAnswer,
   UbsCore,
   type UbsOptions,
   type UbsStep,

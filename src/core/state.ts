@@ -2,19 +2,23 @@
 // the state hash. Maps are written in their iteration (insertion) order, which
 // is itself a function of the input log, and a restore re-inserts in the same
 // order; so a live core and one restored and replayed from the same log write
-// the same bytes, without sorting anything. Resting orders are written in
-// order-id order, which within a price level is also their time priority.
+// the same bytes, without sorting anything on the live side. Open orders are
+// written in order-id order with their entry sequence (time priority, which
+// an amend can change) and where they are (resting or waiting for a trigger);
+// a restore puts resting orders back in entry order and waiting stops back in
+// their heaps. Timers are written in firing order.
 
-import { RestingOrder } from "./book.ts";
+import { RestingOrder, Where } from "./book.ts";
 import type { Reader, Writer } from "./codec.ts";
 import type { Spec } from "./config.ts";
+import { triggersOnRise } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
 import { MatchingEngine, type MatchingOptions, type SymbolBook } from "./matching.ts";
 import type { BalanceEvent } from "./types.ts";
 import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
 
-const UBS_MAGIC = 0x55425331; // "UBS1"
-const ME_MAGIC = 0x4d454e31; // "MEN1"
+const UBS_MAGIC = 0x55425332; // "UBS2"
+const ME_MAGIC = 0x4d454e32; // "MEN2"
 
 function writeEvent(w: Writer, e: BalanceEvent): void {
   w.int(e.user_id);
@@ -51,6 +55,8 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
   w.int(u.input_seq);
   w.int(u.output_seq);
   w.u64(u.prev_hash);
+  w.int(u.time_ms);
+  w.int(u.transfer_horizon_ms);
   w.u16(slots);
   for (let i = 0; i < slots; i++) w.int(u.supply[i] as number);
   const symbols = u.spec.symbols.map((s) => s.id).sort((a, b) => a - b);
@@ -70,17 +76,17 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     }
   }
   w.u32(u.orders.size);
-  u.orders.forEach((order_id, user_id, symbol_id, cid) => {
+  u.orders.forEach((order_id, user_id, symbol_id, side, cid, link) => {
     w.int(order_id);
     w.int(user_id);
     w.u16(symbol_id);
+    w.u8(side);
     w.str(cid);
+    w.int(link);
   });
-  const transfers = [...u.transfers.entries()].sort((a, b) =>
-    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
-  );
-  w.u32(transfers.length);
-  for (const [request_id, t] of transfers) {
+  // Insertion order is the order they are forgotten in; a restore keeps it.
+  w.u32(u.transfers.size);
+  for (const [request_id, t] of u.transfers) {
     w.str(request_id);
     w.u8(t.kind);
     w.int(t.user_id);
@@ -90,12 +96,19 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.u16(t.reject);
     w.bool(t.event !== null);
     if (t.event !== null) writeEvent(w, t.event);
+    w.int(t.seen_ms);
   }
   w.u32(u.completed.count());
   u.completed.forEach((order_id, user_id) => {
     w.int(order_id);
     w.int(user_id);
   });
+  const timers = u.timers.sorted();
+  w.u32(timers.length);
+  for (const [user_id, deadline_ms] of timers) {
+    w.int(user_id);
+    w.int(deadline_ms);
+  }
 }
 
 export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): UbsCore {
@@ -105,6 +118,8 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
   u.input_seq = r.int();
   u.output_seq = r.int();
   u.prev_hash = r.u64();
+  u.time_ms = r.int();
+  u.transfer_horizon_ms = r.int();
   const slots = r.u16();
   if (slots !== u.supply.length) throw new InvariantError("snapshot: asset configuration differs");
   for (let i = 0; i < slots; i++) u.supply[i] = r.int();
@@ -128,8 +143,10 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
     const order_id = r.int();
     const user_id = r.int();
     const symbol_id = r.u16();
+    const side = r.u8();
     const cid = r.str();
-    u.orders.add(order_id, user_id, symbol_id, cid);
+    const link = r.int();
+    u.orders.add(order_id, user_id, symbol_id, side, cid, link);
     const a = u.account(user_id);
     a.open_orders++;
     if (cid !== "") a.cids.set(cid, order_id);
@@ -145,6 +162,7 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
       ts_ms: r.int(),
       reject: r.u16(),
       event: r.bool() ? readEvent(r) : null,
+      seen_ms: r.int(),
     };
     u.transfers.set(request_id, t);
   }
@@ -152,6 +170,11 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
   for (let i = 0; i < ncompleted; i++) {
     const order_id = r.int();
     u.completed.remember(order_id, r.int());
+  }
+  const ntimers = r.u32();
+  for (let i = 0; i < ntimers; i++) {
+    const user_id = r.int();
+    u.timers.arm(user_id, r.int());
   }
   return u;
 }
@@ -170,10 +193,22 @@ function writeOrder(w: Writer, o: RestingOrder): void {
   w.int(o.frozen_units);
   w.str(o.cid);
   w.int(o.ts_ms);
+  w.u8(o.stp);
+  w.bool(o.post_only);
+  w.int(o.stop_price_ticks);
+  w.u8(o.where);
+  w.int(o.entry_seq);
+  w.int(o.oco === null ? 0 : o.oco.order_id);
 }
 
-function readOrder(r: Reader): RestingOrder {
-  return new RestingOrder(
+interface SavedOrder {
+  o: RestingOrder;
+  where: number;
+  oco_id: number;
+}
+
+function readOrder(r: Reader): SavedOrder {
+  const o = new RestingOrder(
     r.int(),
     r.int(),
     r.u8() as RestingOrder["side"],
@@ -187,7 +222,16 @@ function readOrder(r: Reader): RestingOrder {
     r.int(),
     r.str(),
     r.int(),
+    r.u8() as RestingOrder["stp"],
+    r.bool(),
+    r.int(),
   );
+  const where = r.u8();
+  if (where !== Where.Resting && where !== Where.Waiting) {
+    throw new InvariantError(`snapshot: order ${o.order_id} is neither resting nor waiting`);
+  }
+  o.entry_seq = r.int();
+  return { o, where, oco_id: r.int() };
 }
 
 function writeBook(w: Writer, b: SymbolBook): void {
@@ -195,6 +239,8 @@ function writeBook(w: Writer, b: SymbolBook): void {
   w.int(b.trade_seq);
   w.int(b.output_seq);
   w.u64(b.prev_hash);
+  w.int(b.last_trade_ticks);
+  w.int(b.entry_seq);
   w.u32(b.orders.size);
   for (const o of b.orders.values()) writeOrder(w, o);
 }
@@ -218,17 +264,21 @@ export function readEngineState(
     trade_seq: number;
     output_seq: number;
     prev_hash: bigint;
-    orders: RestingOrder[];
+    last_trade_ticks: number;
+    entry_seq: number;
+    orders: SavedOrder[];
   }[] = [];
   for (let i = 0; i < nbooks; i++) {
     const id = r.u16();
     const trade_seq = r.int();
     const output_seq = r.int();
     const prev_hash = r.u64();
+    const last_trade_ticks = r.int();
+    const entry_seq = r.int();
     const n = r.u32();
-    const orders: RestingOrder[] = new Array(n);
+    const orders: SavedOrder[] = new Array(n);
     for (let j = 0; j < n; j++) orders[j] = readOrder(r);
-    books.push({ id, trade_seq, output_seq, prev_hash, orders });
+    books.push({ id, trade_seq, output_seq, prev_hash, last_trade_ticks, entry_seq, orders });
   }
   const me = new MatchingEngine(spec, { ...options, symbols: books.map((b) => b.id) });
   for (const saved of books) {
@@ -236,9 +286,24 @@ export function readEngineState(
     b.trade_seq = saved.trade_seq;
     b.output_seq = saved.output_seq;
     b.prev_hash = saved.prev_hash;
-    // Order-id order is arrival order, so appending rebuilds each level's FIFO.
-    for (const o of saved.orders) {
-      (o.side === 1 ? b.bids : b.asks).insert(o);
+    b.last_trade_ticks = saved.last_trade_ticks;
+    b.entry_seq = saved.entry_seq;
+    const byId = new Map<number, RestingOrder>();
+    for (const { o } of saved.orders) byId.set(o.order_id, o);
+    for (const { o, oco_id } of saved.orders) {
+      if (oco_id === 0) continue;
+      const other = byId.get(oco_id);
+      if (other === undefined) throw new InvariantError(`snapshot: OCO partner ${oco_id} missing`);
+      o.oco = other;
+    }
+    // Entry order is time priority: appending in it rebuilds each level's FIFO.
+    const resting = saved.orders.filter((x) => x.where === Where.Resting).map((x) => x.o);
+    resting.sort((x, y) => x.entry_seq - y.entry_seq);
+    for (const o of resting) (o.side === 1 ? b.bids : b.asks).insert(o);
+    for (const { o, where } of saved.orders) {
+      if (where === Where.Waiting) {
+        (triggersOnRise(o.order_type, o.side) ? b.rising : b.falling).push(o);
+      }
       b.orders.set(o.order_id, o);
     }
   }

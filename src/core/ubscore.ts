@@ -5,23 +5,41 @@
 // is a function of the sequence of inputs it was given, nothing else.
 
 import { Writer } from "./codec.ts";
+import { buyCollarTicks, sellCollarTicks, stopBuyCapTicks } from "./collar.ts";
 import { CompletedOrders } from "./completed.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { FEE_USER_ID } from "./constants.ts";
-import { BalanceKind, CommandKind, OrderType, Side, Stp, TimeInForce } from "./enums.ts";
-import { assert, Reject } from "./errors.ts";
+import {
+  BalanceKind,
+  CommandKind,
+  isMarketLike,
+  isStopType,
+  OrderType,
+  Side,
+  Stp,
+  TimeInForce,
+} from "./enums.ts";
+import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { MAX_UNITS } from "./money.ts";
 import { OpenOrders } from "./open-orders.ts";
+import { Timers } from "./timers.ts";
 import {
+  type AmendCmd,
+  type AmendIn,
   type BalanceEvent,
   type BalanceOutput,
+  type CancelAllAfterCmd,
   type CancelCmd,
+  type CancelIn,
   Cause,
   type Command,
   type EngineOutput,
   type MatchInput,
-  type PlaceCmd,
+  type OcoIn,
+  type OrderIn,
+  type OrderSpec,
+  type PlaceOcoCmd,
   type TransferCmd,
 } from "./types.ts";
 import { writeBalanceOutput } from "./wire.ts";
@@ -46,6 +64,15 @@ export interface TransferRecord {
   readonly reject: number;
   /** The balance event it produced; null when rejected. */
   readonly event: BalanceEvent | null;
+  /** The core's time when it was applied: it is forgotten transfer_window_ms later. */
+  readonly seen_ms: number;
+}
+
+/** The part of a BalanceOutput a step of UBSCore writes: its outcome and its balance events. */
+export interface UbsAnswer {
+  order_id: number;
+  reject: number;
+  events: BalanceEvent[];
 }
 
 export interface UbsStep {
@@ -81,7 +108,19 @@ export class UbsCore {
   readonly accounts = new Map<number, Account>();
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
+  /** Remembered transfers by request_id, oldest first (insertion order is the core's time order). */
   readonly transfers = new Map<string, TransferRecord>();
+  /**
+   * The core time at which the newest forgotten request id was first seen
+   * (MIN_SAFE_INTEGER while none is forgotten): a transfer stamped at or
+   * before it, and not remembered, may be a repeat the core can no longer
+   * recognise, so it is refused (REQUEST_EXPIRED).
+   */
+  transfer_horizon_ms = Number.MIN_SAFE_INTEGER;
+  /** The core's time: the largest ts_ms of any command so far. Timers and the transfer window run on it. */
+  time_ms = 0;
+  /** Armed cancel-all-after timers (the dead-man's switch). */
+  readonly timers = new Timers();
   readonly orders = new OpenOrders();
   /** Recently completed orders, to answer late cancels. */
   readonly completed: CompletedOrders;
@@ -95,6 +134,13 @@ export class UbsCore {
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(16 * 1024);
   private readonly asset_slots: number;
+  /** Set by admit() on acceptance: what the order freezes, at which price, in which asset. */
+  private admitted_frozen_units = 0;
+  private admitted_price_ticks = 0;
+  private admitted_asset_id = 0;
+  private admitted_account: Account | null = null;
+  /** Set by target(): the order a cancel or amend resolved to (0 when none). */
+  target_order_id = 0;
 
   constructor(
     readonly spec: Spec,
@@ -143,8 +189,14 @@ export class UbsCore {
     return this.orders.userOf(order_id);
   }
 
+  /** Move the core's time forward to a command's ts_ms (never back). */
+  advance(ts_ms: number): void {
+    if (ts_ms > this.time_ms) this.time_ms = ts_ms;
+  }
+
   apply(cmd: Command): UbsStep {
     this.input_seq++;
+    this.advance(cmd.ts_ms);
     const out = this.newOutput(Cause.Command, cmd);
     let forward: MatchInput | null = null;
     switch (cmd.kind) {
@@ -153,10 +205,24 @@ export class UbsCore {
         this.transfer(cmd, out);
         break;
       case CommandKind.Place:
-        forward = this.place(cmd, out);
+        forward = this.placeOrder(cmd.user_id, cmd, cmd.ts_ms, out);
         break;
       case CommandKind.Cancel:
         forward = this.cancel(cmd, out);
+        break;
+      case CommandKind.PlaceOco:
+        forward = this.placeOco(cmd, out);
+        break;
+      case CommandKind.Amend:
+        forward = this.amend(cmd, out);
+        break;
+      case CommandKind.CancelAllAfter:
+        this.cancelAllAfter(cmd, out);
+        break;
+      default:
+        // CancelReplace, CancelAll and Tick take several steps of UBSCore and
+        // the engine in turn: only the combined core (core.ts) composes them.
+        out.reject = Reject.INVALID_ORDER.id;
         break;
     }
     this.seal(out);
@@ -273,6 +339,7 @@ export class UbsCore {
   }
 
   private transfer(cmd: TransferCmd, out: BalanceOutput): void {
+    this.forgetTransfers(0);
     const seen = this.transfers.get(cmd.request_id);
     if (seen !== undefined) {
       const same =
@@ -286,6 +353,11 @@ export class UbsCore {
       } else {
         out.reject = Reject.DUPLICATE_REQUEST_ID.id;
       }
+      return;
+    }
+    if (cmd.ts_ms <= this.transfer_horizon_ms) {
+      // Perhaps a repeat of a request already forgotten: refusing is the only safe answer.
+      out.reject = Reject.REQUEST_EXPIRED.id;
       return;
     }
     const reject = this.checkTransfer(cmd);
@@ -320,7 +392,24 @@ export class UbsCore {
       ts_ms: cmd.ts_ms,
       reject,
       event,
+      seen_ms: this.time_ms,
     });
+    this.forgetTransfers(this.spec.limits.transfers_remembered);
+  }
+
+  /**
+   * Forget request ids older than the window, and (when `keep` > 0) the
+   * oldest beyond `keep`; the horizon moves to the newest one forgotten.
+   */
+  private forgetTransfers(keep: number): void {
+    const window_ms = this.spec.limits.transfer_window_ms;
+    const t = this.transfers;
+    if (t.size === 0) return;
+    for (const [id, r] of t) {
+      if (r.seen_ms >= this.time_ms - window_ms && (keep === 0 || t.size <= keep)) break;
+      t.delete(id);
+      if (r.seen_ms > this.transfer_horizon_ms) this.transfer_horizon_ms = r.seen_ms;
+    }
   }
 
   private checkTransfer(cmd: TransferCmd): number {
@@ -351,41 +440,37 @@ export class UbsCore {
     return Number.isSafeInteger(user_id) && user_id >= 1 && user_id <= this.spec.limits.max_user_id;
   }
 
-  private place(cmd: PlaceCmd, out: BalanceOutput): MatchInput | null {
-    const s = this.spec.symbolById[cmd.symbol_id];
-    const check = s === undefined ? Reject.UNKNOWN_SYMBOL.id : this.checkPlace(cmd, s);
-    if (check !== 0 || s === undefined) {
-      out.reject = check;
+  /**
+   * A new order: checks, then on acceptance the freeze, an order id and the
+   * registry entry; returns what the engine must do, or null when refused.
+   */
+  placeOrder(user_id: number, o: OrderSpec, ts_ms: number, out: UbsAnswer): OrderIn | null {
+    const s = this.spec.symbolById[o.symbol_id];
+    if (s === undefined) {
+      out.reject = Reject.UNKNOWN_SYMBOL.id;
       return null;
     }
-    const market = cmd.order_type === OrderType.Market;
-    const buy = cmd.side === Side.Buy;
-    // Market orders trade no further than a collar around the opposite best price.
-    let price_ticks = cmd.price_ticks;
-    if (market) price_ticks = buy ? this.buyCollar(s) : this.sellCollar(s);
-    let frozen_units: number;
-    if (!buy) frozen_units = cmd.qty_lots * s.lot_units;
-    else if (cmd.qty_lots === 0) frozen_units = cmd.quote_units;
-    else frozen_units = price_ticks * cmd.qty_lots * s.notional_per_tick_lot;
-    const asset_id = buy ? s.quote.id : s.base.id;
-    const a = this.accounts.get(cmd.user_id);
-    if (a === undefined || (a.avail[asset_id] as number) < frozen_units) {
-      out.reject = Reject.INSUFFICIENT_BALANCE.id;
+    const reject = this.admit(
+      user_id,
+      o,
+      s,
+      0,
+      0,
+      "",
+      "",
+      this.best_bid[s.id] as number,
+      this.best_ask[s.id] as number,
+    );
+    if (reject !== 0) {
+      out.reject = reject;
       return null;
     }
-    if (a.open_orders >= this.spec.limits.max_open_orders_per_user) {
-      out.reject = Reject.TOO_MANY_OPEN_ORDERS.id;
-      return null;
-    }
-    if (cmd.cid !== "" && a.cids.has(cmd.cid)) {
-      out.reject = Reject.DUPLICATE_CLIENT_ORDER_ID.id;
-      return null;
-    }
+    const frozen_units = this.admitted_frozen_units;
     const order_id = this.next_order_id++;
     out.order_id = order_id;
     this.stamp(
-      cmd.user_id,
-      asset_id,
+      user_id,
+      this.admitted_asset_id,
       BalanceKind.Freeze,
       -frozen_units,
       frozen_units,
@@ -393,39 +478,107 @@ export class UbsCore {
       "",
       out.events,
     );
+    const a = this.admitted_account as Account;
     a.open_orders++;
-    if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
-    this.orders.add(order_id, cmd.user_id, s.id, cmd.cid);
+    if (o.cid !== "") a.cids.set(o.cid, order_id);
+    this.orders.add(order_id, user_id, s.id, o.side, o.cid);
     return {
       kind: 1,
       ubs_seq: this.input_seq,
       order_id,
-      user_id: cmd.user_id,
+      user_id,
       symbol_id: s.id,
-      side: cmd.side,
-      order_type: cmd.order_type,
-      tif: cmd.tif,
-      post_only: cmd.post_only,
-      stp: cmd.stp,
-      price_ticks,
-      qty_lots: cmd.qty_lots,
-      quote_units: cmd.quote_units,
+      side: o.side,
+      order_type: o.order_type,
+      tif: o.tif,
+      post_only: o.post_only,
+      stp: o.stp,
+      price_ticks: this.admitted_price_ticks,
+      stop_price_ticks: o.stop_price_ticks,
+      qty_lots: o.qty_lots,
+      quote_units: o.quote_units,
       frozen_units,
-      cid: cmd.cid,
-      ts_ms: cmd.ts_ms,
+      cid: o.cid,
+      ts_ms,
     };
   }
 
+  /**
+   * Would this order be accepted? 0, or the refusal code. On 0 the freeze,
+   * its price and asset are left in the admitted_* fields (no allocation).
+   * The extra arguments describe a cancel that happens first (cancel-replace):
+   * funds it releases in the order's asset, open-order slots and client order
+   * ids it frees, and the best prices the book will show without it.
+   */
+  admit(
+    user_id: number,
+    o: OrderSpec,
+    s: SymbolSpec,
+    extra_avail_units: number,
+    freed_slots: number,
+    freed_cid: string,
+    freed_cid_2: string,
+    best_bid_ticks: number,
+    best_ask_ticks: number,
+  ): number {
+    const check = this.checkPlace(user_id, o, s, best_bid_ticks, best_ask_ticks);
+    if (check !== 0) return check;
+    const buy = o.side === Side.Buy;
+    const price_ticks = this.pricePlaced(o, s, best_bid_ticks, best_ask_ticks);
+    let frozen_units: number;
+    if (!buy) frozen_units = o.qty_lots * s.lot_units;
+    else if (o.qty_lots === 0) frozen_units = o.quote_units;
+    else frozen_units = price_ticks * o.qty_lots * s.notional_per_tick_lot;
+    const asset_id = buy ? s.quote.id : s.base.id;
+    const a = this.accounts.get(user_id);
+    if (a === undefined || (a.avail[asset_id] as number) + extra_avail_units < frozen_units) {
+      return Reject.INSUFFICIENT_BALANCE.id;
+    }
+    if (a.open_orders - freed_slots >= this.spec.limits.max_open_orders_per_user) {
+      return Reject.TOO_MANY_OPEN_ORDERS.id;
+    }
+    if (o.cid !== "" && a.cids.has(o.cid) && o.cid !== freed_cid && o.cid !== freed_cid_2) {
+      return Reject.DUPLICATE_CLIENT_ORDER_ID.id;
+    }
+    this.admitted_frozen_units = frozen_units;
+    this.admitted_price_ticks = price_ticks;
+    this.admitted_asset_id = asset_id;
+    this.admitted_account = a;
+    return 0;
+  }
+
+  /**
+   * The price an accepted order carries into the engine: its limit; for a
+   * market order the collar around the opposite best price; for a StopLoss
+   * or TakeProfit buy the cap it freezes for (a sell is priced on trigger).
+   */
+  private pricePlaced(o: OrderSpec, s: SymbolSpec, bid: number, ask: number): number {
+    if (o.order_type === OrderType.Market) {
+      return o.side === Side.Buy ? buyCollarTicks(s, ask) : sellCollarTicks(s, bid);
+    }
+    if (isMarketLike(o.order_type)) {
+      return o.side === Side.Buy ? stopBuyCapTicks(s, o.stop_price_ticks) : 0;
+    }
+    return o.price_ticks;
+  }
+
   /** Everything about an order that does not depend on balances. 0 when acceptable. */
-  private checkPlace(cmd: PlaceCmd, s: SymbolSpec): number {
-    if (!this.validUser(cmd.user_id)) return Reject.UNKNOWN_USER.id;
+  private checkPlace(
+    user_id: number,
+    cmd: OrderSpec,
+    s: SymbolSpec,
+    best_bid_ticks: number,
+    best_ask_ticks: number,
+  ): number {
+    if (!this.validUser(user_id)) return Reject.UNKNOWN_USER.id;
     if (cmd.side !== Side.Buy && cmd.side !== Side.Sell) return Reject.INVALID_ORDER.id;
     if (cmd.stp !== Stp.ExpireTaker && cmd.stp !== Stp.ExpireMaker && cmd.stp !== Stp.ExpireBoth) {
       return Reject.INVALID_ORDER.id;
     }
     if (cmd.cid.length > this.spec.limits.max_id_length) return Reject.CID_TOO_LONG.id;
     if (cmd.cid !== "" && !validCid(cmd.cid)) return Reject.INVALID_CID.id;
-    if (cmd.order_type === OrderType.Limit) {
+    const t = cmd.order_type;
+    if (t === OrderType.Limit || t === OrderType.StopLossLimit || t === OrderType.TakeProfitLimit) {
       if (
         cmd.tif !== TimeInForce.GTC &&
         cmd.tif !== TimeInForce.IOC &&
@@ -435,6 +588,11 @@ export class UbsCore {
       }
       if (cmd.post_only && cmd.tif !== TimeInForce.GTC) return Reject.POST_ONLY_NOT_ALLOWED.id;
       if (cmd.quote_units !== 0) return Reject.QUOTE_QUANTITY_NOT_ALLOWED.id;
+      if (t === OrderType.Limit) {
+        if (cmd.stop_price_ticks !== 0) return Reject.STOP_PRICE_NOT_ALLOWED.id;
+      } else if (!inRange(cmd.stop_price_ticks, s.max_price_ticks)) {
+        return Reject.PRICE_OUT_OF_RANGE.id;
+      }
       if (!inRange(cmd.price_ticks, s.max_price_ticks)) return Reject.PRICE_OUT_OF_RANGE.id;
       if (!inRange(cmd.qty_lots, s.max_qty_lots)) return Reject.QUANTITY_OUT_OF_RANGE.id;
       if (cmd.price_ticks * cmd.qty_lots * s.notional_per_tick_lot < s.min_notional_units) {
@@ -442,14 +600,29 @@ export class UbsCore {
       }
       return 0;
     }
-    if (cmd.order_type !== OrderType.Market) return Reject.INVALID_ORDER.id;
+    if (t === OrderType.StopLoss || t === OrderType.TakeProfit) {
+      if (cmd.tif !== TimeInForce.IOC && cmd.tif !== TimeInForce.FOK) {
+        return Reject.TIME_IN_FORCE_NOT_ALLOWED.id;
+      }
+      if (cmd.post_only) return Reject.POST_ONLY_NOT_ALLOWED.id;
+      if (cmd.price_ticks !== 0) return Reject.PRICE_NOT_ALLOWED.id;
+      if (cmd.quote_units !== 0) return Reject.QUOTE_QUANTITY_NOT_ALLOWED.id;
+      if (!inRange(cmd.stop_price_ticks, s.max_price_ticks)) return Reject.PRICE_OUT_OF_RANGE.id;
+      if (!inRange(cmd.qty_lots, s.max_qty_lots)) return Reject.QUANTITY_OUT_OF_RANGE.id;
+      if (cmd.stop_price_ticks * cmd.qty_lots * s.notional_per_tick_lot < s.min_notional_units) {
+        return Reject.BELOW_MIN_NOTIONAL.id;
+      }
+      return 0;
+    }
+    if (t !== OrderType.Market) return Reject.INVALID_ORDER.id;
     if (cmd.tif !== TimeInForce.IOC && cmd.tif !== TimeInForce.FOK) {
       return Reject.TIME_IN_FORCE_NOT_ALLOWED.id;
     }
     if (cmd.post_only) return Reject.POST_ONLY_NOT_ALLOWED.id;
     if (cmd.price_ticks !== 0) return Reject.PRICE_NOT_ALLOWED.id;
+    if (cmd.stop_price_ticks !== 0) return Reject.STOP_PRICE_NOT_ALLOWED.id;
     const buy = cmd.side === Side.Buy;
-    const ref = buy ? (this.best_ask[s.id] as number) : (this.best_bid[s.id] as number);
+    const ref = buy ? best_ask_ticks : best_bid_ticks;
     if (buy && cmd.qty_lots === 0) {
       // Buy by quote amount: the budget is the quantity; FOK has no exact meaning for it.
       if (cmd.tif === TimeInForce.FOK) return Reject.TIME_IN_FORCE_NOT_ALLOWED.id;
@@ -470,62 +643,313 @@ export class UbsCore {
     return 0;
   }
 
-  private buyCollar(s: SymbolSpec): number {
-    const num = (this.best_ask[s.id] as number) * (10_000 + s.market_collar_bps);
-    const rem = num % 10_000;
-    const ceil = (num - rem) / 10_000 + (rem > 0 ? 1 : 0);
-    return Math.min(ceil, s.max_price_ticks);
-  }
-
-  private sellCollar(s: SymbolSpec): number {
-    const num = (this.best_bid[s.id] as number) * (10_000 - s.market_collar_bps);
-    const floor = (num - (num % 10_000)) / 10_000;
-    return Math.max(floor, 1);
-  }
-
-  private cancel(cmd: CancelCmd, out: BalanceOutput): MatchInput | null {
-    let order_id = cmd.order_id;
-    if (order_id === 0) {
-      const a = this.accounts.get(cmd.user_id);
-      const found = cmd.cid === "" || a === undefined ? undefined : a.cids.get(cmd.cid);
-      if (found === undefined) {
-        out.reject = Reject.UNKNOWN_ORDER.id;
-        return null;
+  /**
+   * An OCO: both legs checked as orders of their own, the pair frozen once
+   * (the larger need), two order ids (limit leg, then stop leg), both
+   * registered and linked.
+   */
+  private placeOco(cmd: PlaceOcoCmd, out: BalanceOutput): OcoIn | null {
+    const s = this.spec.symbolById[cmd.symbol_id];
+    if (s === undefined) {
+      out.reject = Reject.UNKNOWN_SYMBOL.id;
+      return null;
+    }
+    const limit: OrderSpec = {
+      symbol_id: cmd.symbol_id,
+      side: cmd.side,
+      order_type: OrderType.Limit,
+      tif: TimeInForce.GTC,
+      post_only: cmd.post_only,
+      stp: cmd.stp,
+      price_ticks: cmd.price_ticks,
+      stop_price_ticks: 0,
+      qty_lots: cmd.qty_lots,
+      quote_units: 0,
+      cid: cmd.cid,
+    };
+    const stop: OrderSpec = {
+      symbol_id: cmd.symbol_id,
+      side: cmd.side,
+      order_type: cmd.stop_type,
+      tif: cmd.stop_tif,
+      post_only: false,
+      stp: cmd.stp,
+      price_ticks: cmd.stop_limit_price_ticks,
+      stop_price_ticks: cmd.stop_price_ticks,
+      qty_lots: cmd.qty_lots,
+      quote_units: 0,
+      cid: cmd.stop_cid,
+    };
+    const bid = this.best_bid[s.id] as number;
+    const ask = this.best_ask[s.id] as number;
+    let reject = this.checkPlace(cmd.user_id, limit, s, bid, ask);
+    if (reject === 0 && !isStopType(cmd.stop_type)) reject = Reject.INVALID_ORDER.id;
+    if (reject === 0) reject = this.checkPlace(cmd.user_id, stop, s, bid, ask);
+    if (reject === 0 && cmd.cid !== "" && cmd.cid === cmd.stop_cid) {
+      reject = Reject.DUPLICATE_CLIENT_ORDER_ID.id;
+    }
+    const buy = cmd.side === Side.Buy;
+    const stop_price = this.pricePlaced(stop, s, bid, ask);
+    const frozen_units = buy
+      ? Math.max(cmd.price_ticks, stop_price) * cmd.qty_lots * s.notional_per_tick_lot
+      : cmd.qty_lots * s.lot_units;
+    const asset_id = buy ? s.quote.id : s.base.id;
+    const a = this.accounts.get(cmd.user_id);
+    if (reject === 0 && (a === undefined || (a.avail[asset_id] as number) < frozen_units)) {
+      reject = Reject.INSUFFICIENT_BALANCE.id;
+    }
+    if (reject === 0 && a !== undefined) {
+      if (a.open_orders + 2 > this.spec.limits.max_open_orders_per_user) {
+        reject = Reject.TOO_MANY_OPEN_ORDERS.id;
+      } else if (
+        (cmd.cid !== "" && a.cids.has(cmd.cid)) ||
+        (cmd.stop_cid !== "" && a.cids.has(cmd.stop_cid))
+      ) {
+        reject = Reject.DUPLICATE_CLIENT_ORDER_ID.id;
       }
-      order_id = found;
     }
+    if (reject !== 0 || a === undefined) {
+      out.reject = reject;
+      return null;
+    }
+    const order_id = this.next_order_id++;
+    const stop_order_id = this.next_order_id++;
     out.order_id = order_id;
-    const owner = this.orders.userOf(order_id);
-    if (owner === -1) {
-      // Only the owner learns that an order existed and is done.
-      out.reject =
-        this.completed.ownerOf(order_id) === cmd.user_id
-          ? Reject.ORDER_ALREADY_DONE.id
-          : Reject.UNKNOWN_ORDER.id;
-      return null;
-    }
-    if (owner !== cmd.user_id) {
-      // The same answer as an id that never existed: other users' order ids cannot be probed.
-      out.reject = Reject.UNKNOWN_ORDER.id;
-      return null;
-    }
+    this.stamp(
+      cmd.user_id,
+      asset_id,
+      BalanceKind.Freeze,
+      -frozen_units,
+      frozen_units,
+      order_id,
+      "",
+      out.events,
+    );
+    a.open_orders += 2;
+    if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
+    if (cmd.stop_cid !== "") a.cids.set(cmd.stop_cid, stop_order_id);
+    this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id);
+    this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id);
     return {
-      kind: 2,
+      kind: 3,
       ubs_seq: this.input_seq,
       order_id,
+      stop_order_id,
       user_id: cmd.user_id,
-      symbol_id: this.orders.symbolOf(order_id),
+      symbol_id: s.id,
+      side: cmd.side,
+      stp: cmd.stp,
+      qty_lots: cmd.qty_lots,
+      price_ticks: cmd.price_ticks,
+      post_only: cmd.post_only,
+      cid: cmd.cid,
+      stop_type: cmd.stop_type,
+      stop_price_ticks: cmd.stop_price_ticks,
+      stop_limit_price_ticks: stop_price,
+      stop_tif: cmd.stop_tif,
+      stop_cid: cmd.stop_cid,
+      frozen_units,
       ts_ms: cmd.ts_ms,
     };
   }
 
+  /**
+   * Resolve the order a cancel or amend names (by id, or by client order id
+   * among the user's open orders) and check its owner: 0 and the order in
+   * target_order_id, or the refusal. Only the owner learns that an order
+   * existed and is done.
+   */
+  target(user_id: number, order_id: number, cid: string): number {
+    this.target_order_id = 0;
+    if (order_id === 0) {
+      const a = this.accounts.get(user_id);
+      const found = cid === "" || a === undefined ? undefined : a.cids.get(cid);
+      if (found === undefined) return Reject.UNKNOWN_ORDER.id;
+      order_id = found;
+    }
+    this.target_order_id = order_id;
+    const owner = this.orders.userOf(order_id);
+    if (owner === -1) {
+      return this.completed.ownerOf(order_id) === user_id
+        ? Reject.ORDER_ALREADY_DONE.id
+        : Reject.UNKNOWN_ORDER.id;
+    }
+    // The same answer as an id that never existed: other users' order ids cannot be probed.
+    if (owner !== user_id) return Reject.UNKNOWN_ORDER.id;
+    return 0;
+  }
+
+  private amend(cmd: AmendCmd, out: BalanceOutput): AmendIn | null {
+    let reject = this.target(cmd.user_id, cmd.order_id, cmd.cid);
+    out.order_id = this.target_order_id;
+    if (reject === 0 && this.orders.symbolOf(this.target_order_id) !== cmd.symbol_id) {
+      reject = Reject.UNKNOWN_ORDER.id;
+    }
+    if (reject !== 0) {
+      out.reject = reject;
+      return null;
+    }
+    const order_id = this.target_order_id;
+    const s = this.spec.symbolById[this.orders.symbolOf(order_id)] as SymbolSpec;
+    if (cmd.price_ticks === 0 && cmd.qty_lots === 0) {
+      out.reject = Reject.INVALID_ORDER.id;
+      return null;
+    }
+    if (cmd.price_ticks !== 0 && !inRange(cmd.price_ticks, s.max_price_ticks)) {
+      out.reject = Reject.PRICE_OUT_OF_RANGE.id;
+      return null;
+    }
+    if (cmd.qty_lots !== 0 && !inRange(cmd.qty_lots, s.max_qty_lots)) {
+      out.reject = Reject.QUANTITY_OUT_OF_RANGE.id;
+      return null;
+    }
+    const a = this.accounts.get(cmd.user_id) as Account;
+    const asset_id = this.orders.sideOf(order_id) === Side.Buy ? s.quote.id : s.base.id;
+    return {
+      kind: 4,
+      ubs_seq: this.input_seq,
+      order_id,
+      user_id: cmd.user_id,
+      symbol_id: s.id,
+      price_ticks: cmd.price_ticks,
+      qty_lots: cmd.qty_lots,
+      avail_units: a.avail[asset_id] as number,
+      ts_ms: cmd.ts_ms,
+    };
+  }
+
+  /** Arm, re-arm (timeout_ms > 0) or disarm (0) the user's dead-man's switch. */
+  private cancelAllAfter(cmd: CancelAllAfterCmd, out: BalanceOutput): void {
+    if (!this.validUser(cmd.user_id)) {
+      out.reject = Reject.UNKNOWN_USER.id;
+      return;
+    }
+    const t = cmd.timeout_ms;
+    if (!Number.isSafeInteger(t) || t < 0 || t > this.spec.limits.max_cancel_all_after_ms) {
+      out.reject = Reject.INVALID_TIMEOUT.id;
+      return;
+    }
+    if (t === 0) {
+      this.timers.disarm(cmd.user_id);
+      return;
+    }
+    if (
+      !this.timers.isArmed(cmd.user_id) &&
+      this.timers.size >= this.spec.limits.max_armed_timers
+    ) {
+      out.reject = Reject.TOO_MANY_TIMERS.id;
+      return;
+    }
+    this.timers.arm(cmd.user_id, this.time_ms + t);
+  }
+
+  /** A cancel's engine input for an order known to be open, with the reason it will carry. */
+  cancelInput(order_id: number, user_id: number, reason: number, ts_ms: number): CancelIn {
+    return {
+      kind: 2,
+      ubs_seq: this.input_seq,
+      order_id,
+      user_id,
+      symbol_id: this.orders.symbolOf(order_id),
+      reason,
+      ts_ms,
+    };
+  }
+
+  private cancel(cmd: CancelCmd, out: BalanceOutput): MatchInput | null {
+    const reject = this.target(cmd.user_id, cmd.order_id, cmd.cid);
+    out.order_id = this.target_order_id;
+    if (reject !== 0) {
+      out.reject = reject;
+      return null;
+    }
+    return this.cancelInput(this.target_order_id, cmd.user_id, Reject.USER_CANCELLED.id, cmd.ts_ms);
+  }
+
   private complete(order_id: number): void {
-    const o = this.orders.remove(order_id);
-    assert(o !== null, () => `completion of unknown order ${order_id}`);
-    const a = this.account(o.user_id);
+    const user_id = this.orders.remove(order_id);
+    assert(user_id !== -1, () => `completion of unknown order ${order_id}`);
+    const a = this.accounts.get(user_id) as Account;
+    const cid = this.orders.removed_cid;
     a.open_orders--;
-    if (o.cid !== "") a.cids.delete(o.cid);
-    this.completed.remember(order_id, o.user_id);
+    if (cid !== "") a.cids.delete(cid);
+    this.completed.remember(order_id, user_id);
+  }
+
+  /** A user's open orders (in one symbol, or all for 0), ascending ids, into `into` (emptied first). */
+  openOrdersOf(user_id: number, symbol_id: number, into: number[]): number[] {
+    return this.orders.ofUser(user_id, symbol_id, into);
+  }
+
+  /**
+   * Check every invariant UBSCore's own structures rely on (conservation,
+   * balances in range, open-order counts and client order ids against the
+   * registry, the registry's user lists and OCO links, timers, the transfer
+   * window); throws InvariantError. Walks everything: tests only. Frozen
+   * funds against the engine's orders are checked by Core.validateInternalState.
+   */
+  validateInternalState(): void {
+    const fail = (m: string): never => {
+      throw new InvariantError(`UBSCore: ${m}`);
+    };
+    const slots = this.supply.length;
+    const sums = new Array<number>(slots).fill(0);
+    for (const [user, a] of this.accounts) {
+      for (let i = 0; i < slots; i++) {
+        const avail = a.avail[i] as number;
+        const frozen = a.frozen[i] as number;
+        if (!(avail >= 0 && frozen >= 0 && avail <= MAX_UNITS && frozen <= MAX_UNITS)) {
+          fail(`balance of user ${user} asset ${i} out of range: ${avail}/${frozen}`);
+        }
+        sums[i] = (sums[i] as number) + avail + frozen;
+      }
+      if (user === FEE_USER_ID && a.open_orders !== 0) fail("the fee account has open orders");
+    }
+    for (let i = 0; i < slots; i++) {
+      if (!Number.isSafeInteger(sums[i]) || sums[i] !== this.supply[i]) {
+        fail(`conservation broken for asset ${i}: balances ${sums[i]}, supply ${this.supply[i]}`);
+      }
+    }
+    this.orders.validateInternalState();
+    const counts = new Map<number, number>();
+    this.orders.forEach((order_id, user_id, symbol_id, side, cid) => {
+      counts.set(user_id, (counts.get(user_id) ?? 0) + 1);
+      if (order_id >= this.next_order_id) fail(`open order ${order_id} beyond the id counter`);
+      if (this.spec.symbolById[symbol_id] === undefined)
+        fail(`order ${order_id}: symbol ${symbol_id}`);
+      if (side !== Side.Buy && side !== Side.Sell) fail(`order ${order_id}: side ${side}`);
+      const a = this.accounts.get(user_id);
+      if (a === undefined) fail(`order ${order_id} of a user without an account`);
+      else if (cid !== "" && a.cids.get(cid) !== order_id)
+        fail(`cid ${cid} of order ${order_id} not mapped`);
+    });
+    for (const [user, a] of this.accounts) {
+      if (a.open_orders !== (counts.get(user) ?? 0)) {
+        fail(
+          `user ${user} counts ${a.open_orders} open orders, registry has ${counts.get(user) ?? 0}`,
+        );
+      }
+      if (a.open_orders > this.spec.limits.max_open_orders_per_user)
+        fail(`user ${user} over the open-order limit`);
+      for (const [cid, id] of a.cids) {
+        if (this.orders.userOf(id) !== user || this.orders.cidOf(id) !== cid) {
+          fail(`user ${user}: cid ${cid} maps to ${id}, which is not that open order`);
+        }
+      }
+    }
+    this.timers.validateInternalState();
+    if (this.timers.size > this.spec.limits.max_armed_timers) fail("too many armed timers");
+    if (this.transfers.size > this.spec.limits.transfers_remembered)
+      fail("transfer memory over its bound");
+    let last_seen = 0;
+    for (const [id, t] of this.transfers) {
+      if (t.seen_ms < last_seen) fail(`transfer ${id} remembered out of time order`);
+      if (t.seen_ms > this.time_ms) fail(`transfer ${id} seen in the future`);
+      last_seen = t.seen_ms;
+    }
+    if (this.transfer_horizon_ms > this.time_ms) fail("transfer horizon in the future");
+    if (this.completed.count() > this.completed.capacity)
+      fail("completed-order memory over its bound");
   }
 }
 

@@ -15,11 +15,76 @@ import type {
   CoreOutput,
   EngineOutput,
   MatchInput,
+  OrderSpec,
   OrderUpdate,
   Trade,
 } from "./types.ts";
 
-export const WIRE_VERSION = 1;
+/**
+ * 2 added the stop price to orders (behind a flags byte that replaced the
+ * post-only byte), the commands PlaceOco to Tick, the engine inputs OcoIn and
+ * AmendIn, a cancel's reason, and a CoreOutput's other_order_id and
+ * other_reject (only after the commands that name a second order). Messages
+ * of the older kinds are laid out as in version 1, and version 1 messages
+ * (journals, output batches written before) still decode: the new fields
+ * read as 0 (a cancel's reason as USER_CANCELLED).
+ */
+export const WIRE_VERSION = 2;
+const USER_CANCELLED = 22;
+
+/** The flags byte of an order: post-only, and whether a stop price follows the client order id. */
+const FLAG_POST_ONLY = 1;
+const FLAG_STOP_PRICE = 2;
+
+/**
+ * An order's fields. Version 1 had a post-only byte where version 2 has a
+ * flags byte, and appends the stop price only when there is one: an order
+ * without a stop price is encoded exactly as version 1 encoded it.
+ */
+function writeOrderSpec(w: Writer, o: OrderSpec): void {
+  w.u16(o.symbol_id);
+  w.u8(o.side);
+  w.u8(o.order_type);
+  w.u8(o.tif);
+  w.u8((o.post_only ? FLAG_POST_ONLY : 0) | (o.stop_price_ticks !== 0 ? FLAG_STOP_PRICE : 0));
+  w.u8(o.stp);
+  w.int(o.price_ticks);
+  w.int(o.qty_lots);
+  w.int(o.quote_units);
+  w.str(o.cid);
+  if (o.stop_price_ticks !== 0) w.int(o.stop_price_ticks);
+}
+
+function readOrderSpec(r: Reader, v: number): OrderSpec {
+  const symbol_id = r.u16();
+  const side = r.u8() as OrderSpec["side"];
+  const order_type = r.u8() as OrderSpec["order_type"];
+  const tif = r.u8() as OrderSpec["tif"];
+  const flags = v >= 2 ? r.u8() : r.bool() ? FLAG_POST_ONLY : 0;
+  if (flags > (FLAG_POST_ONLY | FLAG_STOP_PRICE)) {
+    throw new InvariantError(`decode: bad order flags ${flags}`);
+  }
+  const post_only = (flags & FLAG_POST_ONLY) !== 0;
+  const stp = r.u8() as OrderSpec["stp"];
+  const price_ticks = r.int();
+  const qty_lots = r.int();
+  const quote_units = r.int();
+  const cid = r.str();
+  const stop_price_ticks = (flags & FLAG_STOP_PRICE) !== 0 ? r.int() : 0;
+  return {
+    symbol_id,
+    side,
+    order_type,
+    tif,
+    post_only,
+    stp,
+    price_ticks,
+    stop_price_ticks,
+    qty_lots,
+    quote_units,
+    cid,
+  };
+}
 
 export function writeCommand(w: Writer, c: Command): void {
   w.u8(c.kind);
@@ -30,36 +95,67 @@ export function writeCommand(w: Writer, c: Command): void {
       w.int(c.user_id);
       w.u16(c.asset_id);
       w.int(c.amount_units);
-      w.int(c.ts_ms);
-      w.str(c.corr);
-      return;
+      break;
     case CommandKind.Place:
       w.int(c.user_id);
-      w.u16(c.symbol_id);
-      w.u8(c.side);
-      w.u8(c.order_type);
-      w.u8(c.tif);
-      w.bool(c.post_only);
-      w.u8(c.stp);
-      w.int(c.price_ticks);
-      w.int(c.qty_lots);
-      w.int(c.quote_units);
-      w.str(c.cid);
-      w.int(c.ts_ms);
-      w.str(c.corr);
-      return;
+      writeOrderSpec(w, c);
+      break;
     case CommandKind.Cancel:
       w.int(c.user_id);
       w.int(c.order_id);
       w.str(c.cid);
-      w.int(c.ts_ms);
-      w.str(c.corr);
-      return;
+      break;
+    case CommandKind.PlaceOco:
+      w.int(c.user_id);
+      w.u16(c.symbol_id);
+      w.u8(c.side);
+      w.u8(c.stp);
+      w.int(c.qty_lots);
+      w.int(c.price_ticks);
+      w.bool(c.post_only);
+      w.str(c.cid);
+      w.u8(c.stop_type);
+      w.int(c.stop_price_ticks);
+      w.int(c.stop_limit_price_ticks);
+      w.u8(c.stop_tif);
+      w.str(c.stop_cid);
+      break;
+    case CommandKind.Amend:
+      w.int(c.user_id);
+      w.u16(c.symbol_id);
+      w.int(c.order_id);
+      w.str(c.cid);
+      w.int(c.price_ticks);
+      w.int(c.qty_lots);
+      break;
+    case CommandKind.CancelReplace:
+      w.int(c.user_id);
+      w.int(c.order_id);
+      w.str(c.cid);
+      w.u8(c.mode);
+      writeOrderSpec(w, c.order);
+      break;
+    case CommandKind.CancelAll:
+      w.int(c.user_id);
+      w.u16(c.symbol_id);
+      break;
+    case CommandKind.CancelAllAfter:
+      w.int(c.user_id);
+      w.int(c.timeout_ms);
+      break;
+    case CommandKind.Tick:
+      break;
   }
+  w.int(c.ts_ms);
+  w.str(c.corr);
 }
 
-export function readCommand(r: Reader): Command {
+/** Read a command of wire version `v` (the version byte of the message that carries it). */
+export function readCommand(r: Reader, v: number = WIRE_VERSION): Command {
   const kind = r.u8();
+  if (kind > CommandKind.Cancel && v < 2) {
+    throw new InvariantError(`decode: command kind ${kind} in a version ${v} message`);
+  }
   switch (kind) {
     case CommandKind.Deposit:
     case CommandKind.Withdraw:
@@ -72,23 +168,11 @@ export function readCommand(r: Reader): Command {
         ts_ms: r.int(),
         corr: r.str(),
       };
-    case CommandKind.Place:
-      return {
-        kind,
-        user_id: r.int(),
-        symbol_id: r.u16(),
-        side: r.u8() as 1 | 2,
-        order_type: r.u8() as 1 | 2,
-        tif: r.u8() as 1 | 2 | 3,
-        post_only: r.bool(),
-        stp: r.u8() as 1 | 2 | 3,
-        price_ticks: r.int(),
-        qty_lots: r.int(),
-        quote_units: r.int(),
-        cid: r.str(),
-        ts_ms: r.int(),
-        corr: r.str(),
-      };
+    case CommandKind.Place: {
+      const user_id = r.int();
+      const o = readOrderSpec(r, v);
+      return { kind, user_id, ...o, ts_ms: r.int(), corr: r.str() };
+    }
     case CommandKind.Cancel:
       return {
         kind,
@@ -98,6 +182,54 @@ export function readCommand(r: Reader): Command {
         ts_ms: r.int(),
         corr: r.str(),
       };
+    case CommandKind.PlaceOco:
+      return {
+        kind,
+        user_id: r.int(),
+        symbol_id: r.u16(),
+        side: r.u8() as 1 | 2,
+        stp: r.u8() as 1 | 2 | 3,
+        qty_lots: r.int(),
+        price_ticks: r.int(),
+        post_only: r.bool(),
+        cid: r.str(),
+        stop_type: r.u8() as OrderSpec["order_type"],
+        stop_price_ticks: r.int(),
+        stop_limit_price_ticks: r.int(),
+        stop_tif: r.u8() as OrderSpec["tif"],
+        stop_cid: r.str(),
+        ts_ms: r.int(),
+        corr: r.str(),
+      };
+    case CommandKind.Amend:
+      return {
+        kind,
+        user_id: r.int(),
+        symbol_id: r.u16(),
+        order_id: r.int(),
+        cid: r.str(),
+        price_ticks: r.int(),
+        qty_lots: r.int(),
+        ts_ms: r.int(),
+        corr: r.str(),
+      };
+    case CommandKind.CancelReplace:
+      return {
+        kind,
+        user_id: r.int(),
+        order_id: r.int(),
+        cid: r.str(),
+        mode: r.u8() as 1 | 2,
+        order: readOrderSpec(r, v),
+        ts_ms: r.int(),
+        corr: r.str(),
+      };
+    case CommandKind.CancelAll:
+      return { kind, user_id: r.int(), symbol_id: r.u16(), ts_ms: r.int(), corr: r.str() };
+    case CommandKind.CancelAllAfter:
+      return { kind, user_id: r.int(), timeout_ms: r.int(), ts_ms: r.int(), corr: r.str() };
+    case CommandKind.Tick:
+      return { kind, ts_ms: r.int(), corr: r.str() };
     default:
       throw new InvariantError(`decode: unknown command kind ${kind}`);
   }
@@ -109,22 +241,48 @@ export function writeMatchInput(w: Writer, m: MatchInput): void {
   w.int(m.order_id);
   w.int(m.user_id);
   w.u16(m.symbol_id);
-  if (m.kind === 1) {
-    w.u8(m.side);
-    w.u8(m.order_type);
-    w.u8(m.tif);
-    w.bool(m.post_only);
-    w.u8(m.stp);
-    w.int(m.price_ticks);
-    w.int(m.qty_lots);
-    w.int(m.quote_units);
-    w.int(m.frozen_units);
-    w.str(m.cid);
+  switch (m.kind) {
+    case 1:
+      w.u8(m.side);
+      w.u8(m.order_type);
+      w.u8(m.tif);
+      w.bool(m.post_only);
+      w.u8(m.stp);
+      w.int(m.price_ticks);
+      w.int(m.qty_lots);
+      w.int(m.quote_units);
+      w.int(m.frozen_units);
+      w.str(m.cid);
+      w.int(m.stop_price_ticks);
+      break;
+    case 2:
+      w.u16(m.reason);
+      break;
+    case 3:
+      w.int(m.stop_order_id);
+      w.u8(m.side);
+      w.u8(m.stp);
+      w.int(m.qty_lots);
+      w.int(m.price_ticks);
+      w.bool(m.post_only);
+      w.str(m.cid);
+      w.u8(m.stop_type);
+      w.int(m.stop_price_ticks);
+      w.int(m.stop_limit_price_ticks);
+      w.u8(m.stop_tif);
+      w.str(m.stop_cid);
+      w.int(m.frozen_units);
+      break;
+    case 4:
+      w.int(m.price_ticks);
+      w.int(m.qty_lots);
+      w.int(m.avail_units);
+      break;
   }
   w.int(m.ts_ms);
 }
 
-export function readMatchInput(r: Reader): MatchInput {
+export function readMatchInput(r: Reader, v: number = WIRE_VERSION): MatchInput {
   const kind = r.u8();
   const ubs_seq = r.int();
   const order_id = r.int();
@@ -138,7 +296,7 @@ export function readMatchInput(r: Reader): MatchInput {
       user_id,
       symbol_id,
       side: r.u8() as 1 | 2,
-      order_type: r.u8() as 1 | 2,
+      order_type: r.u8() as OrderSpec["order_type"],
       tif: r.u8() as 1 | 2 | 3,
       post_only: r.bool(),
       stp: r.u8() as 1 | 2 | 3,
@@ -147,11 +305,51 @@ export function readMatchInput(r: Reader): MatchInput {
       quote_units: r.int(),
       frozen_units: r.int(),
       cid: r.str(),
+      stop_price_ticks: v >= 2 ? r.int() : 0,
       ts_ms: r.int(),
     };
   }
-  if (kind !== 2) throw new InvariantError(`decode: unknown match input kind ${kind}`);
-  return { kind, ubs_seq, order_id, user_id, symbol_id, ts_ms: r.int() };
+  if (kind === 2) {
+    const reason = v >= 2 ? r.u16() : USER_CANCELLED;
+    return { kind, ubs_seq, order_id, user_id, symbol_id, reason, ts_ms: r.int() };
+  }
+  if (v >= 2 && kind === 3) {
+    return {
+      kind,
+      ubs_seq,
+      order_id,
+      user_id,
+      symbol_id,
+      stop_order_id: r.int(),
+      side: r.u8() as 1 | 2,
+      stp: r.u8() as 1 | 2 | 3,
+      qty_lots: r.int(),
+      price_ticks: r.int(),
+      post_only: r.bool(),
+      cid: r.str(),
+      stop_type: r.u8() as OrderSpec["order_type"],
+      stop_price_ticks: r.int(),
+      stop_limit_price_ticks: r.int(),
+      stop_tif: r.u8() as 1 | 2 | 3,
+      stop_cid: r.str(),
+      frozen_units: r.int(),
+      ts_ms: r.int(),
+    };
+  }
+  if (v >= 2 && kind === 4) {
+    return {
+      kind,
+      ubs_seq,
+      order_id,
+      user_id,
+      symbol_id,
+      price_ticks: r.int(),
+      qty_lots: r.int(),
+      avail_units: r.int(),
+      ts_ms: r.int(),
+    };
+  }
+  throw new InvariantError(`decode: unknown match input kind ${kind}`);
 }
 
 function writeUpdates(w: Writer, list: OrderUpdate[]): void {
@@ -312,9 +510,13 @@ function readEvents(r: Reader): BalanceEvent[] {
   return out;
 }
 
-function version(r: Reader, what: string): void {
+/** The version byte of a message; versions 1 and 2 are readable. */
+function version(r: Reader, what: string): number {
   const v = r.u8();
-  if (v !== WIRE_VERSION) throw new InvariantError(`decode ${what}: unsupported version ${v}`);
+  if (v !== 1 && v !== WIRE_VERSION) {
+    throw new InvariantError(`decode ${what}: unsupported version ${v}`);
+  }
+  return v;
 }
 
 /** Encode everything but the hash, hash it, append the hash; returns the hash. */
@@ -342,12 +544,12 @@ export function writeEngineOutput(w: Writer, o: EngineOutput): bigint {
 }
 
 export function readEngineOutput(r: Reader): EngineOutput {
-  version(r, "EngineOutput");
+  const v = version(r, "EngineOutput");
   return {
     symbol_id: r.u16(),
     output_seq: r.int(),
     prev_hash: r.u64(),
-    input: readMatchInput(r),
+    input: readMatchInput(r, v),
     updates: readUpdates(r),
     trades: readTrades(r),
     deltas: readDeltas(r),
@@ -377,11 +579,11 @@ export function writeBalanceOutput(w: Writer, o: BalanceOutput): bigint {
 }
 
 export function readBalanceOutput(r: Reader): BalanceOutput {
-  version(r, "BalanceOutput");
+  const v = version(r, "BalanceOutput");
   const output_seq = r.int();
   const prev_hash = r.u64();
   const cause = r.u8() as BalanceOutput["cause"];
-  const command = r.bool() ? readCommand(r) : null;
+  const command = r.bool() ? readCommand(r, v) : null;
   return {
     output_seq,
     prev_hash,
@@ -407,6 +609,14 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   w.int(o.order_id);
   w.u16(o.reject);
   w.bool(o.duplicate);
+  // Only the two commands that name a second order carry the other_* fields;
+  // for every other command they are 0 and take no bytes.
+  if (namesOther(o.input.kind)) {
+    w.int(o.other_order_id);
+    w.u16(o.other_reject);
+  } else if (o.other_order_id !== 0 || o.other_reject !== 0) {
+    throw new InvariantError(`encode: other_* fields on a command of kind ${o.input.kind}`);
+  }
   writeUpdates(w, o.updates);
   writeTrades(w, o.trades);
   writeEvents(w, o.events);
@@ -414,16 +624,31 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   return seal(w, start);
 }
 
+function namesOther(kind: number): boolean {
+  return kind === CommandKind.PlaceOco || kind === CommandKind.CancelReplace;
+}
+
 export function readCoreOutput(r: Reader): CoreOutput {
-  version(r, "CoreOutput");
+  const v = version(r, "CoreOutput");
+  const output_seq = r.int();
+  const prev_hash = r.u64();
+  const input = readCommand(r, v);
+  // Version 1 outputs named no symbol; none was kept on disk in that form.
+  const symbol_id = v === 1 ? 0 : r.u16();
+  const order_id = r.int();
+  const reject = r.u16();
+  const duplicate = r.bool();
+  const other = namesOther(input.kind);
   return {
-    output_seq: r.int(),
-    prev_hash: r.u64(),
-    input: readCommand(r),
-    symbol_id: r.u16(),
-    order_id: r.int(),
-    reject: r.u16(),
-    duplicate: r.bool(),
+    output_seq,
+    prev_hash,
+    input,
+    symbol_id,
+    order_id,
+    reject,
+    duplicate,
+    other_order_id: other ? r.int() : 0,
+    other_reject: other ? r.u16() : 0,
     updates: readUpdates(r),
     trades: readTrades(r),
     events: readEvents(r),
@@ -450,8 +675,7 @@ export function encodeCommand(c: Command): Buffer {
 }
 
 export function decodeCommand(r: Reader): Command {
-  version(r, "Command");
-  return readCommand(r);
+  return readCommand(r, version(r, "Command"));
 }
 
 export function encodeMatchInput(m: MatchInput): Buffer {
@@ -462,8 +686,7 @@ export function encodeMatchInput(m: MatchInput): Buffer {
 }
 
 export function decodeMatchInput(r: Reader): MatchInput {
-  version(r, "MatchInput");
-  return readMatchInput(r);
+  return readMatchInput(r, version(r, "MatchInput"));
 }
 
 export { Writer };
@@ -483,8 +706,7 @@ export function commandCodec(): {
     },
     decode(bytes: Uint8Array): Command {
       const r = new Reader(bytes);
-      version(r, "Command");
-      return readCommand(r);
+      return readCommand(r, version(r, "Command"));
     },
   };
 }
@@ -496,10 +718,10 @@ export function readCoreOutputHead(bytes: Uint8Array): {
   command: Command;
 } {
   const r = new Reader(bytes);
-  version(r, "CoreOutput");
+  const v = version(r, "CoreOutput");
   const output_seq = r.int();
   const prev_hash = r.u64();
-  return { output_seq, prev_hash, command: readCommand(r) };
+  return { output_seq, prev_hash, command: readCommand(r, v) };
 }
 
 /** The hash a sealed message carries in its last 8 bytes. */

@@ -81,7 +81,7 @@ export class PipelineBackend implements ExchangeBackend {
         ? cmd.corr
         : (headers?.[Header.Correlation] ?? `${this.instance}-${++this.n}`);
     const out = await this.opts.intake.submit(cmd.corr === corr ? cmd : { ...cmd, corr }, headers);
-    this.remember(cmd.user_id, out.output_seq);
+    this.remember("user_id" in cmd ? cmd.user_id : 0, out.output_seq);
     return out;
   }
 

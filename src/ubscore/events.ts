@@ -72,6 +72,7 @@ export class UbsEvents {
       this.transferApplied(obs, cmd, out.reject, out.duplicate);
       return;
     }
+    if (cmd.kind !== CommandKind.Place && cmd.kind !== CommandKind.Cancel) return;
     this.orderApplied(obs, cmd, out.order_id, out.reject, corr);
   }
 

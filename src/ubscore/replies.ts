@@ -5,6 +5,7 @@
 
 import {
   type CancelCmd,
+  type Command,
   CommandKind,
   type CoreOutput,
   type EngineOutput,
@@ -107,7 +108,7 @@ export function transferReply(
 
 /** An order or cancel refused by UBSCore before reaching the book. */
 export function refusedReply(
-  cmd: PlaceCmd | CancelCmd,
+  cmd: Exclude<Command, TransferCmd>,
   reject: number,
   order_id: number,
 ): OrderReply {

@@ -6,7 +6,6 @@
 
 import {
   type CancelCmd,
-  CommandKind,
   Core,
   type CoreOutput,
   loadSpec,
@@ -19,9 +18,8 @@ import { openSqliteStore, type SettlementStore } from "../../src/store/mod.ts";
 import { TransportError } from "../../src/transport/types.ts";
 import {
   type BalanceRow,
-  engineReply,
   type OrderReply,
-  refusedReply,
+  orderReplyOf,
   type TransferReply,
   transferReply,
 } from "../../src/ubscore/replies.ts";
@@ -96,48 +94,11 @@ export class DirectBackend implements ExchangeBackend {
     await this.store.close();
   }
 
-  /** The symbol an order or cancel concerns, known before the core applies it. */
-  private symbolOf(cmd: PlaceCmd | CancelCmd): number {
-    if (cmd.kind === CommandKind.Place) return cmd.symbol_id;
-    const id =
-      cmd.order_id !== 0
-        ? cmd.order_id
-        : (this.core.ubs.accounts.get(cmd.user_id)?.cids.get(cmd.cid) ?? 0);
-    return this.core.ubs.orders.symbolOf(id);
-  }
-
   private async order(cmd: PlaceCmd | CancelCmd): Promise<OrderReply> {
     this.checkOutage();
-    const symbol_id = this.symbolOf(cmd);
     const out = this.core.apply(cmd);
     await this.settle(out);
-    // Refused before the book (or a cancel the book refused): no update, only a code.
-    if (out.updates.length === 0) return refusedReply(cmd, out.reject, out.order_id);
-    const reply = engineReply(
-      {
-        symbol_id,
-        output_seq: out.output_seq,
-        prev_hash: out.prev_hash,
-        hash: out.hash,
-        input: {
-          kind: 2,
-          ubs_seq: 0,
-          order_id: out.order_id,
-          user_id: cmd.user_id,
-          symbol_id,
-          ts_ms: cmd.ts_ms,
-        },
-        updates: out.updates,
-        trades: out.trades,
-        deltas: [],
-        completions: out.completions,
-        best_bid_ticks: 0,
-        best_ask_ticks: 0,
-        reject: out.reject,
-      },
-      this.spec,
-    );
-    return { ...reply, kind: cmd.kind === CommandKind.Place ? "order" : "cancel" };
+    return orderReplyOf(out, this.spec);
   }
 
   private checkOutage(): void {

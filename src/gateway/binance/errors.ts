@@ -106,7 +106,7 @@ export const unsupported = (what: string) =>
   });
 
 /** Order statuses a registry reason leads to when it is not a failure of the request. */
-export type Outcome = { readonly outcome: "EXPIRED" | "EXPIRED_IN_MATCH" | "CANCELED" };
+export type Outcome = { readonly outcome: "EXPIRED" | "EXPIRED_IN_MATCH" | "CANCELED" | "NEW" };
 
 /**
  * How a registry entry answers. `detail` appends Bourse's own explanation to
@@ -188,6 +188,21 @@ export const REGISTRY_TO_BINANCE: Readonly<Record<RegistryCode, Row | Outcome>> 
   TOO_MANY_CONNECTIONS: row(-1003, 429, "Too many connections.", true),
   TOO_MANY_STREAM_CONNECTIONS: row(-1003, 429, "Too many connections.", true),
   INVALID_LISTEN_KEY: row(-1125, 400, "This listenKey does not exist."),
+  STOP_WOULD_TRIGGER: row(-2010, 400, "Order would trigger immediately."),
+  OCO_CANCELLED: { outcome: "CANCELED" },
+  AUTO_CANCELLED: { outcome: "CANCELED" },
+  ORDER_AMENDED: { outcome: "NEW" },
+  AMEND_NOT_ALLOWED: row(-1013, 400, "Order amend rejected.", true),
+  NOT_ATTEMPTED: row(-1013, 400, "Not attempted: the other half of the cancel-replace failed."),
+  REQUEST_EXPIRED: row(-1100, 400, "The request is older than the idempotency window.", true),
+  TOO_MANY_TIMERS: row(-1013, 400, "Too many cancel-all-after timers.", true),
+  INVALID_TIMEOUT: row(-1100, 400, "Illegal characters found in parameter 'countdownTime'.", true),
+  STOP_PRICE_REQUIRED: row(
+    -1102,
+    400,
+    "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.",
+  ),
+  STOP_PRICE_NOT_ALLOWED: row(-1106, 400, "Parameter 'stopPrice' sent when not required."),
   UNKNOWN_STREAM: row(-1100, 400, "Illegal characters found in parameter 'streams'.", true),
   TOO_MANY_STREAMS: row(-1100, 400, "Too many streams in one connection.", true),
   UNAVAILABLE: row(-1001, 503, "Internal error; unable to process your request. Please try again."),

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { BookSide, RestingOrder } from "../../../src/core/mod.ts";
 
 function order(id: number, price: number, lots = 1): RestingOrder {
-  return new RestingOrder(id, 1, 2, 1, 1, price, lots, lots, 0, 0, lots, "", 0);
+  return new RestingOrder(id, 1, 2, 1, 1, price, lots, lots, 0, 0, lots, "", 0, 2, false, 0);
 }
 
 test("the best ask is the lowest live price; emptied levels are skipped", () => {

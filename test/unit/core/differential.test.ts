@@ -1,6 +1,8 @@
-// Differential property test: random command streams through the engine and
-// through the reference model; every outcome, trade, order update and balance
-// must agree, and conservation must hold after every command.
+// Differential property test: random command streams (every command kind:
+// orders of every type, stops that cascade, OCOs, amends, cancel-replaces,
+// cancel-alls, dead-man's switches, ticks) through the engine and through the
+// reference model; every outcome, trade, order update and balance must agree,
+// conservation and every internal invariant must hold after every command.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -10,6 +12,7 @@ import {
   type CoreOutput,
   compile,
   DEFAULT_CONFIG,
+  type Spec,
 } from "../../../src/core/mod.ts";
 import { CommandStream } from "../../support/commands.ts";
 import { assertConservation } from "../../support/invariants.ts";
@@ -20,12 +23,26 @@ const spec = compile({
   limits: { ...DEFAULT_CONFIG.limits, max_open_orders_per_user: 40 },
 });
 
+/** The bounds reached often: a half-second transfer window, few remembered ids, few timers. */
+const tight = compile({
+  ...DEFAULT_CONFIG,
+  limits: {
+    ...DEFAULT_CONFIG.limits,
+    max_open_orders_per_user: 40,
+    transfer_window_ms: 500,
+    transfers_remembered: 16,
+    max_armed_timers: 3,
+  },
+});
+
 const SEEDS = process.env.BOURSE_SEED ? [Number(process.env.BOURSE_SEED)] : [1, 2, 3, 4];
 const COMMANDS = Number(process.env.BOURSE_COMMANDS ?? 30_000);
 
 function compare(out: CoreOutput, ref: RefResult, where: string): void {
   assert.equal(out.reject, ref.reject, `${where}: reject`);
   assert.equal(out.order_id, ref.order_id, `${where}: order_id`);
+  assert.equal(out.other_order_id, ref.other_order_id, `${where}: other_order_id`);
+  assert.equal(out.other_reject, ref.other_reject, `${where}: other_reject`);
   assert.equal(out.duplicate, ref.duplicate, `${where}: duplicate`);
   assert.deepEqual(
     out.trades.map((t) => ({
@@ -57,10 +74,15 @@ function compare(out: CoreOutput, ref: RefResult, where: string): void {
   );
 }
 
-function run(seed: number, commands: number): { log: Command[]; hashes: bigint[]; core: Core } {
+function run(
+  spec: Spec,
+  seed: number,
+  commands: number,
+  classic: boolean,
+): { log: Command[]; hashes: bigint[]; core: Core } {
   const core = new Core(spec);
   const ref = new Reference(spec);
-  const stream = new CommandStream(spec, seed);
+  const stream = new CommandStream(spec, seed, { classic });
   const log: Command[] = [];
   const hashes: bigint[] = [];
   const funding = stream.funding();
@@ -97,7 +119,8 @@ function run(seed: number, commands: number): { log: Command[]; hashes: bigint[]
           : 0;
       assert.equal(sum, external, `${where}: asset ${asset} not conserved by this command`);
     }
-    if (i % 500 === 0) assertConservation(core.ubs, where);
+    assertConservation(core.ubs, where);
+    core.validateInternalState();
     hashes.push(out.hash);
   }
   assertConservation(core.ubs, `seed ${seed} end`);
@@ -108,15 +131,29 @@ function run(seed: number, commands: number): { log: Command[]; hashes: bigint[]
     assert.equal(BigInt(live.frozen), b.frozen, `seed ${seed} final frozen ${key}`);
   }
   let resting = 0;
-  for (const book of core.me.books) if (book) resting += book.orders.size;
+  let waiting = 0;
+  for (const book of core.me.books) {
+    if (book === undefined) continue;
+    resting += book.restingCount();
+    waiting += book.waitingCount();
+  }
   assert.equal(resting, ref.restingCount(), `seed ${seed}: resting orders`);
+  assert.equal(waiting, ref.waitingCount(), `seed ${seed}: waiting stops`);
+  assert.equal(core.armedTimers(), ref.armedTimers(), `seed ${seed}: armed timers`);
   assert.ok(trades > commands / 20, `seed ${seed}: stream produced too few trades (${trades})`);
   return { log, hashes, core };
 }
 
-for (const seed of SEEDS) {
-  test(`engine agrees with the reference model (seed ${seed}, ${COMMANDS} commands)`, () => {
-    const { log, hashes, core } = run(seed, COMMANDS);
+const CASES: { seed: number; classic: boolean; spec: Spec; limits: string }[] = [
+  ...SEEDS.map((seed) => ({ seed, classic: false, spec, limits: "default limits" })),
+  { seed: SEEDS[0] ?? 1, classic: true, spec, limits: "default limits" },
+  { seed: (SEEDS[0] ?? 1) + 100, classic: false, spec: tight, limits: "tight limits" },
+];
+
+for (const { seed, classic, spec, limits } of CASES) {
+  const kinds = classic ? "limit, market, cancel and transfers only" : "every command kind";
+  test(`engine agrees with the reference model (seed ${seed}, ${COMMANDS} commands, ${kinds}, ${limits})`, () => {
+    const { log, hashes, core } = run(spec, seed, COMMANDS, classic);
     // Determinism: the same log gives the same output chain and final state.
     const again = new Core(spec);
     for (let i = 0; i < log.length; i++) {

@@ -124,7 +124,7 @@ describe("failures are always the JSON envelope", () => {
     assert.equal(r.statusCode, 400);
     assert.deepEqual(json(r), {
       status: 100,
-      msg: "body.symbol is required; body.x is not a known field; body.order_type must be one of Limit, Market",
+      msg: "body.symbol is required; body.x is not a known field; body.order_type must be one of Limit, Market, StopLoss, StopLossLimit, TakeProfit, TakeProfitLimit",
       code: "VALIDATION",
     });
     const arr = await signed(h, h.alice, "POST", CREATE, "[]");

@@ -380,6 +380,15 @@ describe("POST /api/v1/order/create", () => {
       "a limit order needs a price",
     ],
     [
+      // The core has stop orders; the HTTP API takes them (with stop_price) in a later step.
+      "a stop order without a stop price",
+      { symbol: "BTC_USDT", side: "Sell", order_type: "StopLoss", quantity: "1" },
+      400,
+      17,
+      "INVALID_ORDER",
+      "a StopLoss order needs a stop_price",
+    ],
+    [
       "a market order with nothing to price it",
       { symbol: "ETH_USDT", side: "Buy", order_type: "Market", quote_quantity: "100" },
       422,

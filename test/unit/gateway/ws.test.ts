@@ -135,6 +135,7 @@ describe("streams", () => {
             post_only: false,
             stp: 2,
             price_ticks: 100_000 + (n % 500),
+            stop_price_ticks: 0,
             qty_lots: 100,
             quote_units: 0,
             cid: "",

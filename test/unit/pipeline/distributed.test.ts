@@ -79,7 +79,8 @@ test("two gateways, one sequencer: one order, answers to the right gateway, a re
     outs.map((o) => o.output_seq).sort((a, b) => a - b),
     cmds.map((_, i) => i + 1),
   );
-  const user = cmds[0]?.user_id ?? 1;
+  const first = cmds[0];
+  const user = first !== undefined && "user_id" in first ? first.user_id : 1;
   const live = await gateways[0]?.balances(user);
   assert.deepEqual(
     live?.map((b) => [b.avail_units, b.frozen_units]),

@@ -78,6 +78,7 @@ export function limit(
     post_only: extra.post_only ?? false,
     stp: Stp.ExpireMaker,
     price_ticks,
+    stop_price_ticks: 0,
     qty_lots,
     quote_units: 0,
     cid: extra.cid ?? "",
