@@ -384,8 +384,8 @@ describe("POST /api/v1/order/create", () => {
       "a stop order without a stop price",
       { symbol: "BTC_USDT", side: "Sell", order_type: "StopLoss", quantity: "1" },
       400,
-      17,
-      "INVALID_ORDER",
+      49,
+      "STOP_PRICE_REQUIRED",
       "a StopLoss order needs a stop_price",
     ],
     [

@@ -74,7 +74,15 @@ describe("schema", () => {
   });
 
   test("open orders are exactly the statuses that are not terminal", () => {
-    assert.equal(OPEN_PREDICATE, `status IN (${OrderStatus.New}, ${OrderStatus.PartiallyFilled})`);
+    assert.equal(
+      OPEN_PREDICATE,
+      `status IN (${[
+        OrderStatus.New,
+        OrderStatus.PartiallyFilled,
+        OrderStatus.Untriggered,
+        OrderStatus.Triggered,
+      ].join(", ")})`,
+    );
   });
 
   test("the previous generation and newer versions are refused; a fresh database gets version 2", () => {
