@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { type CoreOutput, OutputBatchWriter, type Spec } from "../core/mod.ts";
 import { PipelineBackend, type SettledPosition } from "../gateway/pipeline-backend.ts";
 import type { SettlementReads } from "../store/mod.ts";
+import { startClock } from "./clock.ts";
 import { CoreJournal, type CoreJournalOptions, type RecoveryReport } from "./core-journal.ts";
 import { LocalIntake } from "./local-intake.ts";
 import {
@@ -193,6 +194,8 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
     store,
     settled: stage,
   });
+  // Dead-man's switches fire on a journaled Tick once their deadline passed.
+  const clock = startClock(journal.core, (tick) => sequencer.submit(tick));
   const watch = setInterval(() => {
     const j = journal.failure();
     if (j !== null) failed("sequencer", j);
@@ -213,6 +216,7 @@ export async function startEmbeddedPipeline(o: EmbeddedPipelineOptions): Promise
       if (stopped) return;
       stopped = true;
       clearInterval(watch);
+      clock.stop();
       backend.setReady(false);
       await sequencer.stop();
       await journal.close();

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import {
   Core,
   type CoreOutput,
+  encodeCommandBatch,
   GENESIS_HASH,
   InvariantError,
   OutputBatchWriter,
@@ -30,6 +31,7 @@ import {
   type Subscription,
   Topic,
 } from "../transport/mod.ts";
+import { type SequencerClock, startClock } from "./clock.ts";
 import { decodeSequencerSnapshot, encodeSequencerSnapshot } from "./core-journal.ts";
 import { balanceRows, depthOf } from "./local-intake.ts";
 import {
@@ -170,6 +172,7 @@ export class SequencerService {
   private snapshotting: Promise<{ seq: number; path: string }> | null = null;
   private failure: unknown = null;
   private resume: (() => void) | null = null;
+  private clock: SequencerClock | null = null;
 
   private constructor(
     private readonly opts: SequencerServiceOptions,
@@ -220,6 +223,14 @@ export class SequencerService {
 
   private consume(): void {
     const { log } = this.opts;
+    // Dead-man's switches: the sequencer writes its own Tick into its input
+    // topic, so the Tick has its place in the journal like any command.
+    let ticks = 0;
+    this.clock = startClock(this.sequencer.core, (tick) =>
+      log.publish(Topic.Orders, encodeCommandBatch([tick]), {
+        id: `tick:${tick.ts_ms}:${++ticks}`,
+      }),
+    );
     const sub = log.subscribe(
       Topic.Orders,
       { from_seq: this.input_pos + 1, name: "sequencer" },
@@ -322,6 +333,7 @@ export class SequencerService {
   }
 
   async stop(): Promise<void> {
+    this.clock?.stop();
     for (const s of this.subs) await s.stop().catch(() => undefined);
     await this.sink.settled().catch(() => undefined);
     if (this.snapshotting !== null) await this.snapshotting.catch(() => undefined);

@@ -10,16 +10,23 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   type Command,
+  CommandKind,
   type CoreOutput,
+  cancelAllAfterCommand,
   compile,
   DEFAULT_CONFIG,
   hashHex,
   InvariantError,
   loadSpec,
+  OrderStatus,
+  placeCommand,
   Reader,
+  Reject,
   readCoreOutput,
   readOutputBatch,
+  transferCommand,
 } from "../../../src/core/mod.ts";
+import { startClock } from "../../../src/pipeline/clock.ts";
 import {
   type OutputSink,
   openDurableSequencer,
@@ -206,4 +213,64 @@ test("a stopped sequencer refuses commands and applies none of them", async () =
   );
   assert.equal(journal.core.output_seq, 1);
   await journal.close();
+});
+
+test("an armed dead-man's switch fires on a journaled Tick once its deadline passed", async () => {
+  const dir = tempDir("clock");
+  const { journal, sequencer } = await openDurableSequencer({ dir, spec, sync: "none" });
+  let t = 1_700_000_000_000;
+  const clock = startClock(
+    journal.core,
+    (tick) => sequencer.submit(tick),
+    () => t,
+  );
+  try {
+    const fund = transferCommand(
+      spec,
+      CommandKind.Deposit,
+      { request_id: "f", user_id: 5, asset: "USDT", amount: "1000" },
+      t,
+    );
+    await sequencer.submit(fund);
+    const order = await sequencer.submit(
+      placeCommand(
+        spec,
+        {
+          user_id: 5,
+          symbol: "BTC_USDT",
+          side: "Buy",
+          order_type: "Limit",
+          price: "100",
+          quantity: "1",
+        },
+        t,
+      ),
+    );
+    await sequencer.submit(cancelAllAfterCommand(5, 1000, t));
+    // Resolves with the output that cancels the order, whichever command carries it.
+    const fired = new Promise<CoreOutput>((resolve) =>
+      sequencer.addSink({
+        name: "watch",
+        deliver: (_b, outs) => {
+          for (const o of outs)
+            if (o.updates.some((u) => u.order_id === order.order_id)) resolve(o);
+        },
+        backlog: () => 0,
+      }),
+    );
+    t += 1000;
+    const out = await fired;
+    assert.equal(out.input.kind, CommandKind.Tick);
+    assert.equal(out.input.ts_ms, t);
+    assert.deepEqual(
+      out.updates.map((u) => [u.order_id, u.status, u.reason]),
+      [[order.order_id, OrderStatus.Cancelled, Reject.AUTO_CANCELLED.id]],
+    );
+    assert.equal(journal.core.ubs.balance(5, spec.assetByName.get("USDT")?.id ?? 0).frozen, 0);
+    assert.equal(journal.core.armedTimers(), 0);
+  } finally {
+    clock.stop();
+    await sequencer.stop();
+    await journal.close();
+  }
 });
