@@ -15,6 +15,8 @@ const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 const ci = process.env.CI === "true";
+/** The longest a test may run unless it sets its own timeout. */
+const TEST_TIMEOUT_MS = 300_000;
 
 function run(cmd, cmdArgs, env = process.env) {
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env });
@@ -86,7 +88,18 @@ for (const name of missing) {
 console.log(`# running ${files.length} test files`);
 const status = run(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=1", ...files.map((f) => relative(root, f))],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-concurrency=1",
+    // A file whose tests are over ends even if a failed test left a socket
+    // open, and no single test may hang the run: a test that needs longer
+    // sets its own timeout.
+    "--test-force-exit",
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    ...files.map((f) => relative(root, f)),
+  ],
   env,
 );
 if (missing.length > 0) {

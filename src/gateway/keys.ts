@@ -105,11 +105,17 @@ export class KeyStore implements KeyLookup {
 
   lookup(api_key: string): ApiKey | undefined {
     const now = Date.now();
-    if (now - this.checked_ms >= this.recheck_ms) {
+    const known = this.keys.get(api_key);
+    // A key created by `bourse keys create` a moment ago must work at once:
+    // an unknown key always re-checks the file (one stat, reloaded only when
+    // it changed); known keys re-check at most every recheck_ms so that a
+    // revocation takes effect.
+    if (known === undefined || now - this.checked_ms >= this.recheck_ms) {
       this.checked_ms = now;
       this.reloadIfChanged();
+      return this.keys.get(api_key);
     }
-    return this.keys.get(api_key);
+    return known;
   }
 
   list(): ApiKey[] {

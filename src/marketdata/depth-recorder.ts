@@ -8,13 +8,17 @@
 // diff per symbol: U = the previous diff's u + 1, u = the symbol's last output
 // seq in the batch, and each changed level once with its final total
 // (0 = the level is gone). Nothing is allocated per level on the hot path.
+// One command may apply to a book several times (triggered stops, an OCO, a
+// cancel-replace) and to several books (cancel-all over every symbol, a
+// dead-man's switch come due), so a record spans a range of the symbol's seqs
+// and every book is checked, not only the output's own symbol.
 
 import type { Core, CoreOutput, SymbolBook } from "../core/mod.ts";
 import { InvariantError } from "../core/mod.ts";
 import type { DepthBatch, DepthDiff } from "./types.ts";
 
-/** Record header: core output seq, symbol id, symbol output seq, number of levels. */
-const HEAD = 4;
+/** Record header: core output seq, symbol id, first and last symbol output seq, number of levels. */
+const HEAD = 5;
 /** Per level: side (0 bid, 1 ask), price_ticks, qty_lots, orders. */
 const LEVEL = 4;
 
@@ -58,9 +62,19 @@ export class DepthRecorder {
 
   /** After each command: copy the changed levels' totals. Cheap; no allocation unless the log grows. */
   onApplied(out: CoreOutput): void {
-    const book = this.books[out.symbol_id];
-    if (book === undefined || book.output_seq === this.seen[out.symbol_id]) return;
-    this.seen[out.symbol_id] = book.output_seq;
+    // Any command may change any book: a dead-man's switch that came due
+    // cancels across symbols before the command itself is applied.
+    const books = this.books;
+    for (let i = 0; i < books.length; i++) {
+      const book = books[i];
+      if (book !== undefined && book.output_seq !== this.seen[i]) this.record(out, book);
+    }
+  }
+
+  private record(out: CoreOutput, book: SymbolBook): void {
+    const symbol_id = book.spec.id;
+    const first = (this.seen[symbol_id] ?? 0) + 1;
+    this.seen[symbol_id] = book.output_seq;
     const bids = book.bids.changed;
     const asks = book.asks.changed;
     const n = bids.length + asks.length;
@@ -68,7 +82,8 @@ export class DepthRecorder {
     const log = this.log;
     let p = this.len;
     log[p++] = out.output_seq;
-    log[p++] = out.symbol_id;
+    log[p++] = symbol_id;
+    log[p++] = first;
     log[p++] = book.output_seq;
     log[p++] = n;
     for (let i = 0; i < bids.length; i++) {
@@ -116,8 +131,9 @@ export class DepthRecorder {
     let p = this.pos;
     while (p < this.len && (log[p] as number) <= through_seq) {
       const symbol_id = log[p + 1] as number;
-      const symbol_seq = log[p + 2] as number;
-      const n = log[p + 3] as number;
+      const first_seq = log[p + 2] as number;
+      const last_seq = log[p + 3] as number;
+      const n = log[p + 4] as number;
       p += HEAD;
       let f = by_symbol.get(symbol_id);
       if (f === undefined) {
@@ -125,12 +141,12 @@ export class DepthRecorder {
         by_symbol.set(symbol_id, f);
       }
       const expected = f.u === 0 ? f.first : f.u + 1;
-      if (symbol_seq !== expected) {
+      if (first_seq !== expected || last_seq < first_seq) {
         throw new InvariantError(
-          `depth recorder: symbol ${symbol_id} output ${symbol_seq} does not follow ${expected - 1}`,
+          `depth recorder: symbol ${symbol_id} outputs ${first_seq}..${last_seq} do not follow ${expected - 1}`,
         );
       }
-      f.u = symbol_seq;
+      f.u = last_seq;
       for (let i = 0; i < n; i++, p += LEVEL) {
         f.level(log[p] as number, log[p + 1] as number, log[p + 2] as number, log[p + 3] as number);
       }
@@ -183,3 +199,4 @@ class Fold {
     };
   }
 }
+

@@ -64,6 +64,14 @@ describe("KeyStore", () => {
     assert.equal(cli.revoke(k.api_key), false);
   });
 
+  test("a key created elsewhere works at once, however long the re-check interval", () => {
+    const gateway = KeyStore.open(dir, { recheck_ms: 3_600_000 });
+    const first = KeyStore.open(dir).create({ role: "operator" });
+    assert.deepEqual(gateway.lookup(first.api_key), first);
+    const k = KeyStore.open(dir).create({ role: "user", user_id: 7 });
+    assert.deepEqual(gateway.lookup(k.api_key), k);
+  });
+
   test("creating keeps keys another process added meanwhile", () => {
     const a = KeyStore.open(dir);
     const b = KeyStore.open(dir);
