@@ -58,6 +58,8 @@ export interface SequencerServiceOptions {
   stages?: CoreStageFactory[];
   /** Called once when the service stops on an error. */
   on_failure?: (err: unknown) => void;
+  /** The clock that decides when a dead-man's switch is due (Date.now). */
+  now_ms?: () => number;
 }
 
 /** Commands come from the input topic already durable: nothing to wait for. */
@@ -230,6 +232,7 @@ export class SequencerService {
       log.publish(Topic.Orders, encodeCommandBatch([tick]), {
         id: `tick:${tick.ts_ms}:${++ticks}`,
       }),
+      this.opts.now_ms,
     );
     const sub = log.subscribe(
       Topic.Orders,
