@@ -228,10 +228,12 @@ export class SequencerService {
     // Dead-man's switches: the sequencer writes its own Tick into its input
     // topic, so the Tick has its place in the journal like any command.
     let ticks = 0;
-    this.clock = startClock(this.sequencer.core, (tick) =>
-      log.publish(Topic.Orders, encodeCommandBatch([tick]), {
-        id: `tick:${tick.ts_ms}:${++ticks}`,
-      }),
+    this.clock = startClock(
+      this.sequencer.core,
+      (tick) =>
+        log.publish(Topic.Orders, encodeCommandBatch([tick]), {
+          id: `tick:${tick.ts_ms}:${++ticks}`,
+        }),
       this.opts.now_ms,
     );
     const sub = log.subscribe(

@@ -44,8 +44,11 @@ test("the first trade refused is the boundary", async () => {
 
 test("a millisecond with more trades than a page holds answers -1127", async () => {
   const trades = Array.from({ length: MAX_QUERY_LIMIT + 5 }, (_, i) => trade(i + 1, 9_000));
-  await assert.rejects(scanTrades(storeOf(trades), 1, () => true), (err: Error) => {
-    assert.match(err.message, /share one millisecond/);
-    return true;
-  });
+  await assert.rejects(
+    scanTrades(storeOf(trades), 1, () => true),
+    (err: Error) => {
+      assert.match(err.message, /share one millisecond/);
+      return true;
+    },
+  );
 });
