@@ -1,0 +1,22 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ccxtBinancePro } from "./test/support/binance-clients.ts";
+import { clientFor, createKey, startExchange } from "./test/support/exchange-process.ts";
+const dir = mkdtempSync(join(tmpdir(), "dbg-"));
+const ex = await startExchange(dir);
+const op = clientFor(ex.url, createKey(dir, "operator"));
+await op.transferIn({ request_id: "cw-1", user_id: 1, asset: "BTC", amount: "5" });
+await op.transferIn({ request_id: "cw-2", user_id: 2, asset: "USDT", amount: "500000" });
+const maker = ccxtBinancePro(ex.url, createKey(dir, { user: 1 }));
+const taker = ccxtBinancePro(ex.url, createKey(dir, { user: 2 }));
+for (const c of [maker, taker]) { await c.loadHttpProxyAgent(); await c.loadMarkets(); }
+(taker as any).verbose = true;
+await maker.createOrder("BTC/USDT", "limit", "sell", 0.5, 45000);
+const orders = taker.watchOrders("BTC/USDT").then((o) => console.log("ORDERS", o.length), (e) => console.log("ERR", e));
+const trades = maker.watchTrades("BTC/USDT").then((o) => console.log("TRADES", o.length), (e) => console.log("TERR", e));
+await new Promise((r) => setTimeout(r, 500));
+await taker.createOrder("BTC/USDT", "limit", "buy", 0.3, 45000);
+await new Promise((r) => setTimeout(r, 2000));
+await ex.stop();
+process.exit(0);
