@@ -1,6 +1,9 @@
 // The settlement database: the only public surface of src/store.
 
 export { settledTime } from "./clock.ts";
+export { isCqlUrl, openCqlStore, parseCqlUrl } from "./cql-open.ts";
+export { CQL_SCHEMA_VERSION } from "./cql-schema.ts";
+export { type CqlStoreOptions, createCqlStore } from "./cql-store.ts";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.ts";
 export {
   ledgerEventId,
