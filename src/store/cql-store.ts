@@ -56,6 +56,12 @@ const OPEN = new Set<number>(OPEN_STATUSES);
 const KIND_ORDER_SYMBOL = 0;
 const KIND_TRADE_SYMBOL = 1;
 const KIND_ASSET = 2;
+/**
+ * Rows of one partition per CQL batch: far below the size at which the
+ * servers refuse a batch (Cassandra's batch_size_fail_threshold 50 KiB,
+ * ScyllaDB's 1 MiB); see docs/settlement-store.md for the warning threshold.
+ */
+const ROWS_PER_CQL_BATCH = 16;
 /** Orders whose keys are remembered between batches (open ones, mostly). */
 const CAP_ORDERS = 200_000;
 
@@ -63,6 +69,8 @@ const CAP_ORDERS = 200_000;
 const b = (n: number | bigint): bigint => (typeof n === "bigint" ? n : BigInt(int(n)));
 
 interface Write {
+  /** The table and partition the row goes to: rows of one partition travel as one batch. */
+  pk: string;
   query: string;
   params: unknown[];
 }
@@ -228,12 +236,41 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
     return r === null ? null : toPosition(r as unknown as CqlRow);
   }
 
+  /**
+   * The batch's rows, grouped by partition into unlogged batches (one
+   * mutation per partition on the server, no batch log), at most
+   * `concurrency` in flight. Rows are idempotent, so the order among
+   * partitions does not matter; the position is written after all of them.
+   */
   async function run(writes: readonly Write[]): Promise<void> {
-    if (writes.length === 0) return;
-    await cassandra.concurrent.executeConcurrent(client, writes as Write[], {
-      concurrencyLevel: concurrency,
-      raiseOnFirstError: true,
-    });
+    const groups = new Map<string, Write[]>();
+    for (const x of writes) {
+      const g = groups.get(x.pk);
+      if (g === undefined) groups.set(x.pk, [x]);
+      else g.push(x);
+    }
+    const units: Write[][] = [];
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.length; i += ROWS_PER_CQL_BATCH) {
+        units.push(g.slice(i, i + ROWS_PER_CQL_BATCH));
+      }
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < units.length) {
+        const u = units[next++] as Write[];
+        if (u.length === 1) {
+          const x = u[0] as Write;
+          await client.execute(x.query, x.params, { prepare: true });
+        } else {
+          await client.batch(
+            u.map((x) => ({ query: x.query, params: x.params })),
+            { prepare: true, logged: false },
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
   }
 
   return {
@@ -331,7 +368,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
     const k = `${user_id}/${kind}/${key}`;
     if (w.userKeys.has(k) || w.pendingKeys.has(k)) return;
     w.pendingKeys.add(k);
-    out.push({ query: s.userKey, params: [b(user_id), kind, key] });
+    out.push({ pk: `uk/${user_id}`, query: s.userKey, params: [b(user_id), kind, key] });
   }
 
   function ordersInserted(plan: WritePlan, out: Write[]): void {
@@ -359,13 +396,29 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
         b(f.updated_ts_ms),
         b(f.output_seq),
       ];
-      out.push({ query: s.orderById, params: [bucketOf(f.order_id), b(f.order_id), ...cols] });
-      out.push({ query: s.orderByUser, params: [b(f.order_id), ...cols] });
+      out.push({
+        pk: `oi/${bucketOf(f.order_id)}`,
+        query: s.orderById,
+        params: [bucketOf(f.order_id), b(f.order_id), ...cols],
+      });
+      out.push({
+        pk: `ou/${c.user_id}/${c.symbol_id}`,
+        query: s.orderByUser,
+        params: [b(f.order_id), ...cols],
+      });
       if (c.cid !== "") {
-        out.push({ query: s.orderByCid, params: [b(c.user_id), c.cid, b(f.order_id)] });
+        out.push({
+          pk: `oc/${c.user_id}/${c.cid}`,
+          query: s.orderByCid,
+          params: [b(c.user_id), c.cid, b(f.order_id)],
+        });
       }
       if (OPEN.has(f.status)) {
-        out.push({ query: s.activeAdd, params: [b(c.user_id), c.symbol_id, b(f.order_id)] });
+        out.push({
+          pk: `ao/${c.user_id}`,
+          query: s.activeAdd,
+          params: [b(c.user_id), c.symbol_id, b(f.order_id)],
+        });
       }
       userKey(c.user_id, KIND_ORDER_SYMBOL, c.symbol_id, out);
     }
@@ -394,15 +447,24 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
     items.forEach((f, i) => {
       const k = keys[i] as OrderKey;
       const state = stateParams(f);
-      out.push({ query: s.updateById, params: [...state, bucketOf(f.order_id), b(f.order_id)] });
       out.push({
+        pk: `oi/${bucketOf(f.order_id)}`,
+        query: s.updateById,
+        params: [...state, bucketOf(f.order_id), b(f.order_id)],
+      });
+      out.push({
+        pk: `ou/${k.user_id}/${k.symbol_id}`,
         query: s.updateByUser,
         params: [...state, b(k.user_id), k.symbol_id, b(k.created_ts_ms), b(f.order_id)],
       });
       const active = [b(k.user_id), k.symbol_id, b(f.order_id)];
       // Open to open changes nothing in active_orders; the key is written anyway
       // when the order reopens (a stop that triggers) or its row may be missing.
-      out.push({ query: OPEN.has(f.status) ? s.activeAdd : s.activeDrop, params: active });
+      out.push({
+        pk: `ao/${k.user_id}`,
+        query: OPEN.has(f.status) ? s.activeAdd : s.activeDrop,
+        params: active,
+      });
     });
   }
 
@@ -426,8 +488,13 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
         b(x.seller_fee_units),
         b(t.output_seq[i] as number),
       ];
-      out.push({ query: s.marketTrade, params: [x.symbol_id, ts, id, ...cols] });
       out.push({
+        pk: `mt/${x.symbol_id}`,
+        query: s.marketTrade,
+        params: [x.symbol_id, ts, id, ...cols],
+      });
+      out.push({
+        pk: `ti/${x.symbol_id}/${bucketOf(x.trade_id)}`,
         query: s.tradeById,
         params: [x.symbol_id, bucketOf(x.trade_id), id, ts],
       });
@@ -437,10 +504,12 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
       ] as const;
       for (const [user_id, order_id, rank] of sides) {
         out.push({
+          pk: `ut/${user_id}/${x.symbol_id}`,
           query: s.userTrade,
           params: [b(user_id), x.symbol_id, ts, id, rank, ...cols],
         });
         out.push({
+          pk: `ot/${order_id}`,
           query: s.orderTrade,
           params: [b(order_id), id, rank, x.symbol_id, ts, ...cols],
         });
@@ -463,6 +532,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
           ? (transferIds.get(output_seq) ?? null)
           : null;
       out.push({
+        pk: `bl/${e.user_id}/${e.asset_id}`,
         query: s.ledger,
         params: [
           b(e.user_id),
@@ -497,6 +567,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
       const covered = r != null && num(r.output_seq) <= at;
       if (covered && (num(r.reject) === 0 || f.reject !== 0)) return;
       out.push({
+        pk: `tr/${f.cmd.request_id}`,
         query: s.transfer,
         params: [
           f.cmd.request_id,
@@ -536,6 +607,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
       const next = mergeCandle(prev, c);
       w.pendingCandles.set(candleKey(c.symbol_id, c.interval_s, c.open_time_ms), next);
       out.push({
+        pk: `kl/${c.symbol_id}/${c.interval_s}`,
         query: s.kline,
         params: [
           c.symbol_id,
