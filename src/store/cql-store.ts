@@ -58,8 +58,8 @@ const KIND_TRADE_SYMBOL = 1;
 const KIND_ASSET = 2;
 /**
  * Rows of one partition per CQL batch: far below the size at which the
- * servers refuse a batch (Cassandra's batch_size_fail_threshold 50 KiB,
- * ScyllaDB's 1 MiB); see docs/settlement-store.md for the warning threshold.
+ * server refuses a batch (batch_size_fail_threshold, 50 KiB by default in
+ * Cassandra and ScyllaDB); see docs/settlement-store.md.
  */
 const ROWS_PER_CQL_BATCH = 16;
 /** Orders whose keys are remembered between batches (open ones, mostly). */
@@ -633,12 +633,12 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
 
   async function movePosition(stored: StoredPosition | null, p: StoredPosition): Promise<void> {
     const values = [b(p.seq), hashToHex(p.hash), b(p.clock_ms), b(p.source_seq)];
+    // LOCAL_SERIAL: the Paxos round stays in the writer's datacenter.
+    const lwt = { prepare: true, serialConsistency: consistencies.localSerial };
     const rs =
       stored === null
-        ? await client.execute(s.positionCreate, [p.stream, ...values], { prepare: true })
-        : await client.execute(s.positionMove, [...values, p.stream, b(stored.seq)], {
-            prepare: true,
-          });
+        ? await client.execute(s.positionCreate, [p.stream, ...values], lwt)
+        : await client.execute(s.positionMove, [...values, p.stream, b(stored.seq)], lwt);
     if (!rs.wasApplied()) {
       throw new StoreError(
         "STREAM_DIVERGED",
