@@ -13,6 +13,7 @@ import {
   openCqlStore,
   type StoredPosition,
   StoreError,
+  watchCqlPosition,
 } from "../../../src/store/mod.ts";
 import { CASSANDRA_HOST, CASSANDRA_PORT, cassandraGate, uniqueName } from "../../support/gates.ts";
 import { storeContract } from "./contract.ts";
@@ -121,6 +122,25 @@ if (gate.run) {
       assert.equal((await first.apply(d.b)).skipped, d.b.outputs.length);
     } finally {
       await second.close();
+    }
+  });
+
+  test("Cassandra: waiting for a position resolves once the position row moves", async () => {
+    await empty();
+    const d = day();
+    const store = createCqlStore(client, { symbols: SYMBOLS, keyspace });
+    await store.migrate();
+    const watch = await watchCqlPosition(url, { poll_ms: 10, idle_poll_ms: 60_000 });
+    try {
+      assert.equal(watch.committedSeq(), 0);
+      assert.equal(await watch.waitFor(3, 30), false);
+      const waiting = watch.waitFor(3, 10_000);
+      await store.apply(d.a);
+      assert.equal(await waiting, true);
+      assert.equal(watch.committedSeq(), 3);
+      assert.equal(await watch.waitFor(2, 0), true);
+    } finally {
+      await watch.close();
     }
   });
 
