@@ -25,7 +25,13 @@ import {
   unknownTails,
 } from "./apply.ts";
 import { type CqlFetch, type CqlRow, createCqlReads } from "./cql-reads.ts";
-import { bucketOf, CQL_SCHEMA_VERSION, checkVersions, createStatements } from "./cql-schema.ts";
+import {
+  bucketOf,
+  CQL_SCHEMA_VERSION,
+  checkKeyspace,
+  checkVersions,
+  createStatements,
+} from "./cql-schema.ts";
 import { StoreError } from "./errors.ts";
 import { transferEventId } from "./event-id.ts";
 import { hashToHex } from "./hex.ts";
@@ -217,8 +223,17 @@ function statements(ks: string) {
   };
 }
 
+/**
+ * A store over the caller's client, which must be created with
+ * `encoding: { useBigIntAsLong: true }` (bigint columns as exact bigints) and
+ * stays open on close(); openCqlStore() makes and owns one.
+ */
 export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions): SettlementStore {
-  const ks = opts.keyspace;
+  const options = (client as unknown as { options?: cassandra.ClientOptions }).options;
+  if (options?.encoding?.useBigIntAsLong !== true) {
+    throw new Error("the CQL store needs a client created with encoding.useBigIntAsLong = true");
+  }
+  const ks = checkKeyspace(opts.keyspace);
   const s = statements(ks);
   const symbols = new Map<number, SymbolAssets>(opts.symbols.map((x) => [x.id, x]));
   const concurrency = opts.concurrency ?? 64;
