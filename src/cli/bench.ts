@@ -161,7 +161,10 @@ export function benchCommand(): Command {
     .option("--trades-per-s <n>", "trades per second fed", int, 20_000)
     .option("--seconds <n>", "how long the feed runs", int, 60)
     .addOption(
-      new Option("--databases <list>", "which stores, in order").default("sqlite,postgres"),
+      new Option(
+        "--databases <list>",
+        "which stores, in order: sqlite, postgres, cassandra",
+      ).default("sqlite,postgres"),
     )
     .option("--batch-ms <n>", "outputs due within this window travel as one batch", int, 5)
     .option("--users <n>", "users trading", int, 1000)
@@ -177,6 +180,11 @@ export function benchCommand(): Command {
         .env(ENV.database_url),
     )
     .option(
+      "--cassandra-url <url>",
+      "Cassandra (or ScyllaDB) node; the run creates and drops a keyspace of its own beside the URL's",
+      "cassandra://127.0.0.1:9042/bourse",
+    )
+    .option(
       "--no-synchronous-commit",
       "PostgreSQL: synchronous_commit=off on the store's connections",
     )
@@ -190,20 +198,24 @@ export function benchCommand(): Command {
         users: number;
         backlogLimit: number;
         databaseUrl: string;
+        cassandraUrl: string;
         synchronousCommit: boolean;
         config?: string;
       }) => {
         const databases = o.databases.split(",").map((d) => d.trim());
         for (const d of databases) {
-          if (d !== "sqlite" && d !== "postgres") throw new Error(`unknown database ${d}`);
+          if (d !== "sqlite" && d !== "postgres" && d !== "cassandra") {
+            throw new Error(`unknown database ${d}`);
+          }
         }
         const { benchSettlement } = await import("../bench/settlement.ts");
         const results = await benchSettlement({
           spec: await loadSpec(o.config),
           trades_per_s: o.tradesPerS,
           seconds: o.seconds,
-          databases: databases as ("sqlite" | "postgres")[],
+          databases: databases as ("sqlite" | "postgres" | "cassandra")[],
           pg_url: o.databaseUrl,
+          cql_url: o.cassandraUrl,
           batch_ms: o.batchMs,
           users: o.users,
           backlog_limit: o.backlogLimit,

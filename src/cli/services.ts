@@ -233,9 +233,12 @@ export function matchingCommand(): Command {
     });
 }
 
+/** The settlement store at --database-url: postgres://…, or cassandra://host:port/<keyspace> (CQL). */
 async function postgres(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
-  const { openPostgresStore } = await import("../store/mod.ts");
-  const store = await openPostgresStore(url, { symbols: spec.symbols, schema });
+  const { isCqlUrl, openCqlStore, openPostgresStore } = await import("../store/mod.ts");
+  const store = isCqlUrl(url)
+    ? await openCqlStore(url, { symbols: spec.symbols })
+    : await openPostgresStore(url, { symbols: spec.symbols, schema });
   await store.migrate();
   return store;
 }
