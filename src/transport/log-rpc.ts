@@ -51,7 +51,7 @@ export class LogRpc implements Rpc {
   private readonly pending = new Map<string, Pending>();
   private readonly own_inbox: string;
   private serving: Promise<Subscription> | null = null;
-  private following: Promise<Subscription> | null = null;
+  private replies: Promise<Subscription> | null = null;
   private ensured: Promise<void> | null = null;
   private n = 0;
   private closed = false;
@@ -64,7 +64,10 @@ export class LogRpc implements Rpc {
   }
 
   private ensure(): Promise<void> {
-    this.ensured ??= this.log.ensureTopics([Topic.RpcRequests, Topic.RpcReplies]);
+    this.ensured ??= this.log.ensureTopics([Topic.RpcRequests, Topic.RpcReplies]).catch((err) => {
+      this.ensured = null;
+      throw err;
+    });
     return this.ensured;
   }
 
@@ -135,14 +138,23 @@ export class LogRpc implements Rpc {
 
   private publishReply(id: string, to: string, payload: Uint8Array, headers: Headers): void {
     if (this.closed) return;
-    this.log
-      .publish(Topic.RpcReplies, payload, { id, headers: { ...headers, [Header.ReplyTo]: to } })
+    this.ensure()
+      .then(() =>
+        this.log.publish(Topic.RpcReplies, payload, {
+          id,
+          headers: { ...headers, [Header.ReplyTo]: to },
+        }),
+      )
       .catch(() => undefined);
   }
 
   private follow(): Promise<Subscription> {
-    this.following ??= this.tail(Topic.RpcReplies, "replies", (m) => this.onReply(m));
-    return this.following;
+    this.replies ??= this.tail(Topic.RpcReplies, "replies", (m) => this.onReply(m)).catch((err) => {
+      // Asked again by the next request: the broker may be back by then.
+      this.replies = null;
+      throw err;
+    });
+    return this.replies;
   }
 
   private onReply(m: Message): void {
@@ -159,7 +171,11 @@ export class LogRpc implements Rpc {
       else p.resolve(m.payload.slice());
       return;
     }
-    this.inboxes.get(to)?.(m.payload.slice(), requestHeaders(m.headers));
+    const handler = this.inboxes.get(to);
+    if (handler === undefined) return;
+    // The address is this channel's; every other header is the sender's.
+    const { [Header.ReplyTo]: _to, ...headers } = m.headers;
+    handler(m.payload.slice(), headers);
   }
 
   async request(
@@ -201,6 +217,14 @@ export class LogRpc implements Rpc {
     return answered;
   }
 
+  /**
+   * Resolves once this process follows the replies topic: an inbox receives
+   * what is sent to it from then on (a request waits for it by itself).
+   */
+  async following(): Promise<void> {
+    await this.follow();
+  }
+
   send(subject: string, payload: Uint8Array, headers?: Headers): void {
     this.publishReply(`sd:${this.instance}:${++this.n}`, subject, payload, headers ?? {});
   }
@@ -226,7 +250,7 @@ export class LogRpc implements Rpc {
       p.reject(new TransportError("CLOSED", "rpc is closed"));
       this.pending.delete(corr);
     }
-    for (const s of [this.serving, this.following]) {
+    for (const s of [this.serving, this.replies]) {
       const sub = await s?.catch(() => null);
       await sub?.stop().catch(() => undefined);
     }
