@@ -228,7 +228,7 @@ export function benchCommand(): Command {
   bench
     .command("pipeline")
     .description(
-      "orders through the gateway's backend to trade rows, embedded and distributed (NATS JetStream, PostgreSQL) in one run",
+      "orders through the gateway's backend to trade rows, embedded and distributed (over NATS JetStream and/or Apache Kafka, settling into PostgreSQL) in one run",
     )
     .option("--orders <n>", "orders placed (every second one trades)", int, 20_000)
     .option("--window <n>", "orders in flight at once (closed loop)", int, 256)
@@ -240,16 +240,27 @@ export function benchCommand(): Command {
     .option("--users <n>", "users placing them", int, 100)
     .option("--poll-ms <n>", "how often the store is asked for its newest trade", int, 2)
     .addOption(
-      new Option("--nats <url>", "NATS server of the distributed run")
+      new Option(
+        "--transports <list>",
+        "runs, in order, comma-separated: embedded, nats (services over NATS JetStream), kafka (services over Apache Kafka)",
+      ).default("embedded,nats"),
+    )
+    .addOption(
+      new Option("--nats <url>", "NATS server of the nats run")
         .default("nats://127.0.0.1:4222")
         .env(ENV.nats),
     )
     .addOption(
-      new Option("--database-url <url>", "PostgreSQL of the distributed run")
+      new Option("--kafka <brokers>", "Kafka brokers of the kafka run, comma-separated")
+        .default("127.0.0.1:9092")
+        .env(ENV.kafka),
+    )
+    .addOption(
+      new Option("--database-url <url>", "PostgreSQL of the distributed runs")
         .default("postgres://postgres@127.0.0.1:5432/test")
         .env(ENV.database_url),
     )
-    .option("--no-distributed", "run the embedded exchange only")
+    .option("--no-distributed", "run the embedded exchange only (same as --transports embedded)")
     .addOption(configOption())
     .action(
       async (o: {
@@ -258,12 +269,19 @@ export function benchCommand(): Command {
         ordersPerS?: number;
         users: number;
         pollMs: number;
+        transports: string;
         nats: string;
+        kafka: string;
         databaseUrl: string;
         distributed: boolean;
         config?: string;
       }) => {
         const { benchPipeline } = await import("../bench/pipeline.ts");
+        const known = ["embedded", "nats", "kafka"] as const;
+        const asked = o.distributed ? o.transports.split(",").map((t) => t.trim()) : ["embedded"];
+        for (const t of asked)
+          if (!(known as readonly string[]).includes(t))
+            throw new Error(`--transports: unknown "${t}" (embedded, nats, kafka)`);
         const results = await benchPipeline(
           {
             spec: await loadSpec(o.config),
@@ -273,20 +291,23 @@ export function benchCommand(): Command {
             users: Math.max(2, o.users),
             poll_ms: Math.max(1, o.pollMs),
             nats_url: o.nats,
+            kafka_brokers: o.kafka,
             database_url: o.databaseUrl,
           },
-          o.distributed ? ["embedded", "distributed"] : ["embedded"],
+          asked as (typeof known)[number][],
         );
         for (const r of results) console.log(JSON.stringify({ mode: "pipeline", ...r }));
-        const [emb, dist] = results;
-        if (emb !== undefined && dist !== undefined && emb.orders_per_s > 0)
-          console.log(
-            JSON.stringify({
-              mode: "pipeline_ratio",
-              distributed_over_embedded:
-                Math.round((dist.orders_per_s / emb.orders_per_s) * 100) / 100,
-            }),
-          );
+        const emb = results.find((r) => r.exchange === "embedded");
+        for (const dist of results.filter((r) => r.exchange === "distributed"))
+          if (emb !== undefined && emb.orders_per_s > 0)
+            console.log(
+              JSON.stringify({
+                mode: "pipeline_ratio",
+                transport: dist.transport,
+                distributed_over_embedded:
+                  Math.round((dist.orders_per_s / emb.orders_per_s) * 100) / 100,
+              }),
+            );
       },
     );
 
