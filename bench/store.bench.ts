@@ -16,8 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { toCommand } from "../src/bench/flow.ts";
-import { generateFlow } from "../src/bench/generate.ts";
+import { generateFlow, toCommand } from "../src/bench/mod.ts";
 import { Core, type CoreOutput, compile, DEFAULT_CONFIG, type Spec } from "../src/core/mod.ts";
 import {
   type CoreBatch,

@@ -10,5 +10,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../src/cli/main.ts");
+const { main } = await import("../src/cli/mod.ts");
 await main(process.argv);

@@ -30,13 +30,17 @@ import {
   type SymbolSpec,
   TimeInForce,
 } from "../core/mod.ts";
-import { startEmbedded } from "../embedded/exchange.ts";
+import { startEmbedded } from "../embedded/mod.ts";
 import type { ExchangeBackend } from "../gateway/backend.ts";
 import { PipelineBackend } from "../gateway/pipeline-backend.ts";
 import { LogIntake } from "../pipeline/mod.ts";
 import { openPostgresStore, type SettlementReads, watchPostgresPosition } from "../store/mod.ts";
-import { connectKafkaTransport, connectNats, topicPrefix } from "../transport/mod.ts";
-import { streamNamePrefix } from "../transport/nats/names.ts";
+import {
+  connectKafkaTransport,
+  connectNats,
+  streamNamePrefix,
+  topicPrefix,
+} from "../transport/mod.ts";
 import {
   type Child,
   cpuSecondsOf,

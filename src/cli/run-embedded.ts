@@ -5,7 +5,7 @@
 
 import { openControl } from "../control/mod.ts";
 import { Marker } from "../core/mod.ts";
-import { startEmbedded } from "../embedded/exchange.ts";
+import { startEmbedded } from "../embedded/mod.ts";
 import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
 import { observeGateway } from "../gateway/observe.ts";
 import { TracedBackend } from "../gateway/traced-backend.ts";

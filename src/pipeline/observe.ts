@@ -5,7 +5,7 @@
 // sequencer are written when its output is released (durable).
 
 import { CommandKind, type CoreOutput, type Spec } from "../core/mod.ts";
-import { type MatchedView, MatchingEvents } from "../matching/events.ts";
+import { type MatchedView, MatchingEvents } from "../matching/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
 import { UbsEvents } from "../ubscore/events.ts";
 import type { OutputSink } from "./sequencer.ts";

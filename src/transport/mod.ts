@@ -14,13 +14,21 @@ export {
   splitBrokers,
   topicPrefix,
 } from "./kafka/mod.ts";
-export { LocalLog, type LocalLogOptions } from "./local/log.ts";
-export { LocalRpc } from "./local/rpc.ts";
+export { LocalLog, type LocalLogOptions, LocalRpc } from "./local/mod.ts";
 export { LogRpc, type LogRpcOptions } from "./log-rpc.ts";
-export { type ConnectNatsOptions, connectNats, type NatsTransport } from "./nats/connect.ts";
-export { type NatsConnectOptions, NatsLink } from "./nats/link.ts";
-export { type ConsumerState, JetStreamLog, type JetStreamLogOptions } from "./nats/log.ts";
-export { NatsRpc, type NatsRpcOptions } from "./nats/rpc.ts";
+export {
+  type ConnectNatsOptions,
+  type ConsumerState,
+  connectNats,
+  JetStreamLog,
+  type JetStreamLogOptions,
+  type NatsConnectOptions,
+  NatsLink,
+  NatsRpc,
+  type NatsRpcOptions,
+  type NatsTransport,
+  streamNamePrefix,
+} from "./nats/mod.ts";
 export { Subject, Topic } from "./topics.ts";
 export {
   type EventLog,

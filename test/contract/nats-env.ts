@@ -3,8 +3,7 @@
 
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { connectNats, type JetStreamLog } from "../../src/transport/mod.ts";
-import { streamNamePrefix } from "../../src/transport/nats/names.ts";
+import { connectNats, type JetStreamLog, streamNamePrefix } from "../../src/transport/mod.ts";
 import type { Env, Handle } from "./contract.ts";
 import { uniquePrefix } from "./gate.ts";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import pg from "pg";
-import { streamNamePrefix } from "../../src/transport/nats/names.ts";
+import { streamNamePrefix } from "../../src/transport/mod.ts";
 import { deleteTopics } from "../contract/kafka-env.ts";
 import type { Key, Running } from "./exchange-process.ts";
 import { spawnBourse } from "./exchange-process.ts";

@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { type FlowLine, toCommand } from "../../../src/bench/flow.ts";
-import { generateFlow } from "../../../src/bench/generate.ts";
+import { type FlowLine, generateFlow, toCommand } from "../../../src/bench/mod.ts";
 import { Core, loadSpec } from "../../../src/core/mod.ts";
 
 const spec = loadSpec();

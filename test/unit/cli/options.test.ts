@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import type { Command } from "commander";
-import { buildProgram } from "../../../src/cli/main.ts";
+import { buildProgram } from "../../../src/cli/mod.ts";
 
 /** "command path flag" -> why it has no variable. */
 const PER_INVOCATION = new Map<string, string>([
