@@ -95,6 +95,13 @@ export {
   transferCommand,
 } from "./input.ts";
 export {
+  candleOpen,
+  isKlineInterval,
+  KLINE_INTERVAL_NAMES,
+  KLINE_INTERVALS,
+  type KlineInterval,
+} from "./kline-intervals.ts";
+export {
   allMarkers,
   DEPOSIT_MARKERS,
   FIELD_NAMES,

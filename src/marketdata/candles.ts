@@ -4,33 +4,21 @@
 // rule the settlement database uses for its rows and its klines table), so a
 // replay of the same outputs gives the same candles, whatever the batching.
 
-import { InvariantError, Side } from "../core/mod.ts";
+import {
+  candleOpen,
+  InvariantError,
+  isKlineInterval,
+  KLINE_INTERVAL_NAMES,
+  KLINE_INTERVALS,
+  type KlineInterval,
+  Side,
+} from "../core/mod.ts";
 
-/** Interval name (Binance's) -> length in ms, aligned to the Unix epoch (UTC). One registry. */
-export const KLINE_INTERVALS = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "1h": 3_600_000,
-  "4h": 14_400_000,
-  "1d": 86_400_000,
-} as const;
-
-export type KlineInterval = keyof typeof KLINE_INTERVALS;
-
-export const KLINE_INTERVAL_NAMES = Object.keys(KLINE_INTERVALS) as KlineInterval[];
-
-export function isKlineInterval(name: string): name is KlineInterval {
-  return Object.hasOwn(KLINE_INTERVALS, name);
-}
+export { candleOpen, isKlineInterval, KLINE_INTERVAL_NAMES, KLINE_INTERVALS, type KlineInterval };
 
 /** The time of an output whose command carries ts_ms, after the clock stood at clock_ms. */
 export function settledTime(clock_ms: number, ts_ms: number): number {
   return Math.max(ts_ms, clock_ms);
-}
-
-export function candleOpen(ts_ms: number, interval_ms: number): number {
-  return ts_ms - (ts_ms % interval_ms);
 }
 
 /** What a candle or the ticker needs of a trade. */

@@ -5,29 +5,22 @@
 // close). Replaying the same outputs, in batches of any size, gives the same
 // candles: every field is an associative fold in stream order.
 
-import { InvariantError, Side, type Trade } from "../core/mod.ts";
+import {
+  candleOpen,
+  InvariantError,
+  isKlineInterval,
+  KLINE_INTERVAL_NAMES,
+  KLINE_INTERVALS,
+  type KlineInterval,
+  Side,
+  type Trade,
+} from "../core/mod.ts";
 
-/** Interval name (Binance's) -> length in ms. Aligned to the Unix epoch (UTC). */
-export const KLINE_INTERVALS = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "1h": 3_600_000,
-  "4h": 14_400_000,
-  "1d": 86_400_000,
-} as const;
-
-export type KlineInterval = keyof typeof KLINE_INTERVALS;
-
-export const KLINE_INTERVAL_NAMES = Object.keys(KLINE_INTERVALS) as KlineInterval[];
+export { candleOpen, isKlineInterval, KLINE_INTERVAL_NAMES, KLINE_INTERVALS, type KlineInterval };
 
 const BY_SECONDS = new Map<number, KlineInterval>(
   KLINE_INTERVAL_NAMES.map((name) => [KLINE_INTERVALS[name] / 1000, name]),
 );
-
-export function isKlineInterval(name: string): name is KlineInterval {
-  return Object.hasOwn(KLINE_INTERVALS, name);
-}
 
 /** The stored form of an interval: its length in seconds. */
 export function intervalSeconds(interval: KlineInterval): number {
@@ -38,10 +31,6 @@ export function intervalOfSeconds(seconds: number): KlineInterval {
   const name = BY_SECONDS.get(seconds);
   if (name === undefined) throw new RangeError(`no kline interval of ${seconds} s`);
   return name;
-}
-
-export function candleOpen(ts_ms: number, interval_ms: number): number {
-  return ts_ms - (ts_ms % interval_ms);
 }
 
 /** A sum that stays a number while exact and becomes a bigint past 2^53. */
