@@ -175,6 +175,8 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             qty_lots: 100,
             quote_units: 0,
             cid: "s-1",
+            stop_price_ticks: 0,
+            oco_order_id: 0,
             status: OrderStatus.New,
             filled_lots: 0,
             remaining_lots: 100,
