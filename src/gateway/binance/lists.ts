@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   amendCommand,
+  CommandKind,
   type CoreOutput,
   cancelAllCommand,
   cancelReplaceCommand,
@@ -191,18 +192,19 @@ async function cancelReplace(ctx: Ctx, p: Params, req: FastifyRequest, reply: Fa
           ts,
         )
       : errorJson(cancelCode, "cancel");
+  const placed = out.order_id !== 0 ? orderReplyFor(out, out.order_id, ctx.spec, "order") : null;
   const newOrderResponse =
-    out.order_id !== 0
+    placed !== null
       ? placedJson(
           ctx.spec,
           name,
           o.s,
           placedRow(
-            { ...cmd.order, kind: 3, user_id, ts_ms: cmd.ts_ms, corr: "" },
-            orderReplyFor(out, out.order_id, ctx.spec, "order"),
+            { ...cmd.order, kind: CommandKind.Place, user_id, ts_ms: cmd.ts_ms, corr: "" },
+            placed,
             out.output_seq,
           ),
-          orderReplyFor(out, out.order_id, ctx.spec, "order").trades,
+          placed.trades,
           o.resp,
         )
       : errorJson(newCode as string, "default");
