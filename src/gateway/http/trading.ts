@@ -167,7 +167,8 @@ export function tradingRoutes(app: TypedApp, ctx: RouteContext): void {
         resultOf(spec, out, stop, out.other_order_id),
       ];
       const data = { orders };
-      for (const o of orders) failIfRejected("OCO leg", o, o.reason, data);
+      // A leg the book refused without an update of its own carries the output's refusal.
+      for (const o of orders) failIfRejected("OCO leg", o, o.reason ?? codeOf(out.reject), data);
       return ok(data);
     },
   );
@@ -234,7 +235,9 @@ export function tradingRoutes(app: TypedApp, ctx: RouteContext): void {
         const s = specOfCode(code);
         throw new FailureWithData(s, `cancel-replace failed: ${s.message}`, data);
       }
-      if (data.order !== null) failIfRejected("order", data.order, data.order.reason, data);
+      if (data.order !== null) {
+        failIfRejected("order", data.order, data.order.reason ?? codeOf(out.reject), data);
+      }
       return ok(data);
     },
   );

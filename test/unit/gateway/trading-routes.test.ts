@@ -248,6 +248,42 @@ describe("POST /api/v1/order/oco", () => {
   });
 });
 
+describe("POST /api/v1/order/oco, refused by the book", () => {
+  test("a post-only limit leg that would take: 422 with both legs, the stop leg cancelled with it", async () => {
+    await post(h.alice, CREATE, order("Buy", "Limit", { price: "50000", quantity: "0.1" }));
+    const r = await post(
+      h.bob,
+      OCO,
+      {
+        symbol: "BTC_USDT",
+        side: "Sell",
+        quantity: "0.1",
+        price: "49000",
+        post_only: true,
+        stop_type: "StopLoss",
+        stop_price: "40000",
+      },
+      422,
+    );
+    assert.equal(r.code, "POST_ONLY_WOULD_TAKE");
+    const legs = (r.data as { orders: Row[] }).orders;
+    assert.deepEqual(
+      legs.map((o) => [o.order_id, o.status, o.reason]),
+      [
+        ["2", "Rejected", "POST_ONLY_WOULD_TAKE"],
+        ["3", "Cancelled", "OCO_CANCELLED"],
+      ],
+    );
+    const rows = await history(h.bob);
+    assert.deepEqual(
+      [byId(rows, "2").status, byId(rows, "3").status, byId(rows, "3").reason],
+      ["Rejected", "Cancelled", "OCO_CANCELLED"],
+    );
+    assert.deepEqual(await balances(h, h.bob), BOB_FULL);
+    assert.deepEqual(await active(h.bob), []);
+  });
+});
+
 describe("POST /api/v1/order/amend", () => {
   test("a lower quantity and a new price, by id and by cid, with the funds they hold", async () => {
     await post(
