@@ -17,12 +17,11 @@ import {
   type CancelReplaceCmd,
   CommandKind,
   type CoreOutput,
-  OrderType,
+  ocoLegs,
   type PlaceCmd,
   type PlaceOcoCmd,
   Reject,
   OrderStatus as Status,
-  TimeInForce,
   type TransferCmd,
 } from "../core/mod.ts";
 import { settledTime } from "./clock.ts";
@@ -249,42 +248,10 @@ const cancelReplaceRows: CommandRows = (o, at_ms, p) => {
 const ocoRows: CommandRows = (o, at_ms, p) => {
   if (o.order_id === 0) return;
   const c = o.input as PlaceOcoCmd;
-  const common = { user_id: c.user_id, symbol_id: c.symbol_id, side: c.side, stp: c.stp };
-  const qty = { qty_lots: c.qty_lots, quote_units: 0 };
-  placed(
-    o,
-    o.order_id,
-    {
-      ...common,
-      ...qty,
-      order_type: OrderType.Limit,
-      tif: TimeInForce.GTC,
-      post_only: c.post_only,
-      price_ticks: c.price_ticks,
-      stop_price_ticks: 0,
-      cid: c.cid,
-      oco_order_id: o.other_order_id,
-    },
-    at_ms,
-    p,
-  );
-  placed(
-    o,
-    o.other_order_id,
-    {
-      ...common,
-      ...qty,
-      order_type: c.stop_type,
-      tif: c.stop_tif,
-      post_only: false,
-      price_ticks: c.stop_limit_price_ticks,
-      stop_price_ticks: c.stop_price_ticks,
-      cid: c.stop_cid,
-      oco_order_id: o.order_id,
-    },
-    at_ms,
-    p,
-  );
+  const [limit, stop] = ocoLegs(c);
+  const user_id = c.user_id;
+  placed(o, o.order_id, { ...limit, user_id, oco_order_id: o.other_order_id }, at_ms, p);
+  placed(o, o.other_order_id, { ...stop, user_id, oco_order_id: o.order_id }, at_ms, p);
 };
 
 /**

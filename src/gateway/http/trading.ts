@@ -14,12 +14,11 @@ import {
   cancelReplaceCommand,
   errorById,
   isTerminal,
-  OrderType,
   ocoCommand,
+  ocoLegs,
   type PlaceOcoCmd,
   Reject,
   type Spec,
-  TimeInForce,
 } from "../../core/mod.ts";
 import type { OrderRow } from "../../store/mod.ts";
 import { Header } from "../../transport/types.ts";
@@ -81,37 +80,12 @@ function failIfRejected(what: string, order: OrderResult, reason: string | null,
   throw new FailureWithData(spec, `${what} ${order.order_id} rejected: ${spec.message}`, data);
 }
 
-/** The two legs of an accepted OCO, as placed. */
-function ocoLegs(c: PlaceOcoCmd, out: CoreOutput): [OrderTerms, OrderTerms] {
-  const common = {
-    symbol_id: c.symbol_id,
-    side: c.side,
-    stp: c.stp,
-    qty_lots: c.qty_lots,
-    quote_units: 0,
-    ts_ms: c.ts_ms,
-  };
+/** The two legs of an accepted OCO, as placed, each naming the other. */
+function ocoTerms(c: PlaceOcoCmd, out: CoreOutput): [OrderTerms, OrderTerms] {
+  const [limit, stop] = ocoLegs(c);
   return [
-    {
-      ...common,
-      order_type: OrderType.Limit,
-      tif: TimeInForce.GTC,
-      post_only: c.post_only,
-      price_ticks: c.price_ticks,
-      stop_price_ticks: 0,
-      cid: c.cid,
-      oco_order_id: out.other_order_id,
-    },
-    {
-      ...common,
-      order_type: c.stop_type,
-      tif: c.stop_tif,
-      post_only: false,
-      price_ticks: c.stop_limit_price_ticks,
-      stop_price_ticks: c.stop_price_ticks,
-      cid: c.stop_cid,
-      oco_order_id: out.order_id,
-    },
+    { ...limit, ts_ms: c.ts_ms, oco_order_id: out.other_order_id },
+    { ...stop, ts_ms: c.ts_ms, oco_order_id: out.order_id },
   ];
 }
 
@@ -161,7 +135,7 @@ export function tradingRoutes(app: TypedApp, ctx: RouteContext): void {
       const cmd = ocoCommand(spec, { ...req.body, user_id: userOf(req) }, ctx.now_ms());
       const out = await backend.trade(cmd, headersOf(req.id));
       if (out.order_id === 0) throw refusal(codeOf(out.reject) ?? ApiError.INTERNAL.code);
-      const [limit, stop] = ocoLegs(cmd, out);
+      const [limit, stop] = ocoTerms(cmd, out);
       const orders = [
         resultOf(spec, out, limit, out.order_id),
         resultOf(spec, out, stop, out.other_order_id),
