@@ -6,8 +6,14 @@
 
 import { AuthHeader } from "../gateway/http/auth-header.ts";
 import type {
+  AmendRequest,
   Balance,
+  CancelAllAfterResult,
+  CancelAllRequest,
+  CancelAllResult,
   CancelOrderRequest,
+  CancelReplaceRequest,
+  CancelReplaceResult,
   CancelResult,
   CreateOrderRequest,
   Depth,
@@ -15,6 +21,8 @@ import type {
   Health,
   ListQuery,
   MarketTrade,
+  OcoRequest,
+  OcoResult,
   Order,
   OrderResult,
   TransferRequest,
@@ -71,6 +79,35 @@ export class BourseClient {
 
   cancelOrder(target: CancelOrderRequest): Promise<CancelResult> {
     return this.call("POST", "/api/v1/order/cancel", undefined, target);
+  }
+
+  /** An OCO pair: the answer lists the limit leg, then the stop leg. */
+  createOco(oco: OcoRequest): Promise<OcoResult> {
+    return this.call("POST", "/api/v1/order/oco", undefined, oco);
+  }
+
+  /** A new price and/or total quantity for an open order; answers the order as amended. */
+  amendOrder(amend: AmendRequest): Promise<OrderResult> {
+    return this.call("POST", "/api/v1/order/amend", undefined, amend);
+  }
+
+  /**
+   * Cancel one order and place another. When a half fails this throws
+   * BourseApiError with that half's code, and its `data` is the
+   * CancelReplaceResult (what was done, what was not and why).
+   */
+  cancelReplace(r: CancelReplaceRequest): Promise<CancelReplaceResult> {
+    return this.call("POST", "/api/v1/order/cancel_replace", undefined, r);
+  }
+
+  /** Every open order of yours, or those of one symbol. */
+  cancelAll(q: CancelAllRequest = {}): Promise<CancelAllResult> {
+    return this.call("POST", "/api/v1/order/cancel_all", undefined, q);
+  }
+
+  /** The dead-man's switch: cancel all your orders unless called again within timeout_ms; 0 turns it off. */
+  cancelAllAfter(timeout_ms: number): Promise<CancelAllAfterResult> {
+    return this.call("POST", "/api/v1/order/cancel_all_after", undefined, { timeout_ms });
   }
 
   activeOrders(q: ListQuery = {}): Promise<Order[]> {

@@ -265,6 +265,40 @@ export function ocoCommand(spec: Spec, o: OcoInput, ts_ms: number, corr = ""): P
   };
 }
 
+/**
+ * An OCO's two legs as orders: the GTC limit leg, then the stop leg (what
+ * history and answers show of each; the core keeps them as one command).
+ */
+export function ocoLegs(c: PlaceOcoCmd): [OrderSpec, OrderSpec] {
+  const common = {
+    symbol_id: c.symbol_id,
+    side: c.side,
+    stp: c.stp,
+    qty_lots: c.qty_lots,
+    quote_units: 0,
+  };
+  return [
+    {
+      ...common,
+      order_type: OrderType.Limit,
+      tif: TimeInForce.GTC,
+      post_only: c.post_only,
+      price_ticks: c.price_ticks,
+      stop_price_ticks: 0,
+      cid: c.cid,
+    },
+    {
+      ...common,
+      order_type: c.stop_type,
+      tif: c.stop_tif,
+      post_only: false,
+      price_ticks: c.stop_limit_price_ticks,
+      stop_price_ticks: c.stop_price_ticks,
+      cid: c.stop_cid,
+    },
+  ];
+}
+
 export interface AmendInput extends OrderTarget {
   user_id: number;
   symbol: string;

@@ -130,6 +130,14 @@ const DEFS = {
   ORDER_MATCHED: def("order", ME, "info", true, "the order took liquidity: its trade count"),
   ORDER_EXPIRED: def("order", ME, "info", true, "the book expired what was left of the order"),
   ORDER_PERSISTED: def("order", SETTLE, "info", true, "settlement wrote the order's first row"),
+  STOP_TRIGGERED: def(
+    "order",
+    ME,
+    "info",
+    true,
+    "a waiting stop's trigger was reached: it now trades as a market or limit order",
+  ),
+  ORDER_AMENDED: def("order", ME, "info", true, "the book changed the order's price or quantity"),
 
   CANCEL_RECEIVED: def(
     "cancel",
@@ -155,6 +163,21 @@ const DEFS = {
     "UBSCore checked the cancel's owner and sent it to the book",
   ),
   ORDER_CANCELLED: def("cancel", ME, "info", true, "the book removed the order"),
+  // No user's cancel request is behind these two: they belong to the order's own flow.
+  OCO_CANCELLED: def(
+    "order",
+    ME,
+    "info",
+    true,
+    "the other leg of the order's OCO traded, triggered or ended: the book removed this one",
+  ),
+  AUTO_CANCELLED: def(
+    "order",
+    ME,
+    "warn",
+    false,
+    "the user's cancel-all-after timer came due: the book removed the order",
+  ),
 
   TRADE_EXECUTED: def("trade", ME, "info", true, "a fill: trade id, taker and maker orders"),
   TRADE_PERSISTED: def("trade", SETTLE, "info", true, "settlement wrote the trade's rows"),

@@ -85,6 +85,7 @@ export {
   type OrderInput,
   type OrderTarget,
   ocoCommand,
+  ocoLegs,
   orderSpec,
   placeCommand,
   priceTicks,

@@ -2,7 +2,17 @@
 // talks to the services over the event log and RPC (embedded or distributed);
 // the HTTP layer never knows which.
 
-import type { CancelCmd, PlaceCmd, TransferCmd } from "../core/mod.ts";
+import type {
+  AmendCmd,
+  CancelAllAfterCmd,
+  CancelAllCmd,
+  CancelCmd,
+  CancelReplaceCmd,
+  CoreOutput,
+  PlaceCmd,
+  PlaceOcoCmd,
+  TransferCmd,
+} from "../core/mod.ts";
 import type { SettlementReads } from "../store/mod.ts";
 import type { Headers } from "../transport/mod.ts";
 import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/replies.ts";
@@ -21,12 +31,26 @@ export interface Depth {
   last_update_id?: number;
 }
 
+/** The trading commands whose answer the edge builds from the core's whole output. */
+export type TradingCmd =
+  | PlaceOcoCmd
+  | AmendCmd
+  | CancelReplaceCmd
+  | CancelAllCmd
+  | CancelAllAfterCmd;
+
 export interface ExchangeBackend {
   /** Deposit or withdraw; resolves with UBSCore's answer once durable. */
   transfer(cmd: TransferCmd, headers?: Headers): Promise<TransferReply>;
   /** Place an order; resolves with its real outcome (refusal, or status and fills after matching). */
   place(cmd: PlaceCmd, headers?: Headers): Promise<OrderReply>;
   cancel(cmd: CancelCmd, headers?: Headers): Promise<OrderReply>;
+  /**
+   * An OCO, amend, cancel-replace, cancel-all or cancel-all-after; resolves
+   * with the core's output for it once durable (every order it touched, its
+   * trades and refusals), from which the edge builds its answer.
+   */
+  trade(cmd: TradingCmd, headers?: Headers): Promise<CoreOutput>;
   /** Live balances of one user, from UBSCore. */
   balances(user_id: number): Promise<BalanceRow[]>;
   /** Live order book depth, from the matching engine that owns the symbol. */

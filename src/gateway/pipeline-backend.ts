@@ -16,7 +16,7 @@ import {
   type TransferReply,
   transferReplyOf,
 } from "../ubscore/mod.ts";
-import type { Depth, ExchangeBackend } from "./backend.ts";
+import type { Depth, ExchangeBackend, TradingCmd } from "./backend.ts";
 
 /** What the gateway needs from the sequencer, however far away it runs. */
 export interface Intake {
@@ -97,6 +97,10 @@ export class PipelineBackend implements ExchangeBackend {
 
   async cancel(cmd: CancelCmd, headers?: Headers): Promise<OrderReply> {
     return orderReplyOf(await this.submit(cmd, headers), this.opts.spec);
+  }
+
+  trade(cmd: TradingCmd, headers?: Headers): Promise<CoreOutput> {
+    return this.submit(cmd, headers);
   }
 
   balances(user_id: number): Promise<BalanceRow[]> {

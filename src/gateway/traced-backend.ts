@@ -2,11 +2,11 @@
 // and its W3C context rides in the command's message headers, so UBSCore, the
 // matching engine and settlement continue the same trace.
 
-import type { CancelCmd, PlaceCmd, TransferCmd } from "../core/mod.ts";
+import type { CancelCmd, CoreOutput, PlaceCmd, TransferCmd } from "../core/mod.ts";
 import type { Tracing } from "../obs/mod.ts";
 import type { Headers } from "../transport/mod.ts";
 import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/mod.ts";
-import type { Depth, ExchangeBackend } from "./backend.ts";
+import type { Depth, ExchangeBackend, TradingCmd } from "./backend.ts";
 
 export class TracedBackend implements ExchangeBackend {
   constructor(
@@ -43,6 +43,10 @@ export class TracedBackend implements ExchangeBackend {
 
   cancel(cmd: CancelCmd, headers?: Headers): Promise<OrderReply> {
     return this.traced("gateway.cancel", headers, (h) => this.inner.cancel(cmd, h));
+  }
+
+  trade(cmd: TradingCmd, headers?: Headers): Promise<CoreOutput> {
+    return this.traced("gateway.trade", headers, (h) => this.inner.trade(cmd, h));
   }
 
   balances(user_id: number): Promise<BalanceRow[]> {

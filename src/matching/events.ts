@@ -8,8 +8,11 @@ import {
   errorById,
   Field,
   Marker,
+  type MarkerSpec,
   type MatchInput,
   OrderStatus,
+  type OrderUpdate,
+  Reject,
   type Spec,
 } from "../core/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
@@ -84,6 +87,42 @@ export class MatchingEvents {
         .str(Field.symbol, symbol)
         .int(Field.price_ticks, t.price_ticks)
         .int(Field.qty_lots, t.qty_lots)
+        .end();
+    }
+  }
+
+  /**
+   * What the trading commands do to orders, from any output (a trade that
+   * triggers a stop, an amend, an OCO partner's end, a due dead-man's
+   * switch): one line per order changed. `symbol_id` is 0 when the output
+   * spans symbols.
+   */
+  orderChanges(symbol_id: number, updates: readonly OrderUpdate[]): void {
+    const obs = this.obs;
+    if (obs === undefined) return;
+    const symbol = this.spec.symbolById[symbol_id]?.name;
+    let amended = 0;
+    for (const u of updates) {
+      let marker: MarkerSpec | null = null;
+      if (u.status === OrderStatus.Triggered) marker = Marker.STOP_TRIGGERED;
+      else if (u.reason === Reject.ORDER_AMENDED.id && u.order_id !== amended) {
+        // Once per amend, though later updates of the output may repeat the reason.
+        amended = u.order_id;
+        marker = Marker.ORDER_AMENDED;
+      } else if (u.status === OrderStatus.Cancelled && u.reason === Reject.OCO_CANCELLED.id) {
+        marker = Marker.OCO_CANCELLED;
+      } else if (u.status === OrderStatus.Cancelled && u.reason === Reject.AUTO_CANCELLED.id) {
+        marker = Marker.AUTO_CANCELLED;
+      }
+      if (marker === null) continue;
+      obs.log
+        .line(marker, u.order_id)
+        ?.idText(Field.event_id, u.order_id)
+        .int(Field.order_id, u.order_id)
+        .int(Field.user_id, u.user_id)
+        .str(Field.symbol, symbol)
+        .int(Field.filled_lots, u.filled_lots)
+        .int(Field.remaining_lots, u.remaining_lots)
         .end();
     }
   }

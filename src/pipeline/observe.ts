@@ -29,6 +29,7 @@ export function coreObserver(
   return (out) => {
     const cmd = out.input;
     ubs.applied(cmd, out, cmd.corr === "" ? undefined : cmd.corr);
+    if (out.updates.length > 0) me.orderChanges(out.symbol_id, out.updates);
     if (cmd.kind !== CommandKind.Place && cmd.kind !== CommandKind.Cancel) return;
     // A refusal (before the book, or of a cancel the book did not know) matched nothing.
     if (out.reject !== 0 && out.updates.length === 0) return;

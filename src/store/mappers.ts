@@ -60,6 +60,8 @@ export function toOrder(r: DbRow): OrderRow {
     qty_lots: num(r.qty_lots),
     quote_units: num(r.quote_units),
     cid: str(r.cid),
+    stop_price_ticks: num(r.stop_price_ticks),
+    oco_order_id: num(r.oco_order_id),
     status: num(r.status) as OrderStatus,
     filled_lots: num(r.filled_lots),
     remaining_lots: num(r.remaining_lots),

@@ -151,10 +151,24 @@ const v2 = (d: Dialect): string[] => [
   )${d.clustered}`,
 ];
 
-/** Every version this code knows; version 1 is the previous generation, never applied. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 2, statements: v2 }];
+// The trading commands' terms: a stop order's trigger and the other leg of an
+// OCO (0 for orders without); orders settled before have neither. The
+// open-orders index is rebuilt over the open statuses of now (waiting and
+// triggered stops are open), which a database made before them lacks.
+const v3 = (): string[] => [
+  "ALTER TABLE orders ADD COLUMN stop_price_ticks BIGINT NOT NULL DEFAULT 0",
+  "ALTER TABLE orders ADD COLUMN oco_order_id BIGINT NOT NULL DEFAULT 0",
+  "DROP INDEX orders_open",
+  `CREATE INDEX orders_open ON orders (user_id, symbol_id, order_id) WHERE ${OPEN_PREDICATE}`,
+];
 
-export const SCHEMA_VERSION = 2;
+/** Every version this code knows; version 1 is the previous generation, never applied. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 2, statements: v2 },
+  { version: 3, statements: v3 },
+];
+
+export const SCHEMA_VERSION = 3;
 
 /**
  * Which migrations to run, given the versions a database records; refuses a

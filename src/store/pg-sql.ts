@@ -5,7 +5,7 @@
 // of one batch touch disjoint rows (plan.ts folds each order and candle to
 // one write), which is what lets them share one statement and one snapshot.
 
-import { type Planned, type SqlValue, type WriteSpec, widthOf } from "./writes.ts";
+import { type Planned, type SqlValue, updateSetOf, type WriteSpec, widthOf } from "./writes.ts";
 
 /** One table's write, its parameters numbered from `first`. */
 export function pgWrite(spec: WriteSpec, first = 1): string {
@@ -16,7 +16,7 @@ export function pgWrite(spec: WriteSpec, first = 1): string {
     return `INSERT INTO ${spec.table} (${names}) SELECT * FROM unnest(${arrays(spec.columns)}) ${spec.conflict}`.trimEnd();
   }
   const all = [...spec.columns, spec.key];
-  const set = spec.columns.map((c) => `${c.name} = u.${c.name}`).join(", ");
+  const set = spec.columns.map((c) => updateSetOf(spec, c.name, `u.${c.name}`)).join(", ");
   const k = spec.key.name;
   return `UPDATE ${spec.table} SET ${set}
     FROM unnest(${arrays(all)}) AS u(${all.map((c) => c.name).join(", ")})

@@ -13,9 +13,13 @@
 // Completions repeat the terminal updates and add nothing.
 
 import {
+  type AmendCmd,
+  type CancelReplaceCmd,
   CommandKind,
   type CoreOutput,
+  ocoLegs,
   type PlaceCmd,
+  type PlaceOcoCmd,
   Reject,
   OrderStatus as Status,
   type TransferCmd,
@@ -29,6 +33,7 @@ import {
   type OrderFold,
   OrderInserts,
   OrderUpdates,
+  type PlacedOrder,
   TradeRows,
   type TransferFold,
   TransferRows,
@@ -114,6 +119,8 @@ class Planner {
         this.orders.set(u.order_id, {
           order_id: u.order_id,
           placed: null,
+          amended_price_ticks: 0,
+          amended_qty_lots: 0,
           created_ts_ms: 0,
           status: u.status,
           filled_lots: u.filled_lots,
@@ -187,39 +194,115 @@ const transferRows: CommandRows = (o, at_ms, p) => {
 };
 
 /**
- * An accepted order (it has an id): its orders row, with the command's
- * terms. Its state comes from its own update in the same output; an order
- * refused without an update (reject set) is stored Rejected.
+ * An accepted order (it has an id): its orders row, with its terms. Its
+ * state comes from its own update in the same output; an order refused
+ * without an update (reject set) is stored Rejected.
  */
-const placeRows: CommandRows = (o, at_ms, p) => {
-  if (o.order_id === 0) return;
-  const c = o.input as PlaceCmd;
-  p.symbol(c.symbol_id, `order ${o.order_id}`);
-  if (p.orders.has(o.order_id)) {
-    throw new StoreError("BATCH_INVALID", `order ${o.order_id} accepted twice`);
+function placed(
+  o: CoreOutput,
+  order_id: number,
+  terms: PlacedOrder,
+  at_ms: number,
+  p: Planner,
+): void {
+  p.symbol(terms.symbol_id, `order ${order_id}`);
+  if (p.orders.has(order_id)) {
+    throw new StoreError("BATCH_INVALID", `order ${order_id} accepted twice`);
   }
-  const own = o.updates.some((u) => u.order_id === o.order_id);
+  const own = o.updates.some((u) => u.order_id === order_id);
   if (!own && o.reject === 0) {
     throw new StoreError(
       "BATCH_INVALID",
-      `output ${o.output_seq} accepted order ${o.order_id} without an update for it`,
+      `output ${o.output_seq} accepted order ${order_id} without an update for it`,
     );
   }
-  p.orders.set(o.order_id, {
-    order_id: o.order_id,
-    placed: c,
+  p.orders.set(order_id, {
+    order_id,
+    placed: terms,
+    amended_price_ticks: 0,
+    amended_qty_lots: 0,
     created_ts_ms: at_ms,
     status: own ? Status.New : Status.Rejected,
     filled_lots: 0,
-    remaining_lots: c.qty_lots,
+    remaining_lots: terms.qty_lots,
     filled_quote_units: 0,
     reason: own ? 0 : o.reject,
     updated_ts_ms: at_ms,
     output_seq: o.output_seq,
   });
+}
+
+const placeRows: CommandRows = (o, at_ms, p) => {
+  if (o.order_id === 0) return;
+  placed(o, o.order_id, o.input as PlaceCmd, at_ms, p);
 };
 
-/** Cancels write nothing of their own: the cancelled order's update carries the outcome. */
+/** A cancel-replace's new order, when it was placed; the cancelled one's update carries the rest. */
+const cancelReplaceRows: CommandRows = (o, at_ms, p) => {
+  if (o.order_id === 0) return;
+  const c = o.input as CancelReplaceCmd;
+  placed(o, o.order_id, { ...c.order, user_id: c.user_id }, at_ms, p);
+};
+
+/** An OCO: two orders rows, the limit leg and the stop leg, each naming the other. */
+const ocoRows: CommandRows = (o, at_ms, p) => {
+  if (o.order_id === 0) return;
+  const c = o.input as PlaceOcoCmd;
+  const [limit, stop] = ocoLegs(c);
+  const user_id = c.user_id;
+  placed(o, o.order_id, { ...limit, user_id, oco_order_id: o.other_order_id }, at_ms, p);
+  placed(o, o.other_order_id, { ...stop, user_id, oco_order_id: o.order_id }, at_ms, p);
+};
+
+/**
+ * An accepted amend: the order's new price and/or total quantity. The
+ * amend's own update carries its state; the terms change on the row it was
+ * inserted with, when this batch accepted it, or by an update otherwise.
+ */
+const amendRows: CommandRows = (o, at_ms, p) => {
+  if (o.reject !== 0 || o.order_id === 0) return;
+  const c = o.input as AmendCmd;
+  if (!o.updates.some((u) => u.order_id === o.order_id)) {
+    throw new StoreError(
+      "BATCH_INVALID",
+      `output ${o.output_seq} amended order ${o.order_id} without an update for it`,
+    );
+  }
+  let f = p.orders.get(o.order_id);
+  if (f === undefined) {
+    // Its state is the amend's own update, folded right after this.
+    f = {
+      order_id: o.order_id,
+      placed: null,
+      amended_price_ticks: 0,
+      amended_qty_lots: 0,
+      created_ts_ms: 0,
+      status: 0,
+      filled_lots: 0,
+      remaining_lots: 0,
+      filled_quote_units: 0,
+      reason: 0,
+      updated_ts_ms: at_ms,
+      output_seq: o.output_seq,
+    };
+    p.orders.set(o.order_id, f);
+  }
+  if (f.placed !== null) {
+    const terms = { ...f.placed };
+    if (c.price_ticks !== 0) terms.price_ticks = c.price_ticks;
+    if (c.qty_lots !== 0) terms.qty_lots = c.qty_lots;
+    f.placed = terms;
+    return;
+  }
+  if (c.price_ticks !== 0) f.amended_price_ticks = c.price_ticks;
+  if (c.qty_lots !== 0) f.amended_qty_lots = c.qty_lots;
+};
+
+/**
+ * Cancels, cancel-alls, the dead-man's switch and ticks write nothing of their
+ * own: the updates of the orders they cancelled (a due timer's, a triggered
+ * stop's) carry the outcome.
+ */
 const noRows: CommandRows = () => undefined;
 
 const COMMAND_ROWS = new Map<number, CommandRows>([
@@ -227,6 +310,12 @@ const COMMAND_ROWS = new Map<number, CommandRows>([
   [CommandKind.Withdraw, transferRows],
   [CommandKind.Place, placeRows],
   [CommandKind.Cancel, noRows],
+  [CommandKind.PlaceOco, ocoRows],
+  [CommandKind.Amend, amendRows],
+  [CommandKind.CancelReplace, cancelReplaceRows],
+  [CommandKind.CancelAll, noRows],
+  [CommandKind.CancelAllAfter, noRows],
+  [CommandKind.Tick, noRows],
 ]);
 
 /** Plans consecutive, not yet applied outputs; clock_ms is the stored settled clock. */

@@ -62,7 +62,8 @@ export function boundsOf(p: Page): Bounds {
 
 export const ORDER_COLUMNS = `order_id, user_id, symbol_id, side, order_type, tif, post_only,
   stp, price_ticks, qty_lots, quote_units, cid, status, filled_lots, remaining_lots,
-  filled_quote_units, reason, created_ts_ms, updated_ts_ms, output_seq`;
+  filled_quote_units, reason, created_ts_ms, updated_ts_ms, output_seq, stop_price_ticks,
+  oco_order_id`;
 
 export const TRADE_COLUMNS = `symbol_id, trade_id, price_ticks, qty_lots, quote_units,
   taker_side, taker_order_id, maker_order_id, taker_user_id, maker_user_id, buyer_fee_units,

@@ -4,7 +4,7 @@
 // to each other, so that a column added to a spec is added here in the same
 // place twice (rows.test.ts checks that row() and run() agree with the spec).
 
-import type { BalanceEvent, PlaceCmd, Trade, TransferCmd } from "../core/mod.ts";
+import type { BalanceEvent, OrderSpec, Trade, TransferCmd } from "../core/mod.ts";
 import { StoreError } from "./errors.ts";
 import { transferEventId } from "./event-id.ts";
 import { hashToHex } from "./hex.ts";
@@ -31,11 +31,25 @@ export function int(v: number): number {
   return v;
 }
 
+/**
+ * An accepted order's terms, whichever command placed it: a Place, either leg
+ * of an OCO, a cancel-replace's new order. An amend in the same batch changes
+ * price_ticks and qty_lots here.
+ */
+export interface PlacedOrder extends OrderSpec {
+  user_id: number;
+  /** The other leg of its OCO; absent or 0 when none (a Place is stored as it came). */
+  oco_order_id?: number;
+}
+
 /** An order's state at the end of the batch, and its terms when the batch accepted it. */
 export interface OrderFold {
   order_id: number;
-  /** The command that placed it, when the order was accepted in this batch. */
-  placed: PlaceCmd | null;
+  /** Its terms, when the order was accepted in this batch. */
+  placed: PlacedOrder | null;
+  /** An amend's new price and total quantity for an order accepted before the batch; 0: unchanged. */
+  amended_price_ticks: number;
+  amended_qty_lots: number;
   created_ts_ms: number;
   status: number;
   filled_lots: number;
@@ -56,7 +70,7 @@ export class OrderInserts implements Planned {
 
   row(i: number, out: SqlValue[]): void {
     const f = this.items[i] as OrderFold;
-    const c = f.placed as PlaceCmd;
+    const c = f.placed as PlacedOrder;
     out[0] = int(f.order_id);
     out[1] = int(c.user_id);
     out[2] = c.symbol_id;
@@ -70,18 +84,20 @@ export class OrderInserts implements Planned {
     out[10] = int(c.quote_units);
     out[11] = c.cid;
     out[12] = int(f.created_ts_ms);
-    out[13] = f.status;
-    out[14] = int(f.filled_lots);
-    out[15] = int(f.remaining_lots);
-    out[16] = int(f.filled_quote_units);
-    out[17] = f.reason;
-    out[18] = int(f.updated_ts_ms);
-    out[19] = f.output_seq;
+    out[13] = int(c.stop_price_ticks);
+    out[14] = int(c.oco_order_id ?? 0);
+    out[15] = f.status;
+    out[16] = int(f.filled_lots);
+    out[17] = int(f.remaining_lots);
+    out[18] = int(f.filled_quote_units);
+    out[19] = f.reason;
+    out[20] = int(f.updated_ts_ms);
+    out[21] = f.output_seq;
   }
 
   run(stmt: Runnable, i: number): void {
     const f = this.items[i] as OrderFold;
-    const c = f.placed as PlaceCmd;
+    const c = f.placed as PlacedOrder;
     stmt.run(
       int(f.order_id),
       int(c.user_id),
@@ -96,6 +112,8 @@ export class OrderInserts implements Planned {
       int(c.quote_units),
       c.cid,
       int(f.created_ts_ms),
+      int(c.stop_price_ticks),
+      int(c.oco_order_id ?? 0),
       f.status,
       int(f.filled_lots),
       int(f.remaining_lots),
@@ -124,7 +142,9 @@ export class OrderUpdates implements Planned {
     out[4] = f.reason;
     out[5] = int(f.updated_ts_ms);
     out[6] = f.output_seq;
-    out[7] = int(f.order_id);
+    out[7] = int(f.amended_price_ticks);
+    out[8] = int(f.amended_qty_lots);
+    out[9] = int(f.order_id);
   }
 
   run(stmt: Runnable, i: number): void {
@@ -137,6 +157,8 @@ export class OrderUpdates implements Planned {
       f.reason,
       int(f.updated_ts_ms),
       f.output_seq,
+      int(f.amended_price_ticks),
+      int(f.amended_qty_lots),
       int(f.order_id),
     );
   }

@@ -2,7 +2,7 @@
 // transaction, several rows per statement where SQL allows it, so that the
 // fixed cost of a step (bind, VM start, reset) is paid once per chunk.
 
-import type { InsertSpec, UpdateSpec } from "./writes.ts";
+import { type InsertSpec, type UpdateSpec, updateSetOf } from "./writes.ts";
 
 /** An insert of `rows` rows at once. */
 export function sqliteInsert(spec: InsertSpec, rows = 1): string {
@@ -14,7 +14,7 @@ export function sqliteInsert(spec: InsertSpec, rows = 1): string {
 
 /** An update of one row: the set columns, then the key. */
 export function sqliteUpdate(spec: UpdateSpec): string {
-  const set = spec.columns.map((c) => `${c.name} = ?`).join(", ");
+  const set = spec.columns.map((c) => updateSetOf(spec, c.name, "?")).join(", ");
   return `UPDATE ${spec.table} SET ${set} WHERE ${spec.key.name} = ?`;
 }
 

@@ -100,11 +100,16 @@ export interface OrderRow {
   tif: TimeInForce;
   post_only: boolean;
   stp: Stp;
-  /** The command's limit price; 0 for a market order. */
+  /** The limit price (the last amend's); 0 for a market order, a StopLoss or a TakeProfit sell. */
   price_ticks: number;
+  /** The total quantity (the last amend's). */
   qty_lots: number;
   quote_units: number;
   cid: string;
+  /** The trigger of a stop or take-profit order; 0 for other types. */
+  stop_price_ticks: number;
+  /** The other leg of the order's OCO; 0 when not part of one. */
+  oco_order_id: number;
   status: OrderStatus;
   filled_lots: number;
   remaining_lots: number;

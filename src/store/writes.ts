@@ -28,6 +28,15 @@ export interface UpdateSpec {
   readonly table: string;
   readonly columns: readonly Column[];
   readonly key: Column;
+  /** Columns a row sets only when its value is not 0 (0: the stored value stays). */
+  readonly keepZero?: readonly string[];
+}
+
+/** The SET expression of an update's column, given the placeholder of its new value. */
+export function updateSetOf(spec: UpdateSpec, column: string, value: string): string {
+  return spec.keepZero?.includes(column) === true
+    ? `${column} = COALESCE(NULLIF(${value}, 0), ${spec.table}.${column})`
+    : `${column} = ${value}`;
 }
 
 export type WriteSpec = InsertSpec | UpdateSpec;
@@ -91,18 +100,23 @@ export const ORDER_INSERT: InsertSpec = {
   columns: [
     ...cols(`order_id bigint, user_id bigint, symbol_id integer, side smallint,
       order_type smallint, tif smallint, post_only smallint, stp smallint, price_ticks bigint,
-      qty_lots bigint, quote_units bigint, cid text, created_ts_ms bigint`),
+      qty_lots bigint, quote_units bigint, cid text, created_ts_ms bigint, stop_price_ticks bigint,
+      oco_order_id bigint`),
     ...ORDER_STATE,
   ],
   conflict: APPEND,
 };
 
-/** An order accepted before the batch: only its state changes (the last change of the batch wins). */
+/**
+ * An order accepted before the batch: its state changes (the last change of
+ * the batch wins), and an amend's new price or total quantity (0: unchanged).
+ */
 export const ORDER_UPDATE: UpdateSpec = {
   op: "update",
   table: "orders",
-  columns: ORDER_STATE,
+  columns: [...ORDER_STATE, ...cols("price_ticks bigint, qty_lots bigint")],
   key: { name: "order_id", type: "bigint" },
+  keepZero: ["price_ticks", "qty_lots"],
 };
 
 /** One row per trade: both sides, their orders and fees. */

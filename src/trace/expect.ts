@@ -120,6 +120,18 @@ const TRADE: readonly Pair[] = [
   [SETTLE, Marker.TRADE_PERSISTED],
 ];
 
+/**
+ * What the trading commands do to an order after it was placed, each in the
+ * order's own flow: its stop triggered, an amend, its OCO partner's end, the
+ * dead-man's switch. Expected as often as they appear; none is required.
+ */
+const TRADING_CHANGES: readonly Pair[] = [
+  [ME, Marker.STOP_TRIGGERED],
+  [ME, Marker.ORDER_AMENDED],
+  [ME, Marker.OCO_CANCELLED],
+  [ME, Marker.AUTO_CANCELLED],
+];
+
 /** Every (service, marker) a trace may expect, over all lifecycles and outcomes. */
 export function expectedMarkers(): readonly Pair[] {
   const all: Pair[] = [];
@@ -131,6 +143,7 @@ export function expectedMarkers(): readonly Pair[] {
     all.push(...orderPairs(a));
   }
   all.push([ME, Marker.ORDER_MATCHED], [ME, Marker.ORDER_EXPIRED]);
+  all.push(...TRADING_CHANGES);
   all.push(...CANCEL_REFUSED);
   for (const a of [Marker.CANCEL_ANSWERED, Marker.CANCEL_REJECTED, Marker.CANCEL_FAILED]) {
     all.push(...cancelPairs(a));
@@ -209,6 +222,11 @@ function placement(d: FlowDraft, s: Seen, db: boolean): Expectation {
   const expired =
     s.some(GW, Marker.ORDER_ANSWERED, "status", "Expired") || s.has(ME, Marker.ORDER_EXPIRED);
   if (expired) expected.push(m(ME, Marker.ORDER_EXPIRED.name));
+  for (const [service, marker] of TRADING_CHANGES) {
+    const n = s.count(service, marker);
+    // A stop triggers once; an order may be amended many times.
+    if (n > 0) expected.push(m(service, marker.name, marker === Marker.ORDER_AMENDED ? n : 1));
+  }
   if (db && !failed) expected.push(m(DB, "DB orders row"));
   const outcome = gwRejected ? "rejected" : failed ? "failed" : expired ? "expired" : "accepted";
   return { outcome, expected, failed };

@@ -5,6 +5,7 @@ export {
   type CommandReply,
   engineReply,
   type OrderReply,
+  orderReplyFor,
   orderReplyOf,
   type ReplyTrade,
   refusedReply,

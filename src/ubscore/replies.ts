@@ -173,7 +173,26 @@ export function engineReply(eo: EngineOutput, spec: Spec): OrderReply {
  */
 export function orderReplyOf(out: CoreOutput, spec: Spec): OrderReply {
   const cmd = out.input as PlaceCmd | CancelCmd;
-  const order_id = out.order_id;
+  return orderReplyFor(
+    out,
+    out.order_id,
+    spec,
+    cmd.kind === CommandKind.Place ? "order" : "cancel",
+  );
+}
+
+/**
+ * What became of one order the output names (an OCO's leg, a cancel-replace's
+ * new or cancelled order, an amended order): its last update in the output,
+ * and its own fills as taker; the output's refusal when it has no update.
+ */
+export function orderReplyFor(
+  out: CoreOutput,
+  order_id: number,
+  spec: Spec,
+  kind: OrderReply["kind"],
+  reject: number = out.reject,
+): OrderReply {
   let update = null;
   for (let i = out.updates.length - 1; i >= 0; i--) {
     const u = out.updates[i];
@@ -182,7 +201,9 @@ export function orderReplyOf(out: CoreOutput, spec: Spec): OrderReply {
       break;
     }
   }
-  if (update === null && out.reject !== 0) return refusedReply(cmd, out.reject, order_id);
+  if (update === null && reject !== 0) {
+    return { ...refusedReply(out.input as PlaceCmd, reject, order_id), kind };
+  }
   const s = spec.symbolById[out.symbol_id];
   const trades: ReplyTrade[] = [];
   for (const t of out.trades) {
@@ -199,8 +220,8 @@ export function orderReplyOf(out: CoreOutput, spec: Spec): OrderReply {
     });
   }
   return {
-    kind: cmd.kind === CommandKind.Place ? "order" : "cancel",
-    code: codeOf(out.reject),
+    kind,
+    code: codeOf(reject),
     order_id,
     symbol_id: out.symbol_id,
     status: update === null ? null : (statusName[update.status] ?? null),

@@ -6,6 +6,7 @@
 
 import {
   type CancelCmd,
+  CommandKind,
   Core,
   type CoreOutput,
   loadSpec,
@@ -13,7 +14,7 @@ import {
   type Spec,
   type TransferCmd,
 } from "../../src/core/mod.ts";
-import type { Depth, ExchangeBackend } from "../../src/gateway/backend.ts";
+import type { Depth, ExchangeBackend, TradingCmd } from "../../src/gateway/backend.ts";
 import { openSqliteStore, type SettlementStore } from "../../src/store/mod.ts";
 import { TransportError } from "../../src/transport/types.ts";
 import {
@@ -69,6 +70,20 @@ export class DirectBackend implements ExchangeBackend {
 
   cancel(cmd: CancelCmd): Promise<OrderReply> {
     return this.order(cmd);
+  }
+
+  async trade(cmd: TradingCmd): Promise<CoreOutput> {
+    this.checkOutage();
+    const out = this.core.apply(cmd);
+    await this.settle(out);
+    return out;
+  }
+
+  /** Time passes: a due dead-man's switch fires, as the sequencer's clock would make it. */
+  async tick(ts_ms: number): Promise<CoreOutput> {
+    const out = this.core.apply({ kind: CommandKind.Tick, ts_ms, corr: "" });
+    await this.settle(out);
+    return out;
   }
 
   async balances(user_id: number): Promise<BalanceRow[]> {

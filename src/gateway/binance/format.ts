@@ -5,6 +5,8 @@
 import {
   errorById,
   formatUnits,
+  isMarketLike,
+  isTerminal,
   OrderStatus,
   OrderType,
   Side,
@@ -18,8 +20,30 @@ import type { ReplyTrade } from "../../ubscore/replies.ts";
 import { outcomeOf } from "./errors.ts";
 import { priceText, qtyText, quoteText } from "./symbols.ts";
 
-export const ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET"] as const;
+export const ORDER_TYPES = [
+  "LIMIT",
+  "LIMIT_MAKER",
+  "MARKET",
+  "STOP_LOSS",
+  "STOP_LOSS_LIMIT",
+  "TAKE_PROFIT",
+  "TAKE_PROFIT_LIMIT",
+] as const;
 export type OrderTypeName = (typeof ORDER_TYPES)[number];
+
+/** Binance's stop types and Bourse's, both ways. */
+export const STOP_TYPES: Readonly<Partial<Record<OrderTypeName, OrderType>>> = {
+  STOP_LOSS: OrderType.StopLoss,
+  STOP_LOSS_LIMIT: OrderType.StopLossLimit,
+  TAKE_PROFIT: OrderType.TakeProfit,
+  TAKE_PROFIT_LIMIT: OrderType.TakeProfitLimit,
+};
+const STOP_TYPE_NAME: Readonly<Record<number, OrderTypeName>> = {
+  [OrderType.StopLoss]: "STOP_LOSS",
+  [OrderType.StopLossLimit]: "STOP_LOSS_LIMIT",
+  [OrderType.TakeProfit]: "TAKE_PROFIT",
+  [OrderType.TakeProfitLimit]: "TAKE_PROFIT_LIMIT",
+};
 export const TIFS = ["GTC", "IOC", "FOK"] as const;
 export const STP_MODES = ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"] as const;
 export type StpName = (typeof STP_MODES)[number];
@@ -43,6 +67,9 @@ const STATUS_NAME: Readonly<Record<number, string>> = {
   [OrderStatus.Cancelled]: "CANCELED",
   [OrderStatus.Rejected]: "REJECTED",
   [OrderStatus.Expired]: "EXPIRED",
+  // Binance shows a waiting stop NEW (isWorking false), and a triggered one NEW until it trades.
+  [OrderStatus.Untriggered]: "NEW",
+  [OrderStatus.Triggered]: "NEW",
 };
 
 const TIF_NAME: Readonly<Record<number, string>> = {
@@ -63,6 +90,8 @@ export function sideText(side: number): "BUY" | "SELL" {
 
 export function typeText(r: Pick<OrderRow, "order_type" | "post_only">): OrderTypeName {
   if (r.order_type === OrderType.Market) return "MARKET";
+  const stop = STOP_TYPE_NAME[r.order_type];
+  if (stop !== undefined) return stop;
   return r.post_only ? "LIMIT_MAKER" : "LIMIT";
 }
 
@@ -78,16 +107,20 @@ export function statusText(status: number, reason: number): string {
 }
 
 export function isOpen(status: number): boolean {
-  return status === OrderStatus.New || status === OrderStatus.PartiallyFilled;
+  return !isTerminal(status as OrderStatus);
+}
+
+/** An OCO's legs share a list id, the limit leg's order id; -1 for an order in no list. */
+export function orderListIdOf(r: Pick<OrderRow, "order_id" | "oco_order_id">): number {
+  return r.oco_order_id === 0 ? -1 : Math.min(r.order_id, r.oco_order_id);
 }
 
 /** The fields every order answer shares after the identifiers. */
 function orderCore(s: SymbolSpec, r: OrderRow) {
-  const market = r.order_type === OrderType.Market;
-  const byQuote = market && r.qty_lots === 0;
+  const byQuote = r.order_type === OrderType.Market && r.qty_lots === 0;
   const executed = qtyText(s, r.filled_lots);
   return {
-    price: market ? priceText(s, 0) : priceText(s, r.price_ticks),
+    price: isMarketLike(r.order_type) ? priceText(s, 0) : priceText(s, r.price_ticks),
     origQty: byQuote ? executed : qtyText(s, r.qty_lots),
     executedQty: executed,
     origQuoteOrderQty: quoteText(s, byQuote ? r.quote_units : 0),
@@ -105,14 +138,14 @@ export function orderJson(name: string, s: SymbolSpec, r: OrderRow) {
   return {
     symbol: name,
     orderId: r.order_id,
-    orderListId: -1,
+    orderListId: orderListIdOf(r),
     clientOrderId: r.cid,
     ...core,
-    stopPrice: priceText(s, 0),
+    stopPrice: priceText(s, r.stop_price_ticks),
     icebergQty: qtyText(s, 0),
     time: r.created_ts_ms,
     updateTime: r.updated_ts_ms,
-    isWorking: true,
+    isWorking: r.status !== OrderStatus.Untriggered,
     workingTime: r.created_ts_ms,
     selfTradePreventionMode: stpText(r.stp),
   };
@@ -132,7 +165,7 @@ export function placedJson(
   const ack = {
     symbol: name,
     orderId: r.order_id,
-    orderListId: -1,
+    orderListId: orderListIdOf(r),
     clientOrderId: r.cid,
     transactTime: r.created_ts_ms,
   };
@@ -140,6 +173,7 @@ export function placedJson(
   const result = {
     ...ack,
     ...orderCore(s, r),
+    ...(r.stop_price_ticks === 0 ? {} : { stopPrice: priceText(s, r.stop_price_ticks) }),
     workingTime: r.created_ts_ms,
     selfTradePreventionMode: stpText(r.stp),
   };
@@ -170,10 +204,11 @@ export function cancelledJson(
     symbol: name,
     origClientOrderId: r.cid,
     orderId: r.order_id,
-    orderListId: -1,
+    orderListId: orderListIdOf(r),
     clientOrderId,
     transactTime: ts_ms,
     ...orderCore(s, r),
+    ...(r.stop_price_ticks === 0 ? {} : { stopPrice: priceText(s, r.stop_price_ticks) }),
     selfTradePreventionMode: stpText(r.stp),
   };
 }

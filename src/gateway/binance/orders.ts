@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import {
   BourseError,
   type OrderInput,
+  orderTypeName,
   parseUnits,
   Reject,
   type Spec,
@@ -27,6 +28,7 @@ import {
   ORDER_TYPES,
   type OrderTypeName,
   type RespType,
+  STOP_TYPES,
   STP_MODES,
   STP_OF,
   TIFS,
@@ -40,14 +42,6 @@ export interface ParsedOrder {
   input: Omit<OrderInput, "user_id">;
   resp: RespType;
 }
-
-/** Order types Binance has and Bourse does not, with Binance's own refusal. */
-const NOT_OFFERED_TYPES: Readonly<Record<string, string>> = {
-  STOP_LOSS: "Stop loss orders are not supported for this symbol.",
-  STOP_LOSS_LIMIT: "Stop loss limit orders are not supported for this symbol.",
-  TAKE_PROFIT: "Take profit orders are not supported for this symbol.",
-  TAKE_PROFIT_LIMIT: "Take profit limit orders are not supported for this symbol.",
-};
 
 /** Order parameters Binance has and Bourse does not. */
 const NOT_OFFERED_PARAMS: Readonly<Record<string, string>> = {
@@ -82,10 +76,6 @@ export function parseOrder(spec: Spec, symbols: BinanceSymbols, p: Params): Pars
   );
   if (side === undefined) throw mandatory("side");
   const typeSent = p.required("type");
-  const notOffered = NOT_OFFERED_TYPES[typeSent];
-  if (notOffered !== undefined) {
-    throw badRequest(BINANCE_CODES.NEW_ORDER_REJECTED, notOffered, Reject.INVALID_ORDER);
-  }
   if (!(ORDER_TYPES as readonly string[]).includes(typeSent)) {
     throw badRequest(BINANCE_CODES.INVALID_ORDER_TYPE, "Invalid orderType.");
   }
@@ -103,7 +93,13 @@ export function parseOrder(spec: Spec, symbols: BinanceSymbols, p: Params): Pars
       );
     }
   }
-  if (p.str("stopPrice") !== undefined) throw notRequired("stopPrice");
+  const stop_type = STOP_TYPES[type];
+  const stop_price = p.decimal("stopPrice");
+  if (stop_type === undefined && stop_price !== undefined) throw notRequired("stopPrice");
+  if (stop_type !== undefined) {
+    if (stop_price === undefined) throw mandatory("stopPrice");
+    checkStep(s, "stopPrice", stop_price, "PRICE_FILTER");
+  }
   const tif = p.oneOf("timeInForce", TIFS, () =>
     badRequest(BINANCE_CODES.INVALID_TIF, "Invalid timeInForce."),
   );
@@ -116,13 +112,21 @@ export function parseOrder(spec: Spec, symbols: BinanceSymbols, p: Params): Pars
   const input: Omit<OrderInput, "user_id"> = {
     symbol: s.name,
     side: side === "BUY" ? "Buy" : "Sell",
-    order_type: type === "MARKET" ? "Market" : "Limit",
+    order_type:
+      stop_type !== undefined
+        ? (orderTypeName[stop_type] as string)
+        : type === "MARKET"
+          ? "Market"
+          : "Limit",
+    ...(stop_price === undefined ? {} : { stop_price }),
     cid: clientOrderIdParam(spec, p),
     post_only: type === "LIMIT_MAKER",
     ...(stp === undefined ? {} : { stp: stpName[STP_OF[stp]] }),
     ...amounts(s, p, type, side, tif),
   };
-  return { s, type, input, resp: resp ?? (type === "LIMIT_MAKER" ? "ACK" : "FULL") };
+  // As Binance: MARKET and LIMIT answer FULL unless asked otherwise, the other types ACK.
+  const full = type === "MARKET" || type === "LIMIT";
+  return { s, type, input, resp: resp ?? (full ? "FULL" : "ACK") };
 }
 
 type Amounts = Pick<OrderInput, "time_in_force" | "price" | "quantity" | "quote_quantity">;
@@ -137,8 +141,10 @@ function amounts(
   const price = p.decimal("price");
   const quantity = p.decimal("quantity");
   const quote = p.decimal("quoteOrderQty");
-  if (type !== "MARKET") {
-    if (type === "LIMIT" && tif === undefined) throw mandatory("timeInForce");
+  const marketLike = type === "MARKET" || type === "STOP_LOSS" || type === "TAKE_PROFIT";
+  if (!marketLike) {
+    const needsTif = type === "LIMIT" || type === "STOP_LOSS_LIMIT" || type === "TAKE_PROFIT_LIMIT";
+    if (needsTif && tif === undefined) throw mandatory("timeInForce");
     if (type === "LIMIT_MAKER" && tif !== undefined) throw tifNotRequired();
     if (price === undefined) throw mandatory("price");
     if (quantity === undefined) throw mandatory("quantity");
@@ -150,6 +156,13 @@ function amounts(
   if (tif !== undefined) throw tifNotRequired();
   if (price !== undefined) throw notRequired("price");
   if (quantity !== undefined && quote !== undefined) throw notRequired("quoteOrderQty");
+  if (type !== "MARKET") {
+    // A stop that trades as a market order once triggered: a base quantity only.
+    if (quote !== undefined) throw notRequired("quoteOrderQty");
+    if (quantity === undefined) throw mandatory("quantity");
+    checkStep(s, "quantity", quantity, "MARKET_LOT_SIZE");
+    return { time_in_force: "IOC", quantity };
+  }
   if (quantity !== undefined) {
     checkStep(s, "quantity", quantity, "MARKET_LOT_SIZE");
     return { time_in_force: "IOC", quantity };
@@ -175,13 +188,13 @@ const tifNotRequired = () =>
   badRequest(BINANCE_CODES.TIF_NOT_REQUIRED, "TimeInForce parameter sent when not required.");
 
 /** A price or quantity: within the asset's precision, a whole number of steps, within the limits. */
-function checkStep(
+export function checkStep(
   s: SymbolSpec,
-  name: "price" | "quantity",
+  name: "price" | "stopPrice" | "quantity",
   text: string,
   filter: "PRICE_FILTER" | "LOT_SIZE" | "MARKET_LOT_SIZE",
 ): void {
-  const isPrice = name === "price";
+  const isPrice = name !== "quantity";
   const u = units(name, text, isPrice ? s.quote.decimals : s.base.decimals, filter);
   const step = isPrice ? s.tick_units : s.lot_units;
   const max = isPrice ? s.max_price_ticks : s.max_qty_lots;

@@ -20,6 +20,8 @@ export function placedRow(cmd: PlaceCmd, reply: OrderReply, output_seq: number):
     qty_lots: cmd.qty_lots,
     quote_units: cmd.quote_units,
     cid: cmd.cid,
+    stop_price_ticks: cmd.stop_price_ticks,
+    oco_order_id: 0,
     status: statusOf(reply.status),
     filled_lots: reply.filled_lots,
     remaining_lots: reply.remaining_lots,

@@ -15,6 +15,7 @@ import { accountRoutes } from "./account.ts";
 import type { Ctx } from "./context.ts";
 import { BINANCE_CODES, BinanceError, badRequest, failureOf, unsupported } from "./errors.ts";
 import { type Limiters, limitMessage, OrderCounts } from "./limits.ts";
+import { listRoutes } from "./lists.ts";
 import { marketRoutes } from "./market.ts";
 import { Params } from "./params.ts";
 import { API_KEY_HEADER, keyOf, verifySigned } from "./signing.ts";
@@ -134,6 +135,7 @@ export async function binanceApi(app: FastifyInstance, o: BinanceApiOptions): Pr
     async (v3) => {
       marketRoutes(v3, ctx);
       tradingRoutes(v3, ctx);
+      listRoutes(v3, ctx);
       accountRoutes(v3, ctx);
       v3.setNotFoundHandler((req, reply) =>
         answerFailure(

@@ -1,8 +1,8 @@
-// Order routes: place (and test), query, cancel one, cancel all of a symbol,
-// open orders and all orders. Place and cancel answer with the core's real
-// outcome after matching, as /api/v1 does, in Binance's shapes; they emit the
-// same gateway events, so `bourse trace` follows an order whichever surface
-// took it.
+// Order routes: place (and test), query, cancel one, open orders and all
+// orders (cancel-all and the trading commands are in lists.ts). Place and
+// cancel answer with the core's real outcome after matching, as /api/v1
+// does, in Binance's shapes; they emit the same gateway events, so
+// `bourse trace` follows an order whichever surface took it.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
@@ -77,30 +77,6 @@ export function tradingRoutes(app: FastifyInstance, ctx: Ctx): void {
     const { rows, full } = await openOrdersOf(ctx, user_id, s);
     if (full) throw tooFar("More than 1000 open orders; list them symbol by symbol.");
     return rows.map((r) => orderJson(symbols.nameOf(symbolOf(ctx, r)), symbolOf(ctx, r), r));
-  });
-
-  // Cancels each open order in turn; a single cancel-all command of the core
-  // (the trading-features work) will replace the loop.
-  route(app, "DELETE", "/openOrders", CANCEL, async (p, req) => {
-    const { user_id } = userOf(req);
-    const s = symbols.get(p.required("symbol"));
-    const cancel_cid = clientOrderIdParam(spec, p);
-    p.done();
-    const tried = new Set<number>();
-    const out = [];
-    const passes = Math.ceil(spec.limits.max_open_orders_per_user / 1000) + 1;
-    for (let pass = 0; pass < passes; pass++) {
-      const { rows, full } = await openOrdersOf(ctx, user_id, s);
-      const fresh = rows.filter((r) => !tried.has(r.order_id));
-      for (const r of fresh) {
-        tried.add(r.order_id);
-        const cancelled = await cancelIfOpen(ctx, req, user_id, s, r, cancel_cid);
-        if (cancelled !== null) out.push(cancelled);
-      }
-      if (!full || fresh.length === 0) break;
-    }
-    if (out.length === 0) throw registryError("UNKNOWN_ORDER");
-    return out;
   });
 
   route(app, "GET", "/allOrders", SIGNED, async (p, req) => {
@@ -238,31 +214,6 @@ async function cancelOne(
   const ts = ctx.now_ms();
   if (row === null) return bareCancel(name, actual, answer, cancel_cid, ts, t.cid ?? "");
   return cancelledJson(name, actual, afterCancel(row, answer), cancel_cid, ts);
-}
-
-/** Cancels an order DELETE openOrders listed; null when it ended meanwhile. */
-async function cancelIfOpen(
-  ctx: Ctx,
-  req: FastifyRequest,
-  user_id: number,
-  s: SymbolSpec,
-  r: OrderRow,
-  cancel_cid: string,
-) {
-  try {
-    const answer = await cancelAnswer(ctx, req, user_id, { order_id: r.order_id });
-    return cancelledJson(
-      ctx.symbols.nameOf(s),
-      s,
-      afterCancel(r, answer),
-      cancel_cid,
-      ctx.now_ms(),
-    );
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === "ORDER_ALREADY_DONE" || code === "UNKNOWN_ORDER") return null;
-    throw err;
-  }
 }
 
 async function cancelAnswer(

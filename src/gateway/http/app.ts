@@ -27,6 +27,7 @@ import { type RateLimit, RateLimiter } from "./rate-limit.ts";
 import { ReplayGuard } from "./replay.ts";
 import { SECURITY_SCHEMES } from "./route-schema.ts";
 import { NoQuery } from "./schemas.ts";
+import { tradingRoutes } from "./trading.ts";
 import { validatorCompiler } from "./validate.ts";
 
 export interface GatewayOptions {
@@ -296,6 +297,7 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
     if (streams !== undefined) streamRoutes(typed, ctx, streams, { keys, recv_window_ms });
     healthRoutes(typed, backend, params.metrics);
     orderRoutes(typed, ctx);
+    tradingRoutes(typed, ctx);
     accountRoutes(typed, ctx);
     marketRoutes(typed, ctx);
     scoped.register(binanceApi, {

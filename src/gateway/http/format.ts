@@ -7,9 +7,11 @@ import {
   BourseError,
   errorById,
   formatUnits,
+  isMarketLike,
+  isStopType,
+  type OrderSpec,
   OrderType,
   orderTypeName,
-  type PlaceCmd,
   pow10,
   Reject,
   type Spec,
@@ -84,8 +86,27 @@ function orderTrade(spec: Spec, s: SymbolSpec, t: ReplyTrade): OrderTrade {
   };
 }
 
+/** What an answer says of an order's terms: a Place, an OCO's leg, a cancel-replace's new order. */
+export interface OrderTerms extends OrderSpec {
+  ts_ms: number;
+  /** The other leg of its OCO; absent or 0 when none. */
+  oco_order_id?: number;
+}
+
+function stopPriceOf(
+  s: SymbolSpec,
+  order_type: OrderType,
+  stop_price_ticks: number,
+): string | null {
+  return isStopType(order_type) ? priceText(s, stop_price_ticks) : null;
+}
+
+function ocoOf(id: number | undefined): string | null {
+  return id === undefined || id === 0 ? null : String(id);
+}
+
 /** The outcome of a new order: what was asked (the command) and what happened (the reply). */
-export function orderResultOf(spec: Spec, cmd: PlaceCmd, reply: OrderReply): OrderResult {
+export function orderResultOf(spec: Spec, cmd: OrderTerms, reply: OrderReply): OrderResult {
   const s = symbolById(spec, cmd.symbol_id);
   const byQuote = cmd.order_type === OrderType.Market && cmd.qty_lots === 0;
   return {
@@ -99,7 +120,9 @@ export function orderResultOf(spec: Spec, cmd: PlaceCmd, reply: OrderReply): Ord
     cid: cmd.cid === "" ? null : cmd.cid,
     status: (reply.status ?? "Rejected") as Order["status"],
     reason: reply.reason,
-    price: cmd.order_type === OrderType.Market ? null : priceText(s, cmd.price_ticks),
+    price: isMarketLike(cmd.order_type) ? null : priceText(s, cmd.price_ticks),
+    stop_price: stopPriceOf(s, cmd.order_type, cmd.stop_price_ticks),
+    oco_order_id: ocoOf(cmd.oco_order_id),
     quantity: byQuote ? null : qtyText(s, cmd.qty_lots),
     quote_quantity: byQuote ? unitsText(s.quote, cmd.quote_units) : null,
     filled_quantity: qtyText(s, reply.filled_lots),
@@ -124,10 +147,23 @@ export function cancelResultOf(spec: Spec, reply: OrderReply): CancelResult {
   };
 }
 
+/** A cancelled order as settlement stored it (for commands over every symbol). */
+export function cancelResultOfRow(spec: Spec, r: OrderRow): CancelResult {
+  const s = symbolById(spec, r.symbol_id);
+  return {
+    order_id: String(r.order_id),
+    symbol: s.name,
+    status: enumName(statusName, r.status) as CancelResult["status"],
+    reason: reasonOf(r.reason),
+    filled_quantity: qtyText(s, r.filled_lots),
+    remaining_quantity: qtyText(s, r.remaining_lots),
+    filled_quote: unitsText(s.quote, r.filled_quote_units),
+  };
+}
+
 export function orderOfRow(spec: Spec, r: OrderRow): Order {
   const s = symbolById(spec, r.symbol_id);
-  const market = r.order_type === OrderType.Market;
-  const byQuote = market && r.qty_lots === 0;
+  const byQuote = r.order_type === OrderType.Market && r.qty_lots === 0;
   return {
     order_id: String(r.order_id),
     symbol: s.name,
@@ -140,7 +176,9 @@ export function orderOfRow(spec: Spec, r: OrderRow): Order {
     status: enumName(statusName, r.status) as Order["status"],
     reason: reasonOf(r.reason),
     // A market order's stored price is the collar UBSCore set, not one the user gave.
-    price: market ? null : priceText(s, r.price_ticks),
+    price: isMarketLike(r.order_type) ? null : priceText(s, r.price_ticks),
+    stop_price: stopPriceOf(s, r.order_type, r.stop_price_ticks),
+    oco_order_id: ocoOf(r.oco_order_id),
     quantity: byQuote ? null : qtyText(s, r.qty_lots),
     quote_quantity: byQuote ? unitsText(s.quote, r.quote_units) : null,
     filled_quantity: qtyText(s, r.filled_lots),

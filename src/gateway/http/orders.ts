@@ -165,7 +165,8 @@ export function orderRoutes(app: TypedApp, ctx: RouteContext): void {
       config: list.config,
       schema: {
         tags: ["orders"],
-        summary: "Your open orders (New, PartiallyFilled), newest first",
+        summary:
+          "Your open orders (New, PartiallyFilled, and stops Untriggered or Triggered), newest first",
         security: list.security,
         querystring: ListQuery,
         response: { 200: Ok(Type.Array(Order)), ...FAILURES },

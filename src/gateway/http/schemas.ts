@@ -5,7 +5,14 @@
 
 import { type Static, type TSchema, Type } from "typebox";
 import { ID_LENGTH_MAX } from "../../core/constants.ts";
-import { OrderStatus, OrderType, Side, Stp, TimeInForce } from "../../core/enums.ts";
+import {
+  CancelReplaceMode,
+  OrderStatus,
+  OrderType,
+  Side,
+  Stp,
+  TimeInForce,
+} from "../../core/enums.ts";
 
 const names = <T extends Record<string, number>>(e: T) => Object.keys(e) as (keyof T & string)[];
 
@@ -29,7 +36,21 @@ export const TimeInForceName = Type.Enum(names(TimeInForce), {
 export const StpName = Type.Enum(names(Stp), {
   description: "What happens when the order would trade with the same user's resting order",
 });
-export const StatusName = Type.Enum(names(OrderStatus));
+export const StatusName = Type.Enum(names(OrderStatus), {
+  description:
+    "Untriggered: a stop order waiting for its trigger; Triggered: reported once, when it is reached",
+});
+export const StopTypeName = Type.Enum(
+  ["StopLoss", "StopLossLimit", "TakeProfit", "TakeProfitLimit"],
+  {
+    description:
+      "StopLoss*: a buy triggers when the last trade price rises to stop_price, a sell when it falls to it; TakeProfit*: the other way round. The *Limit types then act as a limit order at their limit price, the others as a market order",
+  },
+);
+export const CancelReplaceModeName = Type.Enum(names(CancelReplaceMode), {
+  description:
+    "StopOnFailure: nothing changes unless both halves succeed; AllowFailure: each half that can be done is done",
+});
 const SymbolField = Type.String({ minLength: 1, maxLength: 32, examples: ["BTC_USDT"] });
 const Asset = Type.String({ minLength: 1, maxLength: 16, examples: ["USDT"] });
 const IdString = (description: string) =>
@@ -68,7 +89,18 @@ export const CreateOrderRequest = Type.Object(
     symbol: SymbolField,
     side: SideName,
     order_type: OrderTypeName,
-    price: Type.Optional(Decimal("Limit price; not for market orders", "50000.00")),
+    price: Type.Optional(
+      Decimal(
+        "Limit price: for Limit, StopLossLimit and TakeProfitLimit orders; not for Market, StopLoss, TakeProfit",
+        "50000.00",
+      ),
+    ),
+    stop_price: Type.Optional(
+      Decimal(
+        "The trigger of StopLoss, StopLossLimit, TakeProfit and TakeProfitLimit orders: the last trade price that sets them off",
+        "48000.00",
+      ),
+    ),
     quantity: Type.Optional(Decimal("Base quantity", "0.0100")),
     quote_quantity: Type.Optional(
       Decimal("Quote budget of a market buy, instead of quantity", "100"),
@@ -90,6 +122,86 @@ export const CancelOrderRequest = Type.Object(
   { additionalProperties: false, description: "Exactly one of order_id and cid" },
 );
 export type CancelOrderRequest = Static<typeof CancelOrderRequest>;
+
+/** The order an amend or cancel-replace names: exactly one of order_id and cid. */
+const targetFields = {
+  order_id: Type.Optional(IdString("The order, by id")),
+  cid: Type.Optional(Cid),
+};
+
+export const OcoRequest = Type.Object(
+  {
+    symbol: SymbolField,
+    side: SideName,
+    quantity: Decimal("Base quantity of each leg", "0.0100"),
+    price: Decimal("The limit leg's price", "52000.00"),
+    post_only: Type.Optional(Type.Boolean({ description: "The limit leg may only make" })),
+    cid: Type.Optional(Cid),
+    stop_type: StopTypeName,
+    stop_price: Decimal("The stop leg's trigger", "48000.00"),
+    stop_limit_price: Type.Optional(
+      Decimal("The stop leg's limit price: only for StopLossLimit and TakeProfitLimit", "47900.00"),
+    ),
+    stop_time_in_force: Type.Optional(
+      Type.Enum(names(TimeInForce), {
+        description:
+          "The stop leg's: GTC (the *Limit types only), IOC or FOK; GTC or IOC by default",
+      }),
+    ),
+    stop_cid: Type.Optional(Cid),
+    stp: Type.Optional(StpName),
+  },
+  { additionalProperties: false },
+);
+export type OcoRequest = Static<typeof OcoRequest>;
+
+export const AmendRequest = Type.Object(
+  {
+    symbol: SymbolField,
+    ...targetFields,
+    price: Type.Optional(Decimal("The new limit price", "50100.00")),
+    quantity: Type.Optional(Decimal("The new total quantity, the filled part included", "0.0200")),
+  },
+  {
+    additionalProperties: false,
+    description: "Exactly one of order_id and cid; price, quantity or both",
+  },
+);
+export type AmendRequest = Static<typeof AmendRequest>;
+
+export const CancelReplaceRequest = Type.Object(
+  {
+    ...targetFields,
+    mode: CancelReplaceModeName,
+    order: CreateOrderRequest,
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Cancel the order named by order_id or cid (exactly one) and place `order`, in the same symbol, atomically",
+  },
+);
+export type CancelReplaceRequest = Static<typeof CancelReplaceRequest>;
+
+export const CancelAllRequest = Type.Object(
+  { symbol: Type.Optional(SymbolField) },
+  { additionalProperties: false, description: "Without symbol: every symbol" },
+);
+export type CancelAllRequest = Static<typeof CancelAllRequest>;
+
+export const CancelAllAfterRequest = Type.Object(
+  {
+    timeout_ms: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description:
+        "Cancel all your orders once this many ms pass without another call; 0 turns the timer off",
+      examples: [60000],
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CancelAllAfterRequest = Static<typeof CancelAllAfterRequest>;
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 
@@ -147,7 +259,11 @@ const orderFields = {
   cid: Nullable(Type.String()),
   status: StatusName,
   reason: Reason,
-  price: Nullable(Type.String({ description: "Null for market orders" })),
+  price: Nullable(
+    Type.String({ description: "Null for Market orders, StopLoss and TakeProfit orders" }),
+  ),
+  stop_price: Nullable(Type.String({ description: "The trigger of a stop order; null otherwise" })),
+  oco_order_id: Nullable(Type.String({ description: "The other leg of its OCO; null otherwise" })),
   quantity: Nullable(Type.String({ description: "Null for a market buy by quote_quantity" })),
   quote_quantity: Nullable(Type.String()),
   filled_quantity: Type.String(),
@@ -176,6 +292,34 @@ export const CancelResult = Type.Object({
   filled_quote: Type.String(),
 });
 export type CancelResult = Static<typeof CancelResult>;
+
+export const OcoResult = Type.Object({
+  orders: Type.Array(OrderResult, { description: "The limit leg, then the stop leg" }),
+});
+export type OcoResult = Static<typeof OcoResult>;
+
+export const CancelReplaceResult = Type.Object({
+  cancel: Nullable(CancelResult),
+  cancel_code: Nullable(
+    Type.String({
+      description: "Why the cancel half was not done (NOT_ATTEMPTED, UNKNOWN_ORDER…)",
+    }),
+  ),
+  order: Nullable(OrderResult),
+  order_code: Nullable(Type.String({ description: "Why the new order was not placed" })),
+});
+export type CancelReplaceResult = Static<typeof CancelReplaceResult>;
+
+export const CancelAllResult = Type.Object({
+  cancelled: Type.Array(CancelResult, { description: "In ascending order id" }),
+});
+export type CancelAllResult = Static<typeof CancelAllResult>;
+
+export const CancelAllAfterResult = Type.Object({
+  timeout_ms: Type.Integer(),
+  armed: Type.Boolean({ description: "False when timeout_ms was 0: the timer is off" }),
+});
+export type CancelAllAfterResult = Static<typeof CancelAllAfterResult>;
 
 export const UserTrade = Type.Object({
   trade_id: Type.String(),

@@ -110,10 +110,11 @@ describe("Binance surface", () => {
       [{ ...limit, side: "LONG" }, -1117, "Invalid side."],
       [{ ...limit, type: "STOP" }, -1116, "Invalid orderType."],
       [
-        { ...limit, type: "TAKE_PROFIT" },
-        -2010,
-        "Take profit orders are not supported for this symbol.",
+        { ...limit, type: "TAKE_PROFIT_LIMIT" },
+        -1102,
+        "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.",
       ],
+      [{ ...limit, type: "TAKE_PROFIT", stopPrice: "90" }, -1114],
       [{ ...limit, timeInForce: "GTD" }, -1115, "Invalid timeInForce."],
       [
         without("timeInForce"),
@@ -365,7 +366,7 @@ describe("Binance surface", () => {
       ["GET", "/dapi/v1/exchangeInfo"],
       ["GET", "/eapi/v1/ticker"],
       ["GET", "/papi/v1/um/account"],
-      ["POST", "/api/v3/orderList/oco"],
+      ["POST", "/api/v3/orderList/oto"],
       ["GET", "/api/v3/avgPrice?symbol=BTCUSDT"],
     ] as const) {
       const r = await h.app.inject({ method, url });

@@ -267,4 +267,83 @@ describe("signing with Web Crypto", () => {
     assert.notEqual(a.order_id, b.order_id);
     assert.deepEqual([a.status, b.status], ["New", "New"]);
   });
+  test("trading methods: OCO, amend, cancel-replace, cancel-all, cancel-all-after", async () => {
+    await bob.cancelAll();
+    const funds = await bob.balance();
+    const oco = await bob.createOco({
+      symbol: "BTC_USDT",
+      side: "Sell",
+      quantity: "0.01",
+      price: "90000",
+      stop_type: "StopLoss",
+      stop_price: "10000",
+    });
+    const [limit, stop] = oco.orders as [(typeof oco.orders)[0], (typeof oco.orders)[0]];
+    assert.deepEqual(
+      [limit.status, stop.status, stop.stop_price, limit.oco_order_id],
+      ["New", "Untriggered", "10000.00", stop.order_id],
+    );
+    await rejects(
+      bob.amendOrder({ symbol: "BTC_USDT", order_id: limit.order_id, price: "91000" }),
+      422,
+      "AMEND_NOT_ALLOWED",
+    );
+    const placed = await bob.createOrder({
+      symbol: "BTC_USDT",
+      side: "Sell",
+      order_type: "Limit",
+      price: "95000",
+      quantity: "0.02",
+      cid: "c-amend",
+    });
+    const amended = await bob.amendOrder({ symbol: "BTC_USDT", cid: "c-amend", quantity: "0.01" });
+    assert.deepEqual(
+      [amended.order_id, amended.quantity, amended.reason],
+      [placed.order_id, "0.0100", "ORDER_AMENDED"],
+    );
+    const replaced = await bob.cancelReplace({
+      cid: "c-amend",
+      mode: "StopOnFailure",
+      order: {
+        symbol: "BTC_USDT",
+        side: "Sell",
+        order_type: "Limit",
+        price: "96000",
+        quantity: "0.01",
+      },
+    });
+    assert.deepEqual(
+      [replaced.cancel?.order_id, replaced.cancel?.status, replaced.order?.status],
+      [placed.order_id, "Cancelled", "New"],
+    );
+    const failed = await rejects(
+      bob.cancelReplace({
+        cid: "c-amend",
+        mode: "StopOnFailure",
+        order: {
+          symbol: "BTC_USDT",
+          side: "Sell",
+          order_type: "Limit",
+          price: "96000",
+          quantity: "0.01",
+        },
+      }),
+      404,
+      "UNKNOWN_ORDER",
+    );
+    assert.deepEqual(failed.data, {
+      cancel: null,
+      cancel_code: "UNKNOWN_ORDER",
+      order: null,
+      order_code: "NOT_ATTEMPTED",
+    });
+    const all = await bob.cancelAll({ symbol: "BTC_USDT" });
+    assert.deepEqual(
+      all.cancelled.map((c) => c.order_id),
+      [limit.order_id, stop.order_id, replaced.order?.order_id],
+    );
+    assert.deepEqual(await bob.balance(), funds);
+    assert.deepEqual(await bob.cancelAllAfter(60_000), { timeout_ms: 60_000, armed: true });
+    assert.deepEqual(await bob.cancelAllAfter(0), { timeout_ms: 0, armed: false });
+  });
 });

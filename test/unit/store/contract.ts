@@ -7,12 +7,17 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   BalanceKind,
+  CancelReplaceMode,
+  type Command,
   CommandKind,
   Core,
   type CoreOutput,
+  type OrderSpec,
   OrderStatus,
+  OrderType,
   Reject,
   Side,
+  Stp,
   TimeInForce,
   tradeIdOf,
 } from "../../../src/core/mod.ts";
@@ -20,6 +25,7 @@ import {
   CORE_STREAM,
   candleOpen,
   KLINE_INTERVAL_NAMES,
+  type OrderRow,
   type SettlementStore,
   StoreError,
 } from "../../../src/store/mod.ts";
@@ -102,6 +108,136 @@ function tape(n: number): CoreOutput[] {
   return run(cmds);
 }
 
+/**
+ * The trading commands on the real core: a waiting stop, an OCO, an amend, a
+ * cancel-replace, a trade that triggers the stop, a cancel-all, and a
+ * dead-man's switch that a tick fires. Order ids: 1 the stop, 2 and 3 the
+ * OCO's legs, 4 amended then replaced by 5, 6 the buy that triggers 1, 7 a
+ * buy the buyer's cancel-all takes.
+ */
+function tradingDay(): CoreOutput[] {
+  const at = (ms: number) => T0 + ms;
+  const base = { stp: Stp.ExpireMaker, corr: "" };
+  const spec = (o: Partial<OrderSpec> & Pick<OrderSpec, "side" | "order_type">): OrderSpec => ({
+    symbol_id: SYMBOL,
+    tif: TimeInForce.GTC,
+    post_only: false,
+    stp: Stp.ExpireMaker,
+    price_ticks: 0,
+    stop_price_ticks: 0,
+    qty_lots: 0,
+    quote_units: 0,
+    cid: "",
+    ...o,
+  });
+  const place = (user_id: number, o: OrderSpec, ts_ms: number): Command => ({
+    kind: CommandKind.Place,
+    user_id,
+    ...o,
+    ts_ms,
+    corr: "",
+  });
+  return run([
+    transfer("deposit", "tr-1", SELLER, BTC, 100_000_000, at(0)),
+    transfer("deposit", "tr-2", BUYER, USDT, 10_000_000_000, at(0)),
+    place(
+      SELLER,
+      spec({
+        side: Side.Sell,
+        order_type: OrderType.StopLossLimit,
+        price_ticks: 4_890_000,
+        stop_price_ticks: 4_900_000,
+        qty_lots: 100,
+      }),
+      at(1),
+    ),
+    {
+      kind: CommandKind.PlaceOco,
+      user_id: SELLER,
+      symbol_id: SYMBOL,
+      side: Side.Sell,
+      qty_lots: 100,
+      price_ticks: 5_200_000,
+      post_only: false,
+      cid: "take",
+      stop_type: OrderType.StopLoss,
+      stop_price_ticks: 4_800_000,
+      stop_limit_price_ticks: 0,
+      stop_tif: TimeInForce.IOC,
+      stop_cid: "",
+      ts_ms: at(2),
+      ...base,
+    },
+    place(
+      SELLER,
+      spec({
+        side: Side.Sell,
+        order_type: OrderType.Limit,
+        price_ticks: 5_000_000,
+        qty_lots: 100,
+        cid: "a",
+      }),
+      at(3),
+    ),
+    {
+      kind: CommandKind.Amend,
+      user_id: SELLER,
+      symbol_id: SYMBOL,
+      order_id: 4,
+      cid: "",
+      price_ticks: 5_100_000,
+      qty_lots: 50,
+      ts_ms: at(4),
+      corr: "",
+    },
+    {
+      kind: CommandKind.CancelReplace,
+      user_id: SELLER,
+      order_id: 0,
+      cid: "a",
+      mode: CancelReplaceMode.StopOnFailure,
+      order: spec({
+        side: Side.Sell,
+        order_type: OrderType.Limit,
+        price_ticks: 4_900_000,
+        qty_lots: 100,
+        cid: "b",
+      }),
+      ts_ms: at(5),
+      corr: "",
+    },
+    place(
+      BUYER,
+      spec({ side: Side.Buy, order_type: OrderType.Limit, price_ticks: 4_900_000, qty_lots: 100 }),
+      at(6),
+    ),
+    place(
+      BUYER,
+      spec({ side: Side.Buy, order_type: OrderType.Limit, price_ticks: 4_000_000, qty_lots: 10 }),
+      at(7),
+    ),
+    { kind: CommandKind.CancelAll, user_id: BUYER, symbol_id: 0, ts_ms: at(8), corr: "" },
+    { kind: CommandKind.CancelAllAfter, user_id: SELLER, timeout_ms: 1000, ts_ms: at(9), corr: "" },
+    { kind: CommandKind.Tick, ts_ms: at(1009), corr: "" },
+  ]);
+}
+
+/** What history says of an order's terms and state, compactly. */
+function termsOf(r: OrderRow) {
+  return [
+    r.order_id,
+    r.order_type,
+    r.price_ticks,
+    r.qty_lots,
+    r.stop_price_ticks,
+    r.oco_order_id,
+    r.cid,
+    r.status,
+    r.reason,
+    r.filled_lots,
+  ];
+}
+
 export function storeContract(name: string, open: () => Promise<Opened>): void {
   describe(`settlement store contract: ${name}`, () => {
     const withStore = (title: string, fn: (store: SettlementStore) => Promise<void>) =>
@@ -175,6 +311,8 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
             qty_lots: 100,
             quote_units: 0,
             cid: "s-1",
+            stop_price_ticks: 0,
+            oco_order_id: 0,
             status: OrderStatus.New,
             filled_lots: 0,
             remaining_lots: 100,
@@ -1058,6 +1196,79 @@ export function storeContract(name: string, open: () => Promise<Opened>): void {
         seen,
         Array.from({ length: 12 }, (_, i) => trade(i + 1)),
       );
+    });
+
+    withStore(
+      "trading commands: stops, OCO legs, amended terms, a cancel-replace, cancel-all and a fired timer",
+      async (store) => {
+        const outputs = tradingDay();
+        // Each output its own batch: the amend changes a row an earlier batch inserted.
+        for (const o of outputs) await store.apply(batchOf([o]));
+        const history = async (user_id: number) =>
+          (await store.orderHistory({ user_id, limit: 100 }))
+            .map(termsOf)
+            .sort((a, b) => (a[0] as number) - (b[0] as number));
+        const L = OrderType.Limit;
+        const S = OrderStatus;
+        const auto = Reject.AUTO_CANCELLED.id;
+        const user = Reject.USER_CANCELLED.id;
+        assert.deepEqual(await history(SELLER), [
+          // Triggered by the trade at 49000, it rested as a limit sell until the timer.
+          [1, OrderType.StopLossLimit, 4_890_000, 100, 4_900_000, 0, "", S.Cancelled, auto, 0],
+          [2, L, 5_200_000, 100, 0, 3, "take", S.Cancelled, auto, 0],
+          [
+            3,
+            OrderType.StopLoss,
+            0,
+            100,
+            4_800_000,
+            2,
+            "",
+            S.Cancelled,
+            Reject.OCO_CANCELLED.id,
+            0,
+          ],
+          // Amended to 51000 x 0.005, then cancelled by the cancel-replace.
+          [4, L, 5_100_000, 50, 0, 0, "a", S.Cancelled, user, 0],
+          [5, L, 4_900_000, 100, 0, 0, "b", S.Filled, 0, 100],
+        ]);
+        assert.deepEqual(await history(BUYER), [
+          [6, L, 4_900_000, 100, 0, 0, "", S.Filled, 0, 100],
+          [7, L, 4_000_000, 10, 0, 0, "", S.Cancelled, user, 0],
+        ]);
+        assert.deepEqual(await store.activeOrders({ user_id: SELLER, limit: 100 }), []);
+        // The same outputs in one batch: the amend changes the row the batch inserts.
+        const { store: other, dispose } = await open();
+        try {
+          await other.migrate();
+          await other.apply(batchOf(outputs));
+          for (const user_id of [SELLER, BUYER]) {
+            assert.deepEqual(
+              (await other.orderHistory({ user_id, limit: 100 })).map(termsOf),
+              (await store.orderHistory({ user_id, limit: 100 })).map(termsOf),
+            );
+          }
+        } finally {
+          await dispose();
+        }
+      },
+    );
+
+    withStore("waiting stops and OCO legs are open orders", async (store) => {
+      // Up to the amend: 1 waits, 2 rests, 3 waits, 4 rests amended.
+      const outputs = tradingDay().slice(0, 6);
+      await store.apply(batchOf(outputs.slice(0, 5)));
+      await store.apply(batchOf(outputs.slice(5)));
+      const open = (await store.activeOrders({ user_id: SELLER, limit: 100 }))
+        .map((r) => [r.order_id, r.status, r.price_ticks, r.qty_lots, r.reason])
+        .sort((a, b) => (a[0] as number) - (b[0] as number));
+      assert.deepEqual(open, [
+        [1, OrderStatus.Untriggered, 4_890_000, 100, 0],
+        [2, OrderStatus.New, 5_200_000, 100, 0],
+        [3, OrderStatus.Untriggered, 0, 100, 0],
+        [4, OrderStatus.New, 5_100_000, 50, Reject.ORDER_AMENDED.id],
+      ]);
+      assert.equal((await store.order({ user_id: SELLER, cid: "take" }))?.oco_order_id, 3);
     });
 
     withStore("queries check their arguments", async (store) => {

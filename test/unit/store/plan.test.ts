@@ -62,8 +62,9 @@ describe("row plan", () => {
     assert.equal(p.orderUpdates.count, 1);
     const v: unknown[] = [];
     p.orderUpdates.row(0, v as never[]);
-    // status, filled, remaining, filled quote, reason, updated time, output, order id.
-    assert.deepEqual(v, [4, 40, 60, 200_000_000, 22, T0 + 60_001, 6, 1]);
+    // status, filled, remaining, filled quote, reason, updated time, output, no amended
+    // price nor quantity (0 keeps the stored ones), order id.
+    assert.deepEqual(v, [4, 40, 60, 200_000_000, 22, T0 + 60_001, 6, 0, 0, 1]);
   });
 
   test("times never go backwards along the stream", () => {

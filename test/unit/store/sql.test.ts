@@ -22,7 +22,7 @@ describe("statement shapes", () => {
     );
     assert.match(
       sqliteUpdate(ORDER_UPDATE),
-      /^UPDATE orders SET status = \?, .*, output_seq = \? WHERE order_id = \?$/,
+      /^UPDATE orders SET status = \?, .*, output_seq = \?, price_ticks = COALESCE\(NULLIF\(\?, 0\), orders\.price_ticks\), .* WHERE order_id = \?$/,
     );
   });
 
@@ -33,7 +33,7 @@ describe("statement shapes", () => {
     );
     assert.match(
       pgWrite(ORDER_UPDATE),
-      /FROM unnest\(\$1::smallint\[\], .*\$8::bigint\[\]\) AS u\(status, .*, order_id\)/,
+      /FROM unnest\(\$1::smallint\[\], .*\$10::bigint\[\]\) AS u\(status, .*, order_id\)/,
     );
     const rows: unknown[][] = [
       ["a", 1, "00", 5, 0],
@@ -85,14 +85,18 @@ describe("schema", () => {
     );
   });
 
-  test("the previous generation and newer versions are refused; a fresh database gets version 2", () => {
+  test("the previous generation and newer versions are refused; a fresh database gets versions 2 and 3", () => {
     assert.deepEqual(
       pendingMigrations(new Set(), "db").map((m) => m.version),
-      [2],
+      [2, 3],
     );
-    assert.deepEqual(pendingMigrations(new Set([2]), "db"), []);
+    assert.deepEqual(
+      pendingMigrations(new Set([2]), "db").map((m) => m.version),
+      [3],
+    );
+    assert.deepEqual(pendingMigrations(new Set([2, 3]), "db"), []);
     assert.throws(() => pendingMigrations(new Set([1]), "db"), /SCHEMA_UNSUPPORTED: db holds/);
-    assert.throws(() => pendingMigrations(new Set([2, 3]), "db"), /newer version/);
+    assert.throws(() => pendingMigrations(new Set([2, 3, 4]), "db"), /newer version/);
   });
 });
 

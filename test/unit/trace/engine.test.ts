@@ -402,3 +402,51 @@ describe("trace: rotated files, far-apart lines, repeats", () => {
     assert.equal(r.timeline[1]?.gap_ms, 3_600_005);
   });
 });
+
+describe("trace: what the trading commands do to an order", () => {
+  let logs: ServiceLogs;
+  before(async () => {
+    logs = await ServiceLogs.open();
+    order(logs, { order_id: 140, req_id: "g-s" });
+    const changed = (event: string, after_ms = 100) =>
+      logs.line("matching_engine", after_ms, event, {
+        event_id: "140",
+        order_id: 140,
+        user_id: 1001,
+        symbol: "BTC_USDT",
+      });
+    changed("ORDER_AMENDED");
+    changed("ORDER_AMENDED");
+    changed("STOP_TRIGGERED");
+    changed("AUTO_CANCELLED");
+    order(logs, { order_id: 141, req_id: "g-t" });
+    logs.line("matching_engine", 100, "STOP_TRIGGERED", { event_id: "141", order_id: 141 });
+    logs.line("matching_engine", 1, "STOP_TRIGGERED", { event_id: "141", order_id: 141 });
+    await logs.close();
+  });
+  after(() => logs.remove());
+
+  test("amends, a trigger and the dead-man's switch are the order's own lines", async () => {
+    const r = await trace("140", { log_dirs: [logs.dir] });
+    assert.equal(r.status, "complete");
+    assert.deepEqual(events(r).slice(-4), [
+      "matching_engine:ORDER_AMENDED",
+      "matching_engine:ORDER_AMENDED",
+      "matching_engine:STOP_TRIGGERED",
+      "matching_engine:AUTO_CANCELLED",
+    ]);
+    assert.deepEqual(
+      r.flows.map((f) => [f.key, f.complete]),
+      [["order:140", true]],
+    );
+  });
+
+  test("a stop triggers once: a second trigger line is named as repeated", async () => {
+    const r = await trace("141", { log_dirs: [logs.dir] });
+    const flow = r.flows.find((f) => f.key === "order:141");
+    assert.deepEqual(
+      flow?.repeated.map((w) => [w.service, w.event, w.count]),
+      [["matching_engine", "STOP_TRIGGERED", 2]],
+    );
+  });
+});
