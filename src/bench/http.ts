@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type autocannon from "autocannon";
 import { BourseClient } from "../client/mod.ts";
-import { sign } from "../gateway/http/signature.ts";
+import { sign } from "../gateway/http/mod.ts";
 import { ROOT, spawnNode, stopChild as stop } from "./child.ts";
 
 const root = ROOT;

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Core, type CoreOutput, hashHex, type Spec } from "../core/mod.ts";
 import { createServiceObs, OBS_DEFAULTS } from "../obs/mod.ts";
-import { coreObserver } from "../pipeline/observe.ts";
+import { coreObserver } from "../pipeline/mod.ts";
 import type { Parsed } from "./flow.ts";
 
 const BURST = 1024;

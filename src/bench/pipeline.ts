@@ -31,8 +31,8 @@ import {
   TimeInForce,
 } from "../core/mod.ts";
 import { startEmbedded } from "../embedded/mod.ts";
-import type { ExchangeBackend } from "../gateway/backend.ts";
-import { PipelineBackend } from "../gateway/pipeline-backend.ts";
+import type { ExchangeBackend } from "../gateway/mod.ts";
+import { PipelineBackend } from "../gateway/mod.ts";
 import { LogIntake } from "../pipeline/mod.ts";
 import { openPostgresStore, type SettlementReads, watchPostgresPosition } from "../store/mod.ts";
 import {

@@ -2,8 +2,8 @@
 // <data-dir>/keys.json. A running gateway picks changes up within a second.
 
 import { Command, InvalidArgumentError, Option } from "commander";
-import { loadSpec } from "../core/config.ts";
-import { type ApiKey, KeyStore } from "../gateway/keys.ts";
+import { loadSpec } from "../core/mod.ts";
+import { type ApiKey, KeyStore } from "../gateway/mod.ts";
 import { configOption, ENV } from "./common.ts";
 
 export interface KeysOutput {

@@ -6,9 +6,7 @@
 import { openControl } from "../control/mod.ts";
 import { Marker } from "../core/mod.ts";
 import { startEmbedded } from "../embedded/mod.ts";
-import { buildGatewayApp, KeyStore } from "../gateway/mod.ts";
-import { observeGateway } from "../gateway/observe.ts";
-import { TracedBackend } from "../gateway/traced-backend.ts";
+import { buildGatewayApp, KeyStore, observeGateway, TracedBackend } from "../gateway/mod.ts";
 import { createStreams } from "../gateway/ws/mod.ts";
 import { MarketHub } from "../marketdata/mod.ts";
 import {

@@ -4,6 +4,7 @@
 // throws BourseApiError on any failure. It imports nothing from Node: fetch,
 // URL, AbortSignal and crypto.subtle are the platform's.
 
+// biome-ignore-all lint/correctness/noPrivateImports: the wire types are TypeBox schemas and their types under one name each, which the visibility check cannot tell apart; they are public (the gateway's API) and come from their leaf module so that the client loads none of the server.
 import { AuthHeader } from "../gateway/http/auth-header.ts";
 import type {
   AmendRequest,

@@ -4,7 +4,7 @@
 // envelope and error registry, so an operator reads one vocabulary everywhere.
 
 import { relative, resolve } from "node:path";
-import { ApiError, type ErrorSpec } from "../core/errors.ts";
+import { ApiError, type ErrorSpec } from "../core/mod.ts";
 
 /** The socket in a data folder; mode 0600, inside a folder of mode 0700. */
 export const CONTROL_SOCKET = "bourse.sock";

@@ -8,7 +8,7 @@
 
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { ApiError } from "../core/errors.ts";
+import { ApiError } from "../core/mod.ts";
 import { lockDataDir } from "./lock.ts";
 import {
   type ControlAnswer,

@@ -12,5 +12,6 @@ export function tradeIdOf(symbol_id: number, n: number): number {
  * Longest client order id and transfer request id, in characters: the HTTP
  * schema's limit, the default of the config's limits.max_id_length, and the
  * most a config may set it to (it may lower it).
+ * @public
  */
 export const ID_LENGTH_MAX = 64;

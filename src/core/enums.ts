@@ -2,7 +2,9 @@
 // database table uses these numeric codes; the names are what JSON shows.
 // Zero is never a valid value so that an unset field cannot pass as one.
 
+/** @public */
 export const Side = { Buy: 1, Sell: 2 } as const;
+/** @public */
 export type Side = (typeof Side)[keyof typeof Side];
 
 /**
@@ -11,6 +13,8 @@ export type Side = (typeof Side)[keyof typeof Side];
  * stop price, then act as a market order (StopLoss, TakeProfit) or a limit
  * order (StopLossLimit, TakeProfitLimit). StopLoss* buys trigger on a rise to
  * the stop price and sells on a fall; TakeProfit* the other way round.
+ * @public
+ * @public
  */
 export const OrderType = {
   Limit: 1,
@@ -20,11 +24,15 @@ export const OrderType = {
   TakeProfit: 5,
   TakeProfitLimit: 6,
 } as const;
+/** @public */
 export type OrderType = (typeof OrderType)[keyof typeof OrderType];
 
+/** @public */
 export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
+/** @public */
 export type TimeInForce = (typeof TimeInForce)[keyof typeof TimeInForce];
 
+/** @public */
 export const OrderStatus = {
   New: 1,
   PartiallyFilled: 2,
@@ -40,10 +48,16 @@ export const OrderStatus = {
    */
   Triggered: 8,
 } as const;
+/** @public */
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
-/** Self-trade prevention: what happens when a taker would match its own user's resting order. */
+/**
+ * Self-trade prevention: what happens when a taker would match its own user's resting order.
+ * @public
+ * @public
+ */
 export const Stp = { ExpireTaker: 1, ExpireMaker: 2, ExpireBoth: 3 } as const;
+/** @public */
 export type Stp = (typeof Stp)[keyof typeof Stp];
 export const STP_DEFAULT: Stp = Stp.ExpireMaker;
 
@@ -78,8 +92,11 @@ export type CommandKind = (typeof CommandKind)[keyof typeof CommandKind];
  * What a cancel-replace does when one half fails. StopOnFailure is all or
  * nothing: if the cancel or the new order would be refused, nothing changes.
  * AllowFailure does each half that can be done.
+ * @public
+ * @public
  */
 export const CancelReplaceMode = { StopOnFailure: 1, AllowFailure: 2 } as const;
+/** @public */
 export type CancelReplaceMode = (typeof CancelReplaceMode)[keyof typeof CancelReplaceMode];
 
 function namesOf<T extends Record<string, number>>(e: T): Record<number, keyof T & string> {

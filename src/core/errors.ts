@@ -153,7 +153,10 @@ export const Reject = {
   ),
 } as const;
 
-/** Errors raised at the edges (HTTP, auth, transports). */
+/**
+ * Errors raised at the edges (HTTP, auth, transports).
+ * @public
+ */
 export const ApiError = {
   VALIDATION: spec(100, "VALIDATION", 400, "request failed validation"),
   BAD_JSON: spec(101, "BAD_JSON", 400, "body is not valid JSON"),

@@ -6,17 +6,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CoreOutput, Spec } from "../core/mod.ts";
-import type { PipelineBackend } from "../gateway/pipeline-backend.ts";
+import type { PipelineBackend } from "../gateway/mod.ts";
 import { type MarketHub, marketDataStage } from "../marketdata/mod.ts";
 import type { ServiceObs, Tracing } from "../obs/mod.ts";
 import {
+  coreObserver,
   type EmbeddedPipeline,
   type OutputSink,
   type RecoveryReport,
+  releaseMarkers,
   type Sequencer,
   startEmbeddedPipeline,
 } from "../pipeline/mod.ts";
-import { coreObserver, releaseMarkers } from "../pipeline/observe.ts";
 import {
   type SettlementWorker,
   startSettlementWorker,

@@ -15,7 +15,7 @@ import type {
 } from "../core/mod.ts";
 import type { SettlementReads } from "../store/mod.ts";
 import type { Headers } from "../transport/mod.ts";
-import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/replies.ts";
+import type { BalanceRow, OrderReply, TransferReply } from "../ubscore/mod.ts";
 
 export interface DepthLevel {
   price_ticks: number;

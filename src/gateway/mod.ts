@@ -17,3 +17,11 @@ export {
   type KeyStoreOptions,
   type NewKey,
 } from "./keys.ts";
+export { observeGateway } from "./observe.ts";
+export {
+  type Intake,
+  PipelineBackend,
+  type PipelineBackendOptions,
+  type SettledPosition,
+} from "./pipeline-backend.ts";
+export { TracedBackend } from "./traced-backend.ts";

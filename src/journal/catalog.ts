@@ -2,7 +2,7 @@
 // segment keeps a sparse index (one entry per INDEX_STRIDE_BYTES of records) so
 // a read from any position scans at most one stride, never the whole history.
 
-import { assert } from "../core/errors.ts";
+import { assert } from "../core/mod.ts";
 import { SEGMENT_HEADER_BYTES } from "./segment_format.ts";
 
 export const INDEX_STRIDE_BYTES = 64 * 1024;

@@ -2,7 +2,7 @@
 // by a Follower across many: it keeps its file open and its byte position
 // between calls, so following the tail never re-seeks through the index.
 
-import { assert } from "../core/errors.ts";
+import { assert } from "../core/mod.ts";
 import type { Catalog, Segment } from "./catalog.ts";
 import { JournalCorruptError, JournalError } from "./errors.ts";
 import { closeFd, openFd, readFully } from "./io.ts";

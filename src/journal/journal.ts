@@ -6,7 +6,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import fsp from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import { assert } from "../core/errors.ts";
+import { assert } from "../core/mod.ts";
 import { Batch } from "./batch.ts";
 import { type Catalog, Segment } from "./catalog.ts";
 import { Cursor, type RecordHandler } from "./cursor.ts";

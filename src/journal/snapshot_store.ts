@@ -5,7 +5,7 @@
 
 import fsp from "node:fs/promises";
 import { join } from "node:path";
-import { assert } from "../core/errors.ts";
+import { assert } from "../core/mod.ts";
 import { JournalError, SnapshotCorruptError } from "./errors.ts";
 import { syncDir } from "./io.ts";
 import {

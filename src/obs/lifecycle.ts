@@ -2,7 +2,7 @@
 // and stop, what its recovery found, settlement lag and back-pressure. They
 // are never sampled; each helper writes the fields the registry's doc names.
 
-import { Marker, type MarkerSpec } from "../core/markers.ts";
+import { Marker, type MarkerSpec } from "../core/mod.ts";
 import { type ServiceLogger, writeFields } from "./logger.ts";
 
 /** One service marker (SERVICE_*, BACKPRESSURE_*, ...), with whatever fields explain it. */

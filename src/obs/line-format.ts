@@ -6,7 +6,7 @@
 // JSON.stringify. The values of id fields are handed to the index as they
 // are written.
 
-import { FIELD_NAMES, ID_FIELDS, isIdField, markerById } from "../core/markers.ts";
+import { FIELD_NAMES, ID_FIELDS, isIdField, markerById } from "../core/mod.ts";
 import { idHashOfBytes } from "./log-index.ts";
 import {
   DEFINE_FLAG_ID,

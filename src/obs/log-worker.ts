@@ -9,7 +9,7 @@
 // waits; the worker writes what is left and answers in EXIT_ACK.
 
 import { parentPort } from "node:worker_threads";
-import { Marker } from "../core/markers.ts";
+import { Marker } from "../core/mod.ts";
 import { LogFile } from "./log-file.ts";
 import { Ctl, type RecordView, type RingBuffers, RingConsumer } from "./ring.ts";
 

@@ -15,7 +15,7 @@
 // ring holds; kill -9 loses what is still in the ring.
 
 import { join } from "node:path";
-import { Marker } from "../core/markers.ts";
+import { Marker } from "../core/mod.ts";
 import { LogHub, type RingHandle } from "./log-hub.ts";
 import { SERVICE_NAME_RE } from "./retention.ts";
 import { Ctl, LevelCode, type RingProducer } from "./ring.ts";

@@ -11,7 +11,7 @@
 
 import type { Logger } from "pino";
 import { pino } from "pino";
-import { allMarkers, FIELD_NAMES, isIdField, type MarkerSpec } from "../core/markers.ts";
+import { allMarkers, FIELD_NAMES, isIdField, type MarkerSpec } from "../core/mod.ts";
 import { LogWriter } from "./log-writer.ts";
 import { DYNAMIC_FIELD_BASE, LevelCode, type RingProducer } from "./ring.ts";
 import type { EventLevel } from "./sampler.ts";

@@ -17,7 +17,13 @@ export {
 } from "./lifecycle.ts";
 export {
   BLOCK_BYTES_MAX,
+  blockMayHold,
+  decodeIndex,
+  GZIP_SUFFIX,
+  INDEX_SUFFIX,
   type IndexEntry,
+  idHash,
+  indexBytes,
   type LogFileName,
   parseLogFileName,
 } from "./log-index.ts";

@@ -2,7 +2,7 @@
 // variables and command-line flags resolve here, once, into checked values.
 // Precedence: flag, then environment, then default.
 
-import { ConfigError } from "../core/config.ts";
+import { ConfigError } from "../core/mod.ts";
 import { OBS_ENV as ENV_NAMES, OBS_FLAGS as FLAG_NAMES } from "./flags.ts";
 import { DEFAULT_BLOCK_MS_MAX, DEFAULT_BUFFER_BYTES_MAX } from "./log-writer.ts";
 import type { LogLevel } from "./logger.ts";

@@ -7,7 +7,7 @@
 // (and the gateway, which cannot know the order id before its answer, writes
 // all its lines).
 
-import { type MarkerLevel, markerByName } from "../core/markers.ts";
+import { type MarkerLevel, markerByName } from "../core/mod.ts";
 
 export const PPM_ALL = 1_000_000;
 

@@ -4,7 +4,7 @@
 // SERVICE_STOPPED, and closing exports the last spans before the last log
 // lines are written.
 
-import { Marker } from "../core/markers.ts";
+import { Marker } from "../core/mod.ts";
 import { logLifecycle } from "./lifecycle.ts";
 import type { ServiceLogger } from "./logger.ts";
 import { createLogger, nullLogger } from "./logger.ts";

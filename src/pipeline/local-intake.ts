@@ -3,8 +3,7 @@
 // state go through the sequencer so they only show durable effects.
 
 import type { Command, CoreOutput, Spec } from "../core/mod.ts";
-import type { Depth } from "../gateway/backend.ts";
-import type { Intake } from "../gateway/pipeline-backend.ts";
+import type { BackendDepth as Depth, Intake } from "../gateway/mod.ts";
 import type { Headers } from "../transport/mod.ts";
 import type { BalanceRow } from "../ubscore/mod.ts";
 import type { Sequencer } from "./sequencer.ts";

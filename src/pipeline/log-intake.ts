@@ -17,8 +17,7 @@ import {
   type Spec,
   Writer,
 } from "../core/mod.ts";
-import type { Depth } from "../gateway/backend.ts";
-import type { Intake } from "../gateway/pipeline-backend.ts";
+import type { BackendDepth as Depth, Intake } from "../gateway/mod.ts";
 import {
   type EventLog,
   type Message,

@@ -11,6 +11,7 @@ export {
 } from "./core-journal.ts";
 export { balanceRows, depthOf, LocalIntake } from "./local-intake.ts";
 export { LogIntake, type LogIntakeOptions } from "./log-intake.ts";
+export { coreObserver, releaseMarkers } from "./observe.ts";
 export {
   type DurableSequencerOptions,
   type EmbeddedPipeline,

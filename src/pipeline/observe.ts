@@ -7,7 +7,7 @@
 import { CommandKind, type CoreOutput, type Spec } from "../core/mod.ts";
 import { type MatchedView, MatchingEvents } from "../matching/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
-import { UbsEvents } from "../ubscore/events.ts";
+import { UbsEvents } from "../ubscore/mod.ts";
 import type { OutputSink } from "./sequencer.ts";
 
 /** The per-command hook: UBSCore's markers, then the engine's when the command reached a book. */

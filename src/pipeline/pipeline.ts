@@ -21,7 +21,7 @@
 
 import { join } from "node:path";
 import { type CoreOutput, OutputBatchWriter, type Spec } from "../core/mod.ts";
-import { PipelineBackend, type SettledPosition } from "../gateway/pipeline-backend.ts";
+import { PipelineBackend, type SettledPosition } from "../gateway/mod.ts";
 import type { SettlementReads } from "../store/mod.ts";
 import { startClock } from "./clock.ts";
 import { CoreJournal, type CoreJournalOptions, type RecoveryReport } from "./core-journal.ts";

@@ -10,7 +10,7 @@ import {
   INDEX_SUFFIX,
   type IndexEntry,
   parseLogFileName,
-} from "../obs/log-index.ts";
+} from "../obs/mod.ts";
 import { SERVICES, type ServiceName } from "./types.ts";
 
 export interface LogFile {

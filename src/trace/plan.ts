@@ -5,7 +5,7 @@
 // newest lines, files from before indexes, a block whose entry was lost) is
 // read whole, or, for a time window, by binary search on time.
 
-import { blockMayHold, type IndexEntry, idHash, indexBytes } from "../obs/log-index.ts";
+import { blockMayHold, type IndexEntry, idHash, indexBytes } from "../obs/mod.ts";
 import { type LogFile, readIndex } from "./log-files.ts";
 import type { ScanRange } from "./scan.ts";
 import { byteWindow } from "./seek.ts";

@@ -1,5 +1,6 @@
 // Public surface of the UBSCore service.
 
+export { type AppliedResult, UbsEvents } from "./events.ts";
 export {
   type BalanceRow,
   type CommandReply,

@@ -16,7 +16,7 @@ import {
   TimeInForce,
 } from "../../core/mod.ts";
 import type { MarketTradeRow, OrderRow, TradeRow } from "../../store/mod.ts";
-import type { ReplyTrade } from "../../ubscore/replies.ts";
+import type { ReplyTrade } from "../../ubscore/mod.ts";
 import { outcomeOf } from "./errors.ts";
 import { priceText, qtyText, quoteText } from "./symbols.ts";
 

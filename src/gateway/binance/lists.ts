@@ -21,8 +21,8 @@ import {
   Reject,
 } from "../../core/mod.ts";
 import type { OrderRow } from "../../store/mod.ts";
-import { Header } from "../../transport/types.ts";
-import { orderReplyFor } from "../../ubscore/replies.ts";
+import { Header } from "../../transport/mod.ts";
+import { orderReplyFor } from "../../ubscore/mod.ts";
 import { type Ctx, route, userOf } from "./context.ts";
 import {
   BINANCE_CODES,

@@ -3,7 +3,7 @@
 
 import { OrderStatus, type PlaceCmd, parseEnum, Reject, type RejectCode } from "../../core/mod.ts";
 import type { OrderRow } from "../../store/mod.ts";
-import type { OrderReply } from "../../ubscore/replies.ts";
+import type { OrderReply } from "../../ubscore/mod.ts";
 
 /** An accepted order: the command and the answer after matching. */
 export function placedRow(cmd: PlaceCmd, reply: OrderReply, output_seq: number): OrderRow {

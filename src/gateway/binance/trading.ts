@@ -15,8 +15,8 @@ import {
   type SymbolSpec,
 } from "../../core/mod.ts";
 import type { OrderRow } from "../../store/mod.ts";
-import { Header } from "../../transport/types.ts";
-import type { OrderReply } from "../../ubscore/replies.ts";
+import { Header } from "../../transport/mod.ts";
+import type { OrderReply } from "../../ubscore/mod.ts";
 import { type Ctx, route, userOf } from "./context.ts";
 import { BINANCE_CODES, badRequest, registryError } from "./errors.ts";
 import { cancelledJson, orderJson, placedJson, statusText } from "./format.ts";

@@ -10,8 +10,8 @@ import {
   transferEventIdOf,
   WITHDRAW_MARKERS,
 } from "../../core/mod.ts";
-import { Header } from "../../transport/types.ts";
-import type { TransferReply } from "../../ubscore/replies.ts";
+import { Header } from "../../transport/mod.ts";
+import type { TransferReply } from "../../ubscore/mod.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
 import { explainTransfer } from "./explain.ts";
 import { refusal } from "./failure.ts";

@@ -30,6 +30,7 @@ import { NoQuery } from "./schemas.ts";
 import { tradingRoutes } from "./trading.ts";
 import { validatorCompiler } from "./validate.ts";
 
+/** @public */
 export interface GatewayOptions {
   /** How far a request's timestamp may be from the server clock. Default 5000. */
   recv_window_ms?: number;

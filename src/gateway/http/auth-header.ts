@@ -4,13 +4,17 @@
 //
 //   signature = lowercase hex of HMAC-SHA256(secret, timestamp + METHOD + path_with_query + body)
 
+/** @public */
 export const AuthHeader = {
   ApiKey: "x-bourse-apikey",
   Timestamp: "x-bourse-timestamp",
   Signature: "x-bourse-signature",
 } as const;
 
-/** The parts the HMAC covers, in order; the body is the exact bytes sent (empty for a GET). */
+/**
+ * The parts the HMAC covers, in order; the body is the exact bytes sent (empty for a GET).
+ * @public
+ */
 export function signedParts(
   timestamp: string,
   method: string,

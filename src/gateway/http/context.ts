@@ -36,6 +36,7 @@ declare module "fastify" {
   }
 }
 
+/** @public */
 export type TypedApp = FastifyInstance<
   RawServerDefault,
   RawRequestDefaultExpression<RawServerDefault>,
@@ -44,6 +45,7 @@ export type TypedApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** @public */
 export interface RouteContext {
   backend: ExchangeBackend;
   spec: Spec;
@@ -82,11 +84,15 @@ export function emitter(
   };
 }
 
+/** @public */
 export function ok<T>(data: T): { status: 0; msg: "ok"; data: T } {
   return { status: 0, msg: "ok", data };
 }
 
-/** The user a user route acts for: always the signing key's, never one from the request. */
+/**
+ * The user a user route acts for: always the signing key's, never one from the request.
+ * @public
+ */
 export function userOf(req: FastifyRequest): number {
   const id = req.api_key?.user_id;
   if (id === undefined || id === null) {

@@ -2,6 +2,7 @@
 // the command line can state them in --help without loading the HTTP server.
 // docs/api.md lists them; test/unit/gateway/http-limits.test.ts checks the table.
 
+/** @public */
 export const GATEWAY_DEFAULTS = Object.freeze({
   /** How far a request's timestamp may be from the server clock. */
   recv_window_ms: 5000,

@@ -3,7 +3,7 @@
 // text body or an empty one.
 
 import { ApiError, allErrors, BourseError, type ErrorSpec } from "../../core/mod.ts";
-import { TransportError } from "../../transport/types.ts";
+import { TransportError } from "../../transport/mod.ts";
 import type { ErrorBody } from "./schemas.ts";
 
 /** A registry error that also carries data for the failure envelope (an order that was rejected). */

@@ -22,7 +22,7 @@ import {
   tifName,
 } from "../../core/mod.ts";
 import type { MarketTradeRow, OrderRow, TradeRow } from "../../store/mod.ts";
-import type { BalanceRow, OrderReply, ReplyTrade, TransferReply } from "../../ubscore/replies.ts";
+import type { BalanceRow, OrderReply, ReplyTrade, TransferReply } from "../../ubscore/mod.ts";
 import type { Depth as BackendDepth, DepthLevel as BackendLevel } from "../backend.ts";
 import type {
   Balance,

@@ -12,7 +12,7 @@ import {
   symbolOf,
 } from "../../core/mod.ts";
 import type { UserQuery } from "../../store/mod.ts";
-import { Header } from "../../transport/types.ts";
+import { Header } from "../../transport/mod.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
 import { explainOrder } from "./explain.ts";
 import { FailureWithData, refusal, specOfCode } from "./failure.ts";

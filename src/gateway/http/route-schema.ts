@@ -3,8 +3,10 @@
 
 import { ErrorBody } from "./schemas.ts";
 
+/** @public */
 export const FAILURES = { "4xx": ErrorBody, "5xx": ErrorBody } as const;
 
+/** @public */
 export const SIGNED = [{ ApiKey: [], Timestamp: [], Signature: [] }];
 
 export const SECURITY_SCHEMES = {

@@ -3,6 +3,7 @@
 // them (type-only imports, so the client does not load typebox). Decimals and
 // the ids that can exceed 32 bits (order_id, trade_id) are strings.
 
+// biome-ignore-all lint/correctness/noPrivateImports: the enums are a value and a type under one name each, which the visibility check cannot tell apart; they come from their leaf module because the browser client loads this file and must load none of the server.
 import { type Static, type TSchema, Type } from "typebox";
 import { ID_LENGTH_MAX } from "../../core/constants.ts";
 import {
@@ -68,6 +69,7 @@ const TsMs = Type.Integer({ description: "Milliseconds since the Unix epoch" });
 
 // ---- envelopes ----
 
+/** @public */
 export const ErrorBody = Type.Object(
   {
     status: Type.Integer({ description: "The error's registry id; never 0" }),
@@ -77,13 +79,16 @@ export const ErrorBody = Type.Object(
   },
   { description: "Failure envelope" },
 );
+/** @public */
 export type ErrorBody = Static<typeof ErrorBody>;
 
+/** @public */
 export const Ok = <T extends TSchema>(data: T) =>
   Type.Object({ status: Type.Literal(0), msg: Type.Literal("ok"), data });
 
 // ---- requests ----
 
+/** @public */
 export const CreateOrderRequest = Type.Object(
   {
     symbol: SymbolField,
@@ -112,8 +117,10 @@ export const CreateOrderRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+/** @public */
 export type CreateOrderRequest = Static<typeof CreateOrderRequest>;
 
+/** @public */
 export const CancelOrderRequest = Type.Object(
   {
     order_id: Type.Optional(IdString("The order to cancel")),
@@ -121,6 +128,7 @@ export const CancelOrderRequest = Type.Object(
   },
   { additionalProperties: false, description: "Exactly one of order_id and cid" },
 );
+/** @public */
 export type CancelOrderRequest = Static<typeof CancelOrderRequest>;
 
 /** The order an amend or cancel-replace names: exactly one of order_id and cid. */
@@ -129,6 +137,7 @@ const targetFields = {
   cid: Type.Optional(Cid),
 };
 
+/** @public */
 export const OcoRequest = Type.Object(
   {
     symbol: SymbolField,
@@ -153,8 +162,10 @@ export const OcoRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+/** @public */
 export type OcoRequest = Static<typeof OcoRequest>;
 
+/** @public */
 export const AmendRequest = Type.Object(
   {
     symbol: SymbolField,
@@ -167,8 +178,10 @@ export const AmendRequest = Type.Object(
     description: "Exactly one of order_id and cid; price, quantity or both",
   },
 );
+/** @public */
 export type AmendRequest = Static<typeof AmendRequest>;
 
+/** @public */
 export const CancelReplaceRequest = Type.Object(
   {
     ...targetFields,
@@ -181,12 +194,15 @@ export const CancelReplaceRequest = Type.Object(
       "Cancel the order named by order_id or cid (exactly one) and place `order`, in the same symbol, atomically",
   },
 );
+/** @public */
 export type CancelReplaceRequest = Static<typeof CancelReplaceRequest>;
 
+/** @public */
 export const CancelAllRequest = Type.Object(
   { symbol: Type.Optional(SymbolField) },
   { additionalProperties: false, description: "Without symbol: every symbol" },
 );
+/** @public */
 export type CancelAllRequest = Static<typeof CancelAllRequest>;
 
 export const CancelAllAfterRequest = Type.Object(
@@ -208,10 +224,12 @@ export const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 /** The query of a route that takes none: any field is unknown, so refused. */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 
+/** @public */
 export const ListQuery = Type.Object(
   { symbol: Type.Optional(SymbolField), limit: Type.Optional(Limit) },
   { additionalProperties: false },
 );
+/** @public */
 export type ListQuery = Static<typeof ListQuery>;
 
 export const MarketQuery = Type.Object(
@@ -220,6 +238,7 @@ export const MarketQuery = Type.Object(
 );
 export type MarketQuery = Static<typeof MarketQuery>;
 
+/** @public */
 export const TransferRequest = Type.Object(
   {
     request_id: Type.String({
@@ -233,6 +252,7 @@ export const TransferRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+/** @public */
 export type TransferRequest = Static<typeof TransferRequest>;
 
 // ---- responses ----
@@ -273,15 +293,20 @@ const orderFields = {
   updated_ts_ms: TsMs,
 };
 
+/** @public */
 export const Order = Type.Object(orderFields);
+/** @public */
 export type Order = Static<typeof Order>;
 
+/** @public */
 export const OrderResult = Type.Object({
   ...orderFields,
   trades: Type.Array(OrderTrade, { description: "Trades this order took part in on arrival" }),
 });
+/** @public */
 export type OrderResult = Static<typeof OrderResult>;
 
+/** @public */
 export const CancelResult = Type.Object({
   order_id: Type.String(),
   symbol: Type.String(),
@@ -291,13 +316,17 @@ export const CancelResult = Type.Object({
   remaining_quantity: Type.String(),
   filled_quote: Type.String(),
 });
+/** @public */
 export type CancelResult = Static<typeof CancelResult>;
 
+/** @public */
 export const OcoResult = Type.Object({
   orders: Type.Array(OrderResult, { description: "The limit leg, then the stop leg" }),
 });
+/** @public */
 export type OcoResult = Static<typeof OcoResult>;
 
+/** @public */
 export const CancelReplaceResult = Type.Object({
   cancel: Nullable(CancelResult),
   cancel_code: Nullable(
@@ -308,19 +337,25 @@ export const CancelReplaceResult = Type.Object({
   order: Nullable(OrderResult),
   order_code: Nullable(Type.String({ description: "Why the new order was not placed" })),
 });
+/** @public */
 export type CancelReplaceResult = Static<typeof CancelReplaceResult>;
 
+/** @public */
 export const CancelAllResult = Type.Object({
   cancelled: Type.Array(CancelResult, { description: "In ascending order id" }),
 });
+/** @public */
 export type CancelAllResult = Static<typeof CancelAllResult>;
 
+/** @public */
 export const CancelAllAfterResult = Type.Object({
   timeout_ms: Type.Integer(),
   armed: Type.Boolean({ description: "False when timeout_ms was 0: the timer is off" }),
 });
+/** @public */
 export type CancelAllAfterResult = Static<typeof CancelAllAfterResult>;
 
+/** @public */
 export const UserTrade = Type.Object({
   trade_id: Type.String(),
   order_id: Type.String(),
@@ -334,15 +369,19 @@ export const UserTrade = Type.Object({
   fee_asset: Type.String(),
   ts_ms: TsMs,
 });
+/** @public */
 export type UserTrade = Static<typeof UserTrade>;
 
+/** @public */
 export const Balance = Type.Object({
   asset: Type.String(),
   avail: Type.String(),
   frozen: Type.String(),
 });
+/** @public */
 export type Balance = Static<typeof Balance>;
 
+/** @public */
 export const TransferResult = Type.Object({
   request_id: Type.String(),
   user_id: Type.Integer(),
@@ -355,6 +394,7 @@ export const TransferResult = Type.Object({
   frozen: Type.String(),
   event_id: Type.String({ description: "The id that follows this transfer through every log" }),
 });
+/** @public */
 export type TransferResult = Static<typeof TransferResult>;
 
 export const DepthLevel = Type.Object({
@@ -364,6 +404,7 @@ export const DepthLevel = Type.Object({
 });
 export type DepthLevel = Static<typeof DepthLevel>;
 
+/** @public */
 export const Depth = Type.Object({
   symbol: Type.String(),
   last_update_id: Type.Integer({
@@ -373,6 +414,7 @@ export const Depth = Type.Object({
   bids: Type.Array(DepthLevel, { description: "Best (highest) first" }),
   asks: Type.Array(DepthLevel, { description: "Best (lowest) first" }),
 });
+/** @public */
 export type Depth = Static<typeof Depth>;
 
 export const KlineIntervalName = Type.Enum(["1m", "5m", "15m", "1h", "4h", "1d"]);
@@ -477,18 +519,23 @@ export const ExchangeInfo = Type.Object({
 });
 export type ExchangeInfo = Static<typeof ExchangeInfo>;
 
+/** @public */
 export const ListenKey = Type.Object({
   listen_key: Type.String(),
   expires_ts_ms: TsMs,
 });
+/** @public */
 export type ListenKey = Static<typeof ListenKey>;
 
+/** @public */
 export const ListenKeyQuery = Type.Object(
   { listen_key: Type.String({ pattern: "^[A-Za-z0-9]{64}$" }) },
   { additionalProperties: false },
 );
+/** @public */
 export type ListenKeyQuery = Static<typeof ListenKeyQuery>;
 
+/** @public */
 export const MarketTrade = Type.Object({
   trade_id: Type.String(),
   symbol: Type.String(),
@@ -498,7 +545,10 @@ export const MarketTrade = Type.Object({
   taker_side: SideName,
   ts_ms: TsMs,
 });
+/** @public */
 export type MarketTrade = Static<typeof MarketTrade>;
 
+/** @public */
 export const Health = Type.Object({ status: Type.Enum(["live", "ready"]) });
+/** @public */
 export type Health = Static<typeof Health>;

@@ -11,6 +11,7 @@ import { signedParts } from "./auth-header.ts";
 
 export { AuthHeader } from "./auth-header.ts";
 
+/** @public */
 export function sign(
   secret: string,
   timestamp: string,

@@ -21,8 +21,8 @@ import {
   type Spec,
 } from "../../core/mod.ts";
 import type { OrderRow } from "../../store/mod.ts";
-import { Header } from "../../transport/types.ts";
-import { orderReplyFor } from "../../ubscore/replies.ts";
+import { Header } from "../../transport/mod.ts";
+import { orderReplyFor } from "../../ubscore/mod.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "./context.ts";
 import { FailureWithData, refusal, specOfCode } from "./failure.ts";
 import {

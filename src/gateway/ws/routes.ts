@@ -18,6 +18,7 @@ import { ApiError, BourseError } from "../../core/mod.ts";
 import { type MarketHub, parseStream, symbolLookup } from "../../marketdata/mod.ts";
 import { ok, type RouteContext, type TypedApp, userOf } from "../http/context.ts";
 import { FAILURES, SIGNED } from "../http/route-schema.ts";
+// biome-ignore lint/correctness/noPrivateImports: the listen key schemas are public (a value and a type under one name, which the check cannot tell apart)
 import { ListenKey, ListenKeyQuery, Ok } from "../http/schemas.ts";
 import type { KeyLookup } from "../keys.ts";
 import { CloseCode } from "./close-codes.ts";
@@ -103,7 +104,10 @@ interface Plan {
  */
 const CONNECTION_INDEX_RE = /^[0-9]{1,6}$/;
 
-/** The fan-out, the listen keys and the connection book-keeping, wired to a hub. */
+/**
+ * The fan-out, the listen keys and the connection book-keeping, wired to a hub.
+ * @public
+ */
 export function createStreams(o: StreamsOptions): GatewayStreams {
   const limits = { ...STREAM_DEFAULTS, ...o.limits };
   const fanout = new Fanout({
