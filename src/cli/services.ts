@@ -304,6 +304,9 @@ export function gatewayCommand(): Command {
         const { MarketFollower, MarketHub } = await import("../marketdata/mod.ts");
         const { createStreams } = await import("../gateway/ws/mod.ts");
         const { randomBytes } = await import("node:crypto");
+        const { openPostgresSource, TraceDatabase } = await import("../trace/mod.ts");
+        const { traceLookup } = await import("./trace-lookup.ts");
+        const { obsOptionsFrom } = await import("./runtime.ts");
         const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
         // Market data: L2 books from the sequencer's market.data, the rest from the outputs followed.
         let follower: InstanceType<typeof MarketFollower> | null = null;
@@ -337,6 +340,12 @@ export function gatewayCommand(): Command {
           options: gatewayOptionsFrom(o),
           ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
           streams,
+          // This host's logs and the shared database: `bourse trace` with every host's logs sees more.
+          trace: traceLookup({
+            log_dirs: [obsOptionsFrom(o).log_dir],
+            database: async () =>
+              new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema)),
+          }),
         });
         await app.listen({ port: o.port, host: o.host });
         const port = boundPort(app.server, o.port);

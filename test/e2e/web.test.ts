@@ -1,0 +1,236 @@
+// The trading page and operator console in a real browser (Debian's
+// chromium, driven by playwright-core; nothing downloaded): against an
+// embedded exchange, the operator funds two users from the console, one user
+// rests a bid and sees it in the book and in open orders, the other crosses
+// it from a second browser context, both see the trade and their balances
+// change by exactly the trade's amounts, the first cancels a resting order,
+// and the console finds the trade by id with its timeline. The browser's
+// console must stay free of errors. Screenshots go to docs/screenshots/.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
+import { formatUnits } from "../../src/core/mod.ts";
+import {
+  clientFor,
+  createKey,
+  eventually,
+  type Key,
+  type Running,
+  startExchange,
+} from "../support/exchange-process.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const DECIMALS: Record<string, number> = { BTC: 8, USDT: 6 };
+const TIMEOUT_MS = 10_000;
+
+/** Waits (Playwright's locator wait, bounded by the page's timeout) until `loc` shows `want`. */
+async function shows(loc: Locator, want: string | RegExp): Promise<void> {
+  await loc.filter({ hasText: want }).first().waitFor();
+}
+
+/** Exactly `want` as the element's whole text. */
+function exactly(want: string): RegExp {
+  return new RegExp(`^\\s*${want.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+}
+
+async function gone(loc: Locator): Promise<void> {
+  await loc.first().waitFor({ state: "detached" });
+}
+
+function gate(): { skip?: string } {
+  if (existsSync(CHROMIUM)) return {};
+  const why = `${CHROMIUM} is missing (apt-get install -y chromium)`;
+  if (process.env.CI === "true") return {};
+  return { skip: why };
+}
+
+/** Exact decimal arithmetic on an asset's strings, in its smallest units. */
+function units(text: string, asset: string): bigint {
+  const d = DECIMALS[asset]!;
+  const [int = "0", frac = ""] = text.split(".");
+  return BigInt(int + frac.padEnd(d, "0"));
+}
+function text(u: bigint, asset: string): string {
+  return formatUnits(Number(u), DECIMALS[asset]!);
+}
+
+describe("web pages", gate(), () => {
+  const dir = mkdtempSync(join(tmpdir(), "bourse-web-"));
+  let ex: Running;
+  let browser: Browser;
+  let operator: Key;
+  let alice: Key;
+  let bob: Key;
+  const errors: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `CI=true needs ${CHROMIUM} (apt-get install -y chromium)`);
+    operator = createKey(dir, "operator");
+    alice = createKey(dir, { user: 1001 });
+    bob = createKey(dir, { user: 1002 });
+    [ex, browser] = await Promise.all([
+      startExchange(dir, ["--api-metrics", "on"]),
+      chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] }),
+    ]);
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await ex?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(hash: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${ex.url}/${hash}`);
+    return page;
+  }
+
+  async function signIn(page: Page, key: Key): Promise<void> {
+    await page.getByLabel("API key").fill(key.api_key);
+    await page.getByLabel("Secret").fill(key.secret);
+    // Enter submits: the forms are plain forms.
+    await page.getByLabel("Secret").press("Enter");
+  }
+
+  async function deposit(page: Page, user: number, asset: string, amount: string) {
+    await page.getByLabel("User id").fill(String(user));
+    await page.getByLabel("Asset").selectOption(asset);
+    await page.getByLabel("Amount").fill(amount);
+    await page.getByRole("button", { name: "Deposit", exact: true }).click();
+    await shows(
+      page.getByRole("status"),
+      `Deposited ${text(units(amount, asset), asset)} ${asset} for user ${user}`,
+    );
+  }
+
+  async function order(page: Page, side: string, price: string, qty: string): Promise<string> {
+    const form = page.getByRole("form", { name: "Place an order" });
+    await form.getByLabel("Side").selectOption(side);
+    await form.getByLabel("Type").selectOption("Limit");
+    await form.getByLabel(/^Price/).fill(price);
+    await form.getByLabel(/^Quantity/).fill(qty);
+    await form.getByRole("button", { name: `${side} BTC` }).click();
+    const status = form.getByRole("status");
+    await shows(status, /^Order \d+: /);
+    return /^Order (\d+):/.exec((await status.textContent()) ?? "")![1]!;
+  }
+
+  async function balance(page: Page, asset: string): Promise<void> {
+    // Waits for the row to be there; the caller asserts its exact text.
+    await page.getByTestId("balances").locator(`tr[data-asset="${asset}"]`).waitFor();
+  }
+
+  const availOf = (page: Page, asset: string) =>
+    page.getByTestId("balances").locator(`tr[data-asset="${asset}"] .avail`);
+
+  test("fund, trade, cancel and trace through the pages", { timeout: 60_000 }, async () => {
+    const console = await open("#/operator");
+    await signIn(console, operator);
+    await shows(console.getByTestId("readyz"), exactly("ready"));
+    await deposit(console, 1001, "USDT", "10000");
+    await deposit(console, 1002, "BTC", "1");
+
+    // A bid rests: the book (from the depth stream) and open orders show it.
+    const a = await open("#/");
+    await signIn(a, alice);
+    await shows(a.getByTestId("user-stream"), exactly("live"));
+    await balance(a, "USDT");
+    await shows(availOf(a, "USDT"), exactly("10000.000000"));
+    const bid = await order(a, "Buy", "50000.00", "0.0100");
+    await shows(a.getByTestId("book-bids").getByRole("row").first(), "50000.00");
+    await shows(a.getByTestId("book-bids").getByRole("row").first(), "0.0100");
+    await shows(a.getByTestId("open-orders").locator(`tr[data-order-id="${bid}"]`), "New");
+
+    // Another user, in another browser context, crosses it.
+    const b = await open("#/");
+    await signIn(b, bob);
+    await shows(b.getByTestId("user-stream"), exactly("live"));
+    await shows(availOf(b, "BTC"), exactly("1.00000000"));
+    await order(b, "Sell", "50000.00", "0.0100");
+
+    // Both see the trade (live, from their user streams) and exact balances.
+    const tradesOf = (k: Key) =>
+      eventually(
+        () => clientFor(ex.url, k).trades(),
+        (t) => t.length === 1,
+        "the trade",
+      );
+    const [ta] = await tradesOf(alice);
+    const [tb] = await tradesOf(bob);
+    assert.ok(ta !== undefined && tb !== undefined && ta.trade_id === tb.trade_id);
+    for (const [page, t] of [
+      [a, ta],
+      [b, tb],
+    ] as const) {
+      const row = page.getByTestId("my-trades").locator(`tr[data-trade-id="${t.trade_id}"]`);
+      await shows(row, "50000.00");
+      await shows(row, "0.0100");
+      await shows(page.getByTestId("recent-trades"), "50000.00");
+    }
+    const after = (start: string, asset: string, plus: string[], minus: string[]) => {
+      let u = units(start, asset);
+      for (const p of plus) u += units(p, asset);
+      for (const m of minus) u -= units(m, asset);
+      return text(u, asset);
+    };
+    const fee = (t: typeof ta, asset: string) => (t.fee_asset === asset ? [t.fee] : []);
+    // The buyer pays the quote and receives the base; each pays its fee in what it receives.
+    await shows(
+      availOf(a, "USDT"),
+      exactly(after("10000", "USDT", [], [ta.quote_quantity, ...fee(ta, "USDT")])),
+    );
+    await shows(availOf(a, "BTC"), exactly(after("0", "BTC", [ta.quantity], fee(ta, "BTC"))));
+    await shows(
+      availOf(b, "BTC"),
+      exactly(after("1", "BTC", [], [tb.quantity, ...fee(tb, "BTC")])),
+    );
+    await shows(
+      availOf(b, "USDT"),
+      exactly(after("0", "USDT", [tb.quote_quantity], fee(tb, "USDT"))),
+    );
+    await gone(a.getByTestId("open-orders").locator(`tr[data-order-id="${bid}"]`));
+
+    // A resting order cancelled from its row: gone from the book and open orders, Cancelled in history.
+    const rest = await order(a, "Buy", "49000.00", "0.0100");
+    await shows(a.getByTestId("book-bids"), "49000.00");
+    await a.getByRole("button", { name: `Cancel order ${rest}` }).click();
+    await gone(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`));
+    await shows(a.getByTestId("order-history").locator(`tr[data-order-id="${rest}"]`), "Cancelled");
+    await gone(a.getByTestId("book-bids").getByRole("row").filter({ hasText: "49000.00" }));
+    mkdirSync(SHOTS, { recursive: true });
+    await a.screenshot({ path: join(SHOTS, "trading.png"), fullPage: true });
+
+    // The console traces the trade: its timeline names the trade and both orders.
+    await console.getByLabel("Event, order, trade or request id").fill(ta.trade_id);
+    await console.getByLabel("Event, order, trade or request id").press("Enter");
+    const timeline = console.getByTestId("trace-timeline");
+    await shows(console.getByTestId("trace-status"), /complete|incomplete/);
+    await shows(timeline, `trade_id=${ta.trade_id}`);
+    await shows(timeline, "TRADE");
+    await console.getByTestId("metrics").waitFor();
+    await console.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
+
+    assert.deepEqual(errors, []);
+  });
+});
