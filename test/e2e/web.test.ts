@@ -214,12 +214,13 @@ describe("web pages", gate(), () => {
     // A resting order cancelled from its row: gone from the book and open orders, Cancelled in history.
     const rest = await order(a, "Buy", "49000.00", "0.0100");
     await shows(a.getByTestId("book-bids"), "49000.00");
+    await shows(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`), "New");
+    mkdirSync(SHOTS, { recursive: true });
+    await a.screenshot({ path: join(SHOTS, "trading.png"), fullPage: true });
     await a.getByRole("button", { name: `Cancel order ${rest}` }).click();
     await gone(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`));
     await shows(a.getByTestId("order-history").locator(`tr[data-order-id="${rest}"]`), "Cancelled");
     await gone(a.getByTestId("book-bids").getByRole("row").filter({ hasText: "49000.00" }));
-    mkdirSync(SHOTS, { recursive: true });
-    await a.screenshot({ path: join(SHOTS, "trading.png"), fullPage: true });
 
     // The console traces the trade: its timeline names the trade and both orders.
     await console.getByLabel("Event, order, trade or request id").fill(ta.trade_id);
