@@ -13,7 +13,7 @@ import {
   UserStream,
   type UserTrade,
 } from "../../client/mod.ts";
-import { reachesNotional, stepProblem } from "./decimal.ts";
+import { plainDecimal, reachesNotional, stepProblem } from "./decimal.ts";
 import { plainError } from "./errors.ts";
 import type { SymbolInfo } from "./market.tsx";
 import { BASE_URL } from "./session.ts";
@@ -117,13 +117,13 @@ type Kind = "Limit" | "Market";
 type Tif = "GTC" | "IOC" | "FOK";
 
 function orderProblem(s: SymbolInfo, kind: Kind, price: string, quantity: string): string | null {
-  const qp = stepProblem("quantity", quantity, s.lot_size, s.max_quantity);
+  const qp = stepProblem("quantity", quantity, plainDecimal(s.lot_size), s.max_quantity);
   if (kind === "Market") return qp;
-  const pp = stepProblem("price", price, s.tick_size, s.max_price);
+  const pp = stepProblem("price", price, plainDecimal(s.tick_size), s.max_price);
   if (pp !== null) return pp;
   if (qp !== null) return qp;
   if (!reachesNotional(price, quantity, s.min_notional)) {
-    return `Price × quantity must be at least ${s.min_notional} ${s.quote_asset}.`;
+    return `Price × quantity must be at least ${plainDecimal(s.min_notional)} ${s.quote_asset}.`;
   }
   return null;
 }
@@ -190,7 +190,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
         </select>
       </label>
       <label>
-        Price ({s.quote_asset}, step {s.tick_size})
+        Price ({s.quote_asset}, step {plainDecimal(s.tick_size)})
         <input
           name="price"
           inputMode="decimal"
@@ -201,7 +201,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
         />
       </label>
       <label>
-        Quantity ({s.base_asset}, step {s.lot_size})
+        Quantity ({s.base_asset}, step {plainDecimal(s.lot_size)})
         <input
           name="quantity"
           inputMode="decimal"

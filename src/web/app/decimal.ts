@@ -44,3 +44,8 @@ export function reachesNotional(price: string, qty: string, min_notional: string
   const scale = pp + qp - placesOf(min_notional);
   return scale >= 0 ? value >= min * 10n ** BigInt(scale) : value * 10n ** BigInt(-scale) >= min;
 }
+
+/** A step or limit as people write it: "0.010000" reads "0.01". */
+export function plainDecimal(text: string): string {
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}

@@ -216,7 +216,7 @@ export function RecentTrades({ symbol, stream }: { symbol: string; stream: strin
             <tr key={t.trade_id} class={t.taker_side === "Buy" ? "up" : "down"}>
               <td class="num">{t.price}</td>
               <td class="num">{t.quantity}</td>
-              <td>{new Date(t.ts_ms).toLocaleTimeString()}</td>
+              <td>{new Date(t.ts_ms).toTimeString().slice(0, 8)}</td>
             </tr>
           ))}
         </tbody>
