@@ -1,6 +1,6 @@
 // The trading page and operator console in a real browser (Debian's
 // chromium, driven by playwright-core; nothing downloaded): against an
-// embedded exchange, the operator funds two users from the console, one user
+// embedded exchange, the operator funds two users from the desk, one user
 // rests a bid and sees it in the book and in open orders, the other crosses
 // it from a second browser context, both see the trade and their balances
 // change by exactly the trade's amounts, the first cancels a resting order,
@@ -20,6 +20,7 @@ import {
   type Page,
 } from "playwright-core";
 import { formatUnits } from "../../src/core/mod.ts";
+import { Distributed } from "../support/distributed.ts";
 import {
   clientFor,
   createKey,
@@ -28,6 +29,7 @@ import {
   type Running,
   startExchange,
 } from "../support/exchange-process.ts";
+import { gateOptions, servicesGate } from "../support/gates.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
@@ -145,11 +147,11 @@ describe("web pages", gate(), () => {
     page.getByTestId("balances").locator(`tr[data-asset="${asset}"] .avail`);
 
   test("fund, trade, cancel and trace through the pages", { timeout: 60_000 }, async () => {
-    const console = await open("#/operator");
-    await signIn(console, operator);
-    await shows(console.getByTestId("readyz"), exactly("ready"));
-    await deposit(console, 1001, "USDT", "10000");
-    await deposit(console, 1002, "BTC", "1");
+    const desk = await open("#/operator");
+    await signIn(desk, operator);
+    await shows(desk.getByTestId("readyz"), exactly("ready"));
+    await deposit(desk, 1001, "USDT", "10000");
+    await deposit(desk, 1002, "BTC", "1");
 
     // A bid rests: the book (from the depth stream) and open orders show it.
     const a = await open("#/");
@@ -239,14 +241,14 @@ describe("web pages", gate(), () => {
     await gone(a.getByTestId("book-bids").getByRole("row").filter({ hasText: "49000.00" }));
 
     // The console traces the trade: its timeline names the trade and both orders.
-    await console.getByLabel("Event, order, trade or request id").fill(ta.trade_id);
-    await console.getByLabel("Event, order, trade or request id").press("Enter");
-    const timeline = console.getByTestId("trace-timeline");
-    await shows(console.getByTestId("trace-status"), /complete|incomplete/);
+    await desk.getByLabel("Event, order, trade or request id").fill(ta.trade_id);
+    await desk.getByLabel("Event, order, trade or request id").press("Enter");
+    const timeline = desk.getByTestId("trace-timeline");
+    await shows(desk.getByTestId("trace-status"), /complete|incomplete/);
     await shows(timeline, `trade_id=${ta.trade_id}`);
     await shows(timeline, "TRADE");
-    await console.getByTestId("metrics").waitFor();
-    await console.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
+    await desk.getByTestId("metrics").waitFor();
+    await desk.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
 
     // The one failed request the browser reports is the refused order above.
     const refused = (e: { text: string; url: string }) =>
@@ -256,5 +258,72 @@ describe("web pages", gate(), () => {
       errors.filter((e) => !refused(e)),
       [],
     );
+  });
+});
+
+// The distributed gateway (`bourse gateway`) serves the same pages, its
+// market data from the sequencer's market.data, and traces over its host's
+// logs (one folder here) and PostgreSQL.
+const services = servicesGate();
+describe("web pages on a distributed gateway", { ...gate(), ...gateOptions(services) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "bourse-web-dist-"));
+  const d = new Distributed(dir);
+  let browser: Browser;
+
+  before(async () => {
+    if (!services.run && "fail" in services) throw new Error(services.fail);
+    [, browser] = await Promise.all([
+      d.start(),
+      chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] }),
+    ]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the page shows the live book and the trace route finds a trade", async () => {
+    const url = d.gatewayUrl();
+    const op = clientFor(url, d.createKey("operator"));
+    const alice = clientFor(url, d.createKey({ user: 1001 }));
+    const bob = clientFor(url, d.createKey({ user: 1002 }));
+    await op.transferIn({ request_id: "w1", user_id: 1001, asset: "USDT", amount: "1000" });
+    await op.transferIn({ request_id: "w2", user_id: 1002, asset: "BTC", amount: "1" });
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const errors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${url}/`);
+    await shows(page.getByRole("heading", { level: 2 }).filter({ hasText: "Order book" }), "live");
+    await alice.createOrder({
+      symbol: "BTC_USDT",
+      side: "Buy",
+      order_type: "Limit",
+      price: "30000.00",
+      quantity: "0.0100",
+    });
+    await shows(page.getByTestId("book-bids"), "30000.00");
+    const sold = await bob.createOrder({
+      symbol: "BTC_USDT",
+      side: "Sell",
+      order_type: "Limit",
+      price: "30000.00",
+      quantity: "0.0100",
+    });
+    const trade_id = sold.trades[0]!.trade_id;
+    await shows(page.getByTestId("recent-trades"), "30000.00");
+    await gone(page.getByTestId("book-bids").getByRole("row").filter({ hasText: "30000.00" }));
+    const traced = await eventually(
+      () => op.trace(trade_id),
+      (t) => t.status === "complete",
+      "every marker of the trade",
+    );
+    assert.equal((traced.subject as { kind: string }).kind, "trade");
+    assert.deepEqual(errors, []);
   });
 });
