@@ -64,6 +64,11 @@ describe("web pages and the trace route", () => {
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers["content-type"]), /^text\/html/);
     assert.match(page.body, /<script type="module" src="app.js"><\/script>/);
+    // The page holds a signing key: no script or connection from elsewhere, no framing.
+    const csp = String(page.headers["content-security-policy"]);
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /connect-src 'self';/);
+    assert.match(csp, /frame-ancestors 'none'/);
     const js = await h.app.inject({ method: "GET", url: "/app.js" });
     assert.equal(js.statusCode, 200);
     assert.match(String(js.headers["content-type"]), /javascript/);
