@@ -132,9 +132,12 @@ describe("web pages", gate(), () => {
     await form.getByLabel("Type").selectOption("Limit");
     await form.getByLabel(/^Price/).fill(price);
     await form.getByLabel(/^Quantity/).fill(qty);
-    await form.getByRole("button", { name: `${side} BTC` }).click();
     const status = form.getByRole("status");
-    await shows(status, /^Order \d+: /);
+    // The answer to this order, not the one before it still on show.
+    const before = (await status.count()) === 0 ? "" : await status.textContent();
+    const prev = /^Order (\d+):/.exec(before ?? "")?.[1] ?? "0";
+    await form.getByRole("button", { name: `${side} BTC` }).click();
+    await shows(status, new RegExp(`^Order (?!${prev}:)\\d+: `));
     return /^Order (\d+):/.exec((await status.textContent()) ?? "")![1]!;
   }
 
@@ -247,7 +250,11 @@ describe("web pages", gate(), () => {
     await shows(desk.getByTestId("trace-status"), /complete|incomplete/);
     await shows(timeline, `trade_id=${ta.trade_id}`);
     await shows(timeline, "TRADE");
-    await desk.getByTestId("metrics").waitFor();
+    // Health and counters, read again on demand: one trade; four orders (one refused for its balance).
+    await desk.getByRole("button", { name: "Refresh" }).click();
+    const metric = (name: string) => desk.locator(`tr[data-metric="${name}"] td.num`);
+    await shows(metric("bourse_trades_total"), exactly("1"));
+    await shows(metric("bourse_orders_total"), exactly("4"));
     await desk.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
 
     // The one failed request the browser reports is the refused order above.

@@ -154,6 +154,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
       if (postOnly) order.post_only = true;
     }
     setBusy(true);
+    setMessage(null);
     try {
       const r = await client.createOrder(order);
       setMessage({

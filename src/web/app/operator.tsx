@@ -303,7 +303,12 @@ function Health() {
             <dt>Exchange</dt>
             <dd data-testid="readyz">{h.ready}</dd>
             <dt>Checked</dt>
-            <dd>{h.checked}</dd>
+            <dd>
+              {h.checked}{" "}
+              <button type="button" onClick={() => void checkHealth()}>
+                Refresh
+              </button>
+            </dd>
           </dl>
           {h.metrics === null ? (
             <p class="note">
@@ -320,7 +325,7 @@ function Health() {
               </thead>
               <tbody>
                 {h.metrics.map(([k, v]) => (
-                  <tr key={k}>
+                  <tr key={k} data-metric={k}>
                     <td>{k}</td>
                     <td class="num">{v}</td>
                   </tr>
