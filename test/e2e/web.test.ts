@@ -158,6 +158,12 @@ describe("web pages", gate(), () => {
 
     // A bid rests: the book (from the depth stream) and open orders show it.
     const a = await open("#/");
+    // A wrong secret is refused at sign-in, in plain words, and nothing is kept.
+    await signIn(a, { api_key: alice.api_key, secret: "not-the-secret" });
+    await shows(
+      a.getByRole("form", { name: "Sign in to trade" }).getByRole("alert"),
+      /^Signature does not match .*\[AUTH_BAD_SIGNATURE\]$/,
+    );
     await signIn(a, alice);
     await shows(a.getByTestId("user-stream"), exactly("live"));
     await balance(a, "USDT");
@@ -257,12 +263,13 @@ describe("web pages", gate(), () => {
     await shows(metric("bourse_orders_total"), exactly("4"));
     await desk.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
 
-    // The one failed request the browser reports is the refused order above.
-    const refused = (e: { text: string; url: string }) =>
-      /status of 422/.test(e.text) && e.url.endsWith("/api/v1/order/create");
-    assert.ok(errors.filter(refused).length <= 1);
+    // The failed requests the browser reports are the two refusals provoked above.
+    const provoked = (e: { text: string; url: string }) =>
+      (/status of 401/.test(e.text) && e.url.endsWith("/api/v1/user/balance")) ||
+      (/status of 422/.test(e.text) && e.url.endsWith("/api/v1/order/create"));
+    assert.equal(errors.filter(provoked).length, 2);
     assert.deepEqual(
-      errors.filter((e) => !refused(e)),
+      errors.filter((e) => !provoked(e)),
       [],
     );
   });

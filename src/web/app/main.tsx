@@ -48,7 +48,7 @@ function Trading() {
             <RecentTrades symbol={s.symbol} stream={s.stream_symbol} />
           </div>
           {client === null ? (
-            <SignIn session={userSession} title="Sign in to trade" />
+            <SignIn session={userSession} title="Sign in to trade" verify={(c) => c.balance()} />
           ) : (
             <Account key={client} client={client} s={s} onSignOut={() => userSession.signOut()} />
           )}
