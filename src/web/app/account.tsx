@@ -50,14 +50,41 @@ async function refresh(client: BourseClient): Promise<void> {
 }
 
 /**
- * Reads until they reflect `output_seq` (history comes from the settlement
- * database, which may be a moment behind the stream).
+ * Reads again until they reflect the newest event's output (history comes
+ * from the settlement database, which may be a moment behind the stream).
+ * One catch-up runs at a time; events during it raise its target. Each read
+ * states a lower bound of the output it reflects (X-Bourse-Output-Seq), and
+ * the client keeps the highest: once that reaches the target, settlement had
+ * passed it, so a read started after that moment shows it, whichever of the
+ * four answers carried the header.
  */
-async function refreshThrough(client: BourseClient, output_seq: number): Promise<void> {
-  for (let i = 0; i < CATCH_UP_TRIES; i++) {
-    await refresh(client);
-    if (client.last_output_seq >= output_seq) return;
-    await new Promise((r) => setTimeout(r, CATCH_UP_MS));
+class CatchUp {
+  private target = 0;
+  private running = false;
+
+  constructor(private readonly client: BourseClient) {}
+
+  reach(output_seq: number): void {
+    this.target = Math.max(this.target, output_seq);
+    if (!this.running) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      for (let i = 0; i < CATCH_UP_TRIES; i++) {
+        const goal = this.target;
+        const passed = this.client.last_output_seq >= goal;
+        await refresh(this.client);
+        // Done when settlement had passed the goal before this read began, and no event came since.
+        if (passed && goal === this.target) return;
+        if (this.client.last_output_seq < this.target) {
+          await new Promise((r) => setTimeout(r, CATCH_UP_MS));
+        }
+      }
+    } finally {
+      this.running = false;
+    }
   }
 }
 
@@ -67,12 +94,14 @@ function useUserStream(client: BourseClient): void {
     let stopped = false;
     let stream: UserStream | null = null;
     let keepAlive: ReturnType<typeof setInterval> | null = null;
-    let pending = 0;
+    let current_key: string | null = null;
+    const catchUp = new CatchUp(client);
     const connect = async () => {
       if (stopped) return;
       streamState.value = "connecting";
       try {
         const { listen_key } = await client.createListenKey();
+        current_key = listen_key;
         const s = await UserStream.open({ baseUrl: BASE_URL, listenKey: listen_key });
         if (stopped) {
           s.close();
@@ -81,8 +110,7 @@ function useUserStream(client: BourseClient): void {
         stream = s;
         streamState.value = "live";
         s.onevent = (e) => {
-          pending = Math.max(pending, e.output_seq);
-          void refreshThrough(client, pending);
+          catchUp.reach(e.output_seq);
         };
         s.ongap = () => void refresh(client);
         s.onclose = () => {
@@ -90,8 +118,9 @@ function useUserStream(client: BourseClient): void {
           streamState.value = "reconnecting";
           setTimeout(() => void connect(), RECONNECT_MS);
         };
+        // One timer for the tab, on whichever key the latest connection uses.
         keepAlive ??= setInterval(() => {
-          client.keepAliveListenKey(listen_key).catch(() => undefined);
+          if (current_key !== null) client.keepAliveListenKey(current_key).catch(() => undefined);
         }, KEEP_ALIVE_MS);
         // Whatever happened before the stream was open is in the reads.
         await refresh(client);
