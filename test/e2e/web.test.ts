@@ -4,8 +4,11 @@
 // rests a bid and sees it in the book and in open orders, the other crosses
 // it from a second browser context, both see the trade and their balances
 // change by exactly the trade's amounts, the first cancels a resting order,
-// and the console finds the trade by id with its timeline. The browser's
-// console must stay free of errors. Screenshots go to docs/screenshots/.
+// the console finds the trade by id with its timeline and withdraws from the
+// first user, who sees it live. The browser's console must stay free of
+// errors but the two refusals provoked on purpose. Screenshots go to
+// docs/screenshots/. With PostgreSQL and NATS the page also runs on a
+// distributed gateway.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -264,6 +267,20 @@ describe("web pages", gate(), () => {
     await shows(metric("bourse_trades_total"), exactly("1"));
     await shows(metric("bourse_orders_total"), exactly("4"));
     await desk.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
+
+    // A withdrawal from the console reaches the user's page live, to the unit.
+    const usdt = after("10000", "USDT", [], [ta.quote_quantity, ...fee(ta, "USDT")]);
+    const left = after(usdt, "USDT", [], ["100.5"]);
+    await desk.getByLabel("Direction").selectOption("withdraw");
+    await desk.getByLabel("User id").fill("1001");
+    await desk.getByLabel("Asset").selectOption("USDT");
+    await desk.getByLabel("Amount").fill("100.5");
+    await desk.getByRole("button", { name: "Withdraw", exact: true }).click();
+    await shows(
+      desk.getByRole("status"),
+      `Withdrew 100.500000 USDT for user 1001 (applied); available now ${left}`,
+    );
+    await shows(availOf(a, "USDT"), exactly(left));
 
     // The failed requests the browser reports are the two refusals provoked above.
     const provoked = (e: { text: string; url: string }) =>
