@@ -8,6 +8,8 @@
 //                              orders flow, against the same flow without subscribers
 //   npm run bench -- trading   the classic flow against the same flow with every later command
 //                              kind (--mix trading), replayed alternately in one process
+//   npm run bench -- cassandra settlement rows/s into SQLite, PostgreSQL and Cassandra (the CQL
+//                              store) side by side (needs PostgreSQL and Cassandra)
 //
 // Each measurement runs `bourse bench …` in its own child process (a fresh
 // heap each) and prints its JSON line; the set is written to bench/results/.
@@ -19,7 +21,7 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv[2];
-const SETS = ["replay", "services", "fanout", "trading"];
+const SETS = ["replay", "services", "fanout", "trading", "cassandra"];
 if (only !== undefined && !SETS.includes(only)) {
   console.error(`npm run bench: unknown set "${only}" (sets: ${SETS.join(", ")})`);
   process.exit(2);
@@ -64,6 +66,17 @@ try {
     ]);
     results.http = bourse(["http", "--seconds", "8", "--runs", "3"]);
     results.settlement = bourse(["settlement", "--trades-per-s", "20000", "--seconds", "60"]);
+  }
+  if (only === "cassandra") {
+    results.settlement = bourse([
+      "settlement",
+      "--databases",
+      "sqlite,postgres,cassandra",
+      "--trades-per-s",
+      "20000",
+      "--seconds",
+      "10",
+    ]);
   }
   if (only === "trading") {
     for (const n of [100_000, 1_000_000]) {

@@ -72,3 +72,18 @@ export function pidsNamed(name: string): number[] {
   }
   return pids;
 }
+
+/** Processes whose command line holds `arg` (a JVM's main class: its name is only "java"). */
+export function pidsWithArg(arg: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(arg))
+        pids.push(Number(d));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return pids;
+}

@@ -5,7 +5,8 @@
 // its one durable write, and settlement writing the rows. Embedded: the whole
 // exchange in this process (output journal, settlement into SQLite).
 // Distributed: the sequencer and settlement as `bourse` child processes over
-// NATS JetStream, settling into PostgreSQL, with this process as the gateway.
+// NATS JetStream or Apache Kafka (one run each, as asked), settling into
+// PostgreSQL, with this process as the gateway.
 //
 // Order-to-trade-row latency is taken from the moment an order is submitted
 // to the moment the store shows the trade it made as taker. The store is
@@ -34,9 +35,20 @@ import type { ExchangeBackend } from "../gateway/backend.ts";
 import { PipelineBackend } from "../gateway/pipeline-backend.ts";
 import { LogIntake } from "../pipeline/mod.ts";
 import { openPostgresStore, type SettlementReads, watchPostgresPosition } from "../store/mod.ts";
-import { connectNats } from "../transport/mod.ts";
+import { connectKafkaTransport, connectNats, topicPrefix } from "../transport/mod.ts";
 import { streamNamePrefix } from "../transport/nats/names.ts";
-import { type Child, cpuSecondsOf, pidsNamed, ROOT, spawnNode, stopChild } from "./child.ts";
+import {
+  type Child,
+  cpuSecondsOf,
+  pidsNamed,
+  pidsWithArg,
+  ROOT,
+  spawnNode,
+  stopChild,
+} from "./child.ts";
+
+/** What a run puts the exchange on: all in this process, or services over NATS or Kafka. */
+export type PipelineTransport = "embedded" | "nats" | "kafka";
 
 export interface PipelineOptions {
   spec: Spec;
@@ -52,6 +64,7 @@ export interface PipelineOptions {
   users: number;
   poll_ms: number;
   nats_url: string;
+  kafka_brokers: string;
   database_url: string;
 }
 
@@ -63,6 +76,8 @@ export interface Percentiles {
 
 export interface PipelineResult {
   exchange: "embedded" | "distributed";
+  /** The event log between the processes ("local" when embedded). */
+  transport: "local" | "nats" | "kafka";
   /** The open-loop rate, or null for a closed loop of `window` orders in flight. */
   orders_per_s_target: number | null;
   window: number | null;
@@ -117,13 +132,44 @@ async function embedded(spec: Spec, dir: string): Promise<Exchange> {
   };
 }
 
-async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise<Exchange> {
+/** Deletes what a distributed run left on its transport: the streams or topics of its prefix. */
+async function dropTransport(transport: "nats" | "kafka", o: PipelineOptions, name: string) {
+  if (transport === "kafka") {
+    const { Admin } = await import("@platformatic/kafka");
+    const admin = new Admin({
+      clientId: "bench-cleanup",
+      bootstrapBrokers: o.kafka_brokers.split(","),
+    });
+    try {
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix(name)));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    } finally {
+      await admin.close();
+    }
+    return;
+  }
+  const { connect } = await import("@nats-io/transport-node");
+  const nc = await connect({ servers: o.nats_url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const start = streamNamePrefix(name);
+    for await (const s of jsm.streams.names()) if (s.startsWith(start)) await jsm.streams.delete(s);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function distributed(
+  spec: Spec,
+  dir: string,
+  o: PipelineOptions,
+  via: "nats" | "kafka",
+): Promise<Exchange> {
   const name = `bench${process.pid}${Date.now().toString(36)}`;
   const common = [
-    "--nats",
-    o.nats_url,
-    "--nats-prefix",
-    name,
+    ...(via === "kafka"
+      ? ["--kafka", o.kafka_brokers, "--kafka-prefix", name]
+      : ["--nats", o.nats_url, "--nats-prefix", name]),
     "--admin-port",
     "0",
     "--log-dir",
@@ -141,16 +187,7 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
     } finally {
       await db.end();
     }
-    const { connect } = await import("@nats-io/transport-node");
-    const nc = await connect({ servers: o.nats_url });
-    try {
-      const jsm = await jetstreamManager(nc);
-      const start = streamNamePrefix(name);
-      for await (const s of jsm.streams.names())
-        if (s.startsWith(start)) await jsm.streams.delete(s);
-    } finally {
-      await nc.close();
-    }
+    await dropTransport(via, o, name);
   };
   const services: [string, string[]][] = [
     ["ubscore", ["ubscore", "--data-dir", join(dir, "ubscore")]],
@@ -167,7 +204,15 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
     await cleanup();
     throw err;
   }
-  const transport = await connectNats({ servers: [o.nats_url], prefix: name, name: "bench-gw" });
+  const transport =
+    via === "kafka"
+      ? await connectKafkaTransport({
+          brokers: o.kafka_brokers,
+          prefix: name,
+          client_id: "bench-gw",
+          name: "bench-gw",
+        })
+      : await connectNats({ servers: [o.nats_url], prefix: name, name: "bench-gw" });
   const store = await openPostgresStore(o.database_url, { symbols: spec.symbols, schema: name });
   await store.migrate();
   const intake = new LogIntake({
@@ -179,7 +224,7 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
   await intake.start();
   const settled = await watchPostgresPosition(o.database_url, { schema: name });
   const backend = new PipelineBackend({ spec, intake, store, settled });
-  const nats = pidsNamed("nats-server");
+  const broker = via === "kafka" ? pidsWithArg("kafka.Kafka") : pidsNamed("nats-server");
   const postgres = pidsNamed("postgres");
   return {
     backend,
@@ -187,7 +232,7 @@ async function distributed(spec: Spec, dir: string, o: PipelineOptions): Promise
     cpu: () => {
       const out: Record<string, number> = { gateway_and_load: selfCpu() };
       for (const [k, c] of Object.entries(children)) out[k] = cpuSecondsOf(c.proc.pid ?? 0);
-      out.nats_server = sumCpu(nats);
+      out[via === "kafka" ? "kafka_broker" : "nats_server"] = sumCpu(broker);
       out.postgres = sumCpu(postgres);
       return out;
     },
@@ -236,7 +281,7 @@ async function drive(
   ex: Exchange,
   s: SymbolSpec,
   o: PipelineOptions,
-): Promise<Omit<PipelineResult, "exchange" | "cpu_s">> {
+): Promise<Omit<PipelineResult, "exchange" | "transport" | "cpu_s">> {
   const pairs = Math.max(1, Math.floor(o.users / 2));
   const price_ticks = priceTicks(s);
   const ack: number[] = [];
@@ -350,16 +395,15 @@ async function drive(
   };
 }
 
-async function runOne(
-  exchange: PipelineResult["exchange"],
-  o: PipelineOptions,
-): Promise<PipelineResult> {
+async function runOne(via: PipelineTransport, o: PipelineOptions): Promise<PipelineResult> {
   const s = o.spec.symbols[0];
   if (s === undefined) throw new Error("no symbol configured");
-  const dir = mkdtempSync(join(tmpdir(), `bourse-pipeline-${exchange}-`));
+  const dir = mkdtempSync(join(tmpdir(), `bourse-pipeline-${via}-`));
+  const exchange = via === "embedded" ? "embedded" : "distributed";
+  const transport = via === "embedded" ? "local" : via;
   try {
     const ex =
-      exchange === "embedded" ? await embedded(o.spec, dir) : await distributed(o.spec, dir, o);
+      via === "embedded" ? await embedded(o.spec, dir) : await distributed(o.spec, dir, o, via);
     try {
       const users = 2 * Math.max(1, Math.floor(o.users / 2));
       await fund(ex, s, users, o.orders);
@@ -369,7 +413,7 @@ async function runOne(
       const cpu_s: Record<string, number> = {};
       for (const [k, v] of Object.entries(after))
         cpu_s[k] = Math.round((v - (before[k] ?? 0)) * 100) / 100;
-      return { exchange, ...r, cpu_s };
+      return { exchange, transport, ...r, cpu_s };
     } finally {
       await ex.stop();
     }
@@ -378,10 +422,10 @@ async function runOne(
   }
 }
 
-/** Embedded first, then distributed (unless left out), on the same load. */
+/** Each transport in turn (embedded first, as listed), on the same load. */
 export async function benchPipeline(
   o: PipelineOptions,
-  modes: PipelineResult["exchange"][],
+  modes: readonly PipelineTransport[],
 ): Promise<PipelineResult[]> {
   const out: PipelineResult[] = [];
   for (const m of modes) out.push(await runOne(m, o));

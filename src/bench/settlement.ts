@@ -3,7 +3,8 @@
 // thread at a fixed rate, its sealed outputs are cut into output batches
 // every batch_ms, and the batches go to settlement: into SQLite through the
 // worker thread (embedded), into PostgreSQL through the output topic of a
-// local event log and startSettlement (distributed). Open loop: each batch's
+// local event log and startSettlement (distributed), and the same way into
+// Cassandra (the CQL store, one keyspace per run). Open loop: each batch's
 // lag runs from when its first output was due to the commit that covers it,
 // so a settlement that falls behind shows as lag, never as a slower feed.
 
@@ -23,10 +24,15 @@ import {
   TimeInForce,
 } from "../core/mod.ts";
 import { type CommitReport, startSettlement, startSettlementWorker } from "../settlement/mod.ts";
-import { openPostgresStore } from "../store/mod.ts";
+import {
+  openCqlStore,
+  openPostgresStore,
+  parseCqlUrl,
+  type SettlementStore,
+} from "../store/mod.ts";
 import { LocalLog } from "../transport/mod.ts";
 
-export type SettlementBenchDatabase = "sqlite" | "postgres";
+export type SettlementBenchDatabase = "sqlite" | "postgres" | "cassandra";
 
 export interface SettlementBenchOptions {
   spec: Spec;
@@ -34,6 +40,8 @@ export interface SettlementBenchOptions {
   seconds: number;
   databases: readonly SettlementBenchDatabase[];
   pg_url: string;
+  /** cassandra://host:port/<keyspace>; the run uses its own keyspace beside it. */
+  cql_url?: string;
   /** The sequencer's batching: outputs due in this window travel as one batch. */
   batch_ms?: number;
   users?: number;
@@ -185,23 +193,14 @@ async function sqliteSink(spec: Spec, dir: string): Promise<Sink> {
   };
 }
 
-async function postgresSink(o: SettlementBenchOptions, dir: string): Promise<Sink> {
-  const schema = `bourse_bench_settle_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: o.pg_url });
-    await c.connect();
-    try {
-      return await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  const store = await openPostgresStore(o.pg_url, {
-    symbols: o.spec.symbols,
-    schema,
-    ...(o.synchronous_commit === undefined ? {} : { synchronous_commit: o.synchronous_commit }),
-  });
+/** The distributed path: a local output topic consumed by startSettlement into `store`. */
+async function topicSink(
+  o: SettlementBenchOptions,
+  dir: string,
+  store: SettlementStore,
+  size: () => Promise<number>,
+  drop: () => Promise<void>,
+): Promise<Sink> {
   await store.migrate();
   const log = new LocalLog({ dir: join(dir, "log"), sync: "batch" });
   const topic = "engine.outputs";
@@ -232,20 +231,68 @@ async function postgresSink(o: SettlementBenchOptions, dir: string): Promise<Sin
       if (published_error !== null) throw published_error;
       return done;
     },
-    async bytes() {
-      const r = await admin(
-        `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND c.relkind = 'r'`,
-      );
-      return Number(r.rows[0]?.b ?? 0);
-    },
+    bytes: size,
     async close() {
       await consumer.stop();
       await log.close();
       await store.close();
-      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await drop();
     },
   };
+}
+
+/** A keyspace of its own beside the URL's; the store creates it, the run drops it. */
+async function cassandraSink(o: SettlementBenchOptions, dir: string): Promise<Sink> {
+  const base = o.cql_url ?? "cassandra://127.0.0.1:9042/bourse";
+  const t = parseCqlUrl(base);
+  const keyspace = `bourse_bench_settle_${process.pid}`;
+  const url = base.replace(`/${t.keyspace}`, `/${keyspace}`);
+  const store = await openCqlStore(url, { symbols: o.spec.symbols });
+  const { default: cassandra } = await import("cassandra-driver");
+  const drop = async () => {
+    const c = new cassandra.Client({
+      contactPoints: t.contact_points,
+      localDataCenter: t.datacenter,
+    });
+    await c.connect();
+    try {
+      await c.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    } finally {
+      await c.shutdown();
+    }
+  };
+  await drop();
+  // The data on disk lives in the server's memtables and SSTables: not measured here.
+  return topicSink(o, dir, store, async () => 0, drop);
+}
+
+async function postgresSink(o: SettlementBenchOptions, dir: string): Promise<Sink> {
+  const schema = `bourse_bench_settle_${process.pid}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: o.pg_url });
+    await c.connect();
+    try {
+      return await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  const store = await openPostgresStore(o.pg_url, {
+    symbols: o.spec.symbols,
+    schema,
+    ...(o.synchronous_commit === undefined ? {} : { synchronous_commit: o.synchronous_commit }),
+  });
+  const size = async () => {
+    const r = await admin(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS b FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND c.relkind = 'r'`,
+    );
+    return Number(r.rows[0]?.b ?? 0);
+  };
+  return topicSink(o, dir, store, size, async () => {
+    await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -259,7 +306,12 @@ async function runOne(
   database: SettlementBenchDatabase,
 ): Promise<SettlementBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), "bourse-bench-settle-"));
-  const sink = database === "sqlite" ? await sqliteSink(o.spec, dir) : await postgresSink(o, dir);
+  const sink =
+    database === "sqlite"
+      ? await sqliteSink(o.spec, dir)
+      : database === "postgres"
+        ? await postgresSink(o, dir)
+        : await cassandraSink(o, dir);
   try {
     const feed = new Feed(o.spec, o.users ?? 1000);
     const batch_ms = o.batch_ms ?? 5;

@@ -181,7 +181,7 @@ export function addKafkaOptions(cmd: Command): Command {
     .addOption(
       new Option(
         "--kafka <brokers>",
-        "Kafka bootstrap brokers, comma-separated (host:port,...): the event log on Kafka",
+        "Kafka bootstrap brokers, comma-separated (host:port,...): the event log on Apache Kafka (this or --nats)",
       ).env(ENV.kafka),
     )
     .addOption(

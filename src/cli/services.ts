@@ -1,6 +1,7 @@
 // Distributed mode: one command per service, each its own process, connected
-// by NATS JetStream (event log and RPC) and, for settlement and the gateway's
-// queries, PostgreSQL. The services are the same code as in `bourse start`.
+// by an event log with request/reply, either NATS JetStream (`--nats`) or
+// Apache Kafka (`--kafka`, request/reply carried on two topics of the log),
+// and, for settlement and the gateway's queries, PostgreSQL. The services are the same code as in `bourse start`.
 // Their modules are imported when a command runs, so `bourse --help` and the
 // other commands do not pay for loading all of them.
 
@@ -9,9 +10,10 @@ import { Command, Option } from "commander";
 import type { Spec } from "../core/mod.ts";
 import type { ServiceObs } from "../obs/mod.ts";
 import type { SettlementStore } from "../store/mod.ts";
-import type { NatsTransport } from "../transport/mod.ts";
+import type { EventLog, Rpc } from "../transport/mod.ts";
 import {
   addGatewayOptions,
+  addKafkaOptions,
   addObsOptions,
   announce,
   boundPort,
@@ -20,23 +22,33 @@ import {
   type GatewayFlags,
   gatewayOptionsFrom,
   int,
+  type KafkaFlags,
   snapshotEveryOption,
 } from "./common.ts";
 
-interface Common {
-  nats: string;
+interface Common extends KafkaFlags {
+  nats?: string;
   natsPrefix: string;
   adminPort: number;
   config?: string;
   [k: string]: unknown;
 }
 
+/** What a service needs from its transport, whichever it is. */
+interface Transport {
+  log: EventLog;
+  rpc: Rpc;
+  readonly ready: boolean;
+  close(): Promise<void>;
+}
+
 function common(cmd: Command, adminPort: number): Command {
   cmd
     .addOption(
-      new Option("--nats <urls>", "NATS server URL(s), comma-separated for a cluster")
-        .default("nats://127.0.0.1:4222")
-        .env(ENV.nats),
+      new Option(
+        "--nats <urls>",
+        "NATS server URL(s), comma-separated for a cluster: the event log on NATS JetStream (this or --kafka)",
+      ).env(ENV.nats),
     )
     .addOption(
       new Option(
@@ -53,13 +65,61 @@ function common(cmd: Command, adminPort: number): Command {
         .env(ENV.admin_port),
     )
     .addOption(configOption());
+  addKafkaOptions(cmd);
   return addObsOptions(cmd);
+}
+
+/**
+ * NATS or Kafka: exactly one. A flag given on the command line wins over the
+ * other's environment variable (flags win, as everywhere); two flags, two
+ * variables or none are refused.
+ */
+export function chooseTransport(
+  o: { nats?: string; kafka?: string },
+  source: (name: "nats" | "kafka") => string | undefined,
+): "nats" | "kafka" {
+  const given = (k: "nats" | "kafka") => o[k] !== undefined && o[k]?.trim() !== "";
+  const nats = given("nats");
+  const kafka = given("kafka");
+  if (nats && kafka) {
+    const cli = (k: "nats" | "kafka") => source(k) === "cli";
+    if (cli("nats") !== cli("kafka")) return cli("nats") ? "nats" : "kafka";
+    throw new Error(
+      `both --nats (${ENV.nats}) and --kafka (${ENV.kafka}) are set: a distributed exchange runs on one of them; give exactly one`,
+    );
+  }
+  if (nats) return "nats";
+  if (kafka) return "kafka";
+  throw new Error(
+    `no transport: give --nats <urls> (or ${ENV.nats}) for NATS JetStream, or --kafka <brokers> (or ${ENV.kafka}) for Apache Kafka`,
+  );
+}
+
+async function connectTransport(
+  o: Common,
+  kind: "nats" | "kafka",
+  service: string,
+): Promise<Transport> {
+  if (kind === "nats") {
+    const { connectNats } = await import("../transport/mod.ts");
+    return connectNats({
+      servers: (o.nats as string).split(",").map((s) => s.trim()),
+      prefix: o.natsPrefix,
+      name: `bourse-${service}`,
+    });
+  }
+  const { connectKafkaLog } = await import("./common.ts");
+  const { kafkaTransport } = await import("../transport/mod.ts");
+  return kafkaTransport(await connectKafkaLog(o, service), service);
 }
 
 function databaseOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--database-url <url>", "PostgreSQL of the settlement database")
+      new Option(
+        "--database-url <url>",
+        "the settlement database: postgres://… (PostgreSQL) or cassandra://host:port/<keyspace> (CQL)",
+      )
         .default("postgres://postgres@127.0.0.1:5432/test")
         .env(ENV.database_url),
     )
@@ -88,23 +148,23 @@ interface Running {
 async function run(
   service: string,
   o: Common,
+  cmd: Command,
   body: (
     spec: Spec,
-    transport: NatsTransport,
+    transport: Transport,
     obs: ServiceObs,
     fail: (err: unknown) => void,
   ) => Promise<Omit<Running, "obs" | "service">>,
 ): Promise<void> {
+  const kind = chooseTransport(o, (k) => cmd.getOptionValueSource(k));
   const { obsOptionsFrom, openObs, specFrom } = await import("./runtime.ts");
-  const { connectNats } = await import("../transport/mod.ts");
   const { mergeRegistries, startAdminServer } = await import("../obs/mod.ts");
   const { onStopSignals } = await import("./lifecycle.ts");
   const spec = specFrom(o);
   const obs = await openObs(service, obsOptionsFrom(o), true);
-  const transport = await connectNats({
-    servers: o.nats.split(",").map((s) => s.trim()),
-    prefix: o.natsPrefix,
-    name: `bourse-${service}`,
+  const transport = await connectTransport(o, kind, service).catch(async (err: unknown) => {
+    await obs.close();
+    throw err;
   });
   let stopping: Promise<void> | null = null;
   let running: Omit<Running, "obs" | "service"> | null = null;
@@ -152,6 +212,7 @@ async function run(
     event: "BOURSE_STARTED",
     mode: "distributed",
     service,
+    transport: kind,
     admin_port: admin.port,
     pid: process.pid,
     ...running.details,
@@ -161,13 +222,13 @@ async function run(
 export function ubscoreCommand(): Command {
   const cmd = new Command("ubscore")
     .description(
-      "run the sequencer (UBSCore and the matching engines, applying the orders topic in order) as its own process over NATS JetStream",
+      "run the sequencer (UBSCore and the matching engines, applying the orders topic in order) as its own process over NATS JetStream (--nats) or Apache Kafka (--kafka)",
     )
     .addOption(dataDirOption())
     .addOption(snapshotEveryOption("outputs between snapshots"));
   common(cmd, 9101);
-  return cmd.action((o: Common & { dataDir: string; snapshotEvery: number }) =>
-    run("ubscore", o, async (spec, t, obs, fail) => {
+  return cmd.action((o: Common & { dataDir: string; snapshotEvery: number }, c: Command) =>
+    run("ubscore", o, c, async (spec, t, obs, fail) => {
       const { openControl } = await import("../control/mod.ts");
       const { SequencerService } = await import("../pipeline/mod.ts");
       const { MarketDataPublisher } = await import("../marketdata/mod.ts");
@@ -233,24 +294,27 @@ export function matchingCommand(): Command {
     });
 }
 
-async function postgres(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
-  const { openPostgresStore } = await import("../store/mod.ts");
-  const store = await openPostgresStore(url, { symbols: spec.symbols, schema });
+/** The settlement store at --database-url: postgres://…, or cassandra://host:port/<keyspace> (CQL). */
+async function settlementStore(url: string, schema: string, spec: Spec): Promise<SettlementStore> {
+  const { isCqlUrl, openCqlStore, openPostgresStore } = await import("../store/mod.ts");
+  const store = isCqlUrl(url)
+    ? await openCqlStore(url, { symbols: spec.symbols })
+    : await openPostgresStore(url, { symbols: spec.symbols, schema });
   await store.migrate();
   return store;
 }
 
 export function settlementCommand(): Command {
   const cmd = new Command("settlement").description(
-    "run settlement (the sequencer's engine.outputs into PostgreSQL) as its own process",
+    "run settlement (the sequencer's engine.outputs into PostgreSQL) as its own process, over NATS JetStream (--nats) or Apache Kafka (--kafka)",
   );
   databaseOptions(cmd);
   common(cmd, 9103);
-  return cmd.action((o: Common & { databaseUrl: string; databaseSchema: string }) =>
-    run("settlement", o, async (spec, t, obs, fail) => {
+  return cmd.action((o: Common & { databaseUrl: string; databaseSchema: string }, c: Command) =>
+    run("settlement", o, c, async (spec, t, obs, fail) => {
       const { startSettlement } = await import("../settlement/mod.ts");
       const { Topic } = await import("../transport/mod.ts");
-      const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+      const store = await settlementStore(o.databaseUrl, o.databaseSchema, spec);
       const svc = await startSettlement({
         log: t.log,
         topic: Topic.Outputs,
@@ -273,7 +337,9 @@ export function settlementCommand(): Command {
 
 export function gatewayCommand(): Command {
   const cmd = new Command("gateway")
-    .description("run an HTTP gateway as its own process (several may run side by side)")
+    .description(
+      "run an HTTP gateway as its own process (several may run side by side), over NATS JetStream (--nats) or Apache Kafka (--kafka)",
+    )
     .addOption(dataDirOption())
     .addOption(new Option("--port <n>", "HTTP port").argParser(int).default(3001).env(ENV.port))
     .addOption(
@@ -292,22 +358,25 @@ export function gatewayCommand(): Command {
           port: number;
           host: string;
         },
+      c: Command,
     ) =>
-      run("gateway", o, async (spec, t, obs) => {
+      run("gateway", o, c, async (spec, t, obs) => {
         const { buildGatewayApp, KeyStore } = await import("../gateway/mod.ts");
         const { observeGateway } = await import("../gateway/observe.ts");
         const { PipelineBackend } = await import("../gateway/pipeline-backend.ts");
         const { TracedBackend } = await import("../gateway/traced-backend.ts");
         const { mergeRegistries } = await import("../obs/mod.ts");
         const { LogIntake } = await import("../pipeline/mod.ts");
-        const { watchPostgresPosition } = await import("../store/mod.ts");
+        const { isCqlUrl, watchCqlPosition, watchPostgresPosition } = await import(
+          "../store/mod.ts"
+        );
         const { MarketFollower, MarketHub } = await import("../marketdata/mod.ts");
         const { createStreams } = await import("../gateway/ws/mod.ts");
         const { randomBytes } = await import("node:crypto");
         const { openPostgresSource, TraceDatabase } = await import("../trace/mod.ts");
         const { traceLookup } = await import("./trace-lookup.ts");
         const { obsOptionsFrom } = await import("./runtime.ts");
-        const store = await postgres(o.databaseUrl, o.databaseSchema, spec);
+        const store = await settlementStore(o.databaseUrl, o.databaseSchema, spec);
         // Market data: L2 books from the sequencer's market.data, the rest from the outputs followed.
         let follower: InstanceType<typeof MarketFollower> | null = null;
         const hub = new MarketHub(spec, { on_gap: (id) => follower?.onGap(id) });
@@ -318,7 +387,9 @@ export function gatewayCommand(): Command {
           hub,
           name: `market.gateway-${randomBytes(6).toString("hex")}`,
         });
-        const settled = await watchPostgresPosition(o.databaseUrl, { schema: o.databaseSchema });
+        const settled = isCqlUrl(o.databaseUrl)
+          ? await watchCqlPosition(o.databaseUrl)
+          : await watchPostgresPosition(o.databaseUrl, { schema: o.databaseSchema });
         // User reads state settlement's position: history comes from its database.
         const streams = createStreams({ hub, reflected_seq: () => settled.committedSeq() });
         const intake = new LogIntake({
@@ -340,11 +411,16 @@ export function gatewayCommand(): Command {
           options: gatewayOptionsFrom(o),
           ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
           streams,
-          // This host's logs and the shared database: `bourse trace` with every host's logs sees more.
+          // This host's logs and the shared database (PostgreSQL; `bourse trace` reads no CQL
+          // store, so with one the logs alone): `bourse trace` with every host's logs sees more.
           trace: traceLookup({
             log_dirs: [obsOptionsFrom(o).log_dir],
-            database: async () =>
-              new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema)),
+            ...(isCqlUrl(o.databaseUrl)
+              ? {}
+              : {
+                  database: async () =>
+                    new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema)),
+                }),
           }),
         });
         await app.listen({ port: o.port, host: o.host });

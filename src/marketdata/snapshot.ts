@@ -35,6 +35,7 @@ function metaOf(o: RestingOrder, symbol_id: number): OrderMeta {
     post_only: false,
     stp: Stp.ExpireMaker,
     price_ticks: o.price_ticks,
+    stop_price_ticks: 0,
     qty_lots: o.qty_lots,
     quote_units: 0,
     cid: o.cid,

@@ -41,6 +41,8 @@ export interface OrderMeta {
   post_only: boolean;
   stp: number;
   price_ticks: number;
+  /** The trigger of a stop order; 0 for other orders (and where unknown). */
+  stop_price_ticks: number;
   qty_lots: number;
   quote_units: number;
   cid: string;

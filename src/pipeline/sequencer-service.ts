@@ -58,6 +58,8 @@ export interface SequencerServiceOptions {
   stages?: CoreStageFactory[];
   /** Called once when the service stops on an error. */
   on_failure?: (err: unknown) => void;
+  /** The clock that decides when a dead-man's switch is due (Date.now). */
+  now_ms?: () => number;
 }
 
 /** Commands come from the input topic already durable: nothing to wait for. */
@@ -226,10 +228,13 @@ export class SequencerService {
     // Dead-man's switches: the sequencer writes its own Tick into its input
     // topic, so the Tick has its place in the journal like any command.
     let ticks = 0;
-    this.clock = startClock(this.sequencer.core, (tick) =>
-      log.publish(Topic.Orders, encodeCommandBatch([tick]), {
-        id: `tick:${tick.ts_ms}:${++ticks}`,
-      }),
+    this.clock = startClock(
+      this.sequencer.core,
+      (tick) =>
+        log.publish(Topic.Orders, encodeCommandBatch([tick]), {
+          id: `tick:${tick.ts_ms}:${++ticks}`,
+        }),
+      this.opts.now_ms,
     );
     const sub = log.subscribe(
       Topic.Orders,

@@ -1,6 +1,10 @@
 // The settlement database: the only public surface of src/store.
 
 export { settledTime } from "./clock.ts";
+export { isCqlUrl, openCqlStore, parseCqlUrl } from "./cql-open.ts";
+export { CQL_SCHEMA_VERSION } from "./cql-schema.ts";
+export { type CqlStoreOptions, createCqlStore } from "./cql-store.ts";
+export { watchCqlPosition } from "./cql-watch.ts";
 export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from "./errors.ts";
 export {
   ledgerEventId,

@@ -57,15 +57,15 @@ function byTimeThenId<T extends { id: number; ts: number; rank: number }>(a: T, 
   return a.ts - b.ts || a.id - b.id || a.rank - b.rank;
 }
 
-interface Keyed<T> {
+export interface Keyed<T> {
   id: number;
   ts: number;
   rank: number;
   row: T;
 }
 
-/** The page of `b` taken from several already ordered lists. */
-function merged<T>(lists: Keyed<T>[][], b: Bounds): T[] {
+/** The page of `b` taken from several already ordered lists (the CQL reads use it too). */
+export function merged<T>(lists: Keyed<T>[][], b: Bounds): T[] {
   const all = lists.flat().sort(byTimeThenId);
   if (!b.asc) all.reverse();
   return all.slice(0, b.limit).map((k) => k.row);
@@ -270,7 +270,7 @@ function pick(q: { start_time?: number; end_time?: number }): {
 }
 
 /** The window's candles, oldest first, folded into one ticker. */
-function tickerOf(
+export function tickerOf(
   symbol_id: number,
   open_time_ms: number,
   close_time_ms: number,

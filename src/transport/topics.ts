@@ -9,6 +9,10 @@ export const Topic = {
   Outputs: "engine.outputs",
   /** Depth diffs, one message per released output batch that changed a book: gateways keep their L2 books from it. */
   MarketData: "market.data",
+  /** Requests to the sequencer's reads (balances, depth, transfers, books) on a log without request/reply (Kafka). */
+  RpcRequests: "rpc.requests",
+  /** Their answers, each addressed to the requester's inbox. */
+  RpcReplies: "rpc.replies",
 } as const;
 
 export const Subject = {

@@ -1,7 +1,8 @@
-// The exchange as separate processes over NATS JetStream and PostgreSQL: the
-// sequencer (`bourse ubscore`, UBSCore with the matching engines), settlement
-// and a gateway, each run by its `bourse <service>` command, with a stream
-// prefix and a database schema of their own so test runs never meet.
+// The exchange as separate processes over NATS JetStream (or Apache Kafka)
+// and PostgreSQL: the sequencer (`bourse ubscore`, UBSCore with the matching
+// engines), settlement and a gateway, each run by its `bourse <service>`
+// command, with a stream (or topic) prefix and a database schema of their own
+// so test runs never meet.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -10,9 +11,10 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import pg from "pg";
 import { streamNamePrefix } from "../../src/transport/nats/names.ts";
+import { deleteTopics } from "../contract/kafka-env.ts";
 import type { Key, Running } from "./exchange-process.ts";
 import { spawnBourse } from "./exchange-process.ts";
-import { NATS_URL, PG_URL, uniqueName } from "./gates.ts";
+import { KAFKA_BROKERS, NATS_URL, PG_URL, uniqueName } from "./gates.ts";
 import type { LedgerRow } from "./seed-scenario.ts";
 
 export type ServiceName = "ubscore" | "settlement" | "gateway";
@@ -20,7 +22,10 @@ export type ServiceName = "ubscore" | "settlement" | "gateway";
 const BIN = new URL("../../bin/bourse.js", import.meta.url).pathname;
 
 export interface DistributedOptions {
+  /** The event log the services run on; default NATS JetStream. */
+  transport?: "nats" | "kafka";
   nats_url?: string;
+  kafka_brokers?: string;
   /** The database URL the services use (a proxy in fault tests); checks read PG_URL directly. */
   pg_url?: string;
   /** A fixed gateway port, so clients keep their URL across gateway restarts. */
@@ -32,6 +37,8 @@ export class Distributed {
   readonly schema = uniqueName("e2e");
   readonly procs = new Map<ServiceName, Running>();
   readonly nats_url: string;
+  readonly kafka_brokers: string;
+  readonly transport: "nats" | "kafka";
   private readonly service_pg_url: string;
 
   constructor(
@@ -40,15 +47,18 @@ export class Distributed {
   ) {
     mkdirSync(dir, { recursive: true });
     this.nats_url = opts.nats_url ?? NATS_URL;
+    this.kafka_brokers = opts.kafka_brokers ?? KAFKA_BROKERS;
+    this.transport = opts.transport ?? "nats";
     this.service_pg_url = opts.pg_url ?? PG_URL;
   }
 
   private args(service: ServiceName): string[] {
+    const via =
+      this.transport === "kafka"
+        ? ["--kafka", this.kafka_brokers, "--kafka-prefix", this.prefix]
+        : ["--nats", this.nats_url, "--nats-prefix", this.prefix];
     const common = [
-      "--nats",
-      this.nats_url,
-      "--nats-prefix",
-      this.prefix,
+      ...via,
       "--admin-port",
       "0",
       "--log-dir",
@@ -139,7 +149,7 @@ export class Distributed {
     }));
   }
 
-  /** Stop what still runs, drop the schema and the streams. */
+  /** Stop what still runs, drop the schema and the streams (or topics). */
   async dispose(): Promise<void> {
     for (const p of this.procs.values()) await p.kill();
     this.procs.clear();
@@ -149,6 +159,10 @@ export class Distributed {
       await client.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
     } finally {
       await client.end();
+    }
+    if (this.transport === "kafka") {
+      await deleteTopics(this.kafka_brokers, this.prefix);
+      return;
     }
     const nc = await connect({ servers: this.nats_url });
     try {

@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Spec } from "../../core/mod.ts";
+import type { MarketHub } from "../../marketdata/mod.ts";
 import type { ExchangeBackend } from "../backend.ts";
 import type { GatewayEvent, GatewayEventFields, RateLimiter } from "../http/mod.ts";
 import type { ApiKey } from "../keys.ts";
@@ -46,6 +47,8 @@ export interface Ctx {
   listen_keys: ListenKeys;
   limiters: Limiters;
   order_counts: OrderCounts;
+  /** The gateway's L2 books, kept from the diff stream (absent when streams are off). */
+  market?: MarketHub;
 }
 
 export type Handler = (p: Params, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;

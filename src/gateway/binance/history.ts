@@ -20,6 +20,9 @@ export const tooFar = (what: string) =>
 /**
  * A symbol's trades newest first, while `keep` says so; `boundary` is the
  * first trade it refused (the one just before the range), null when none.
+ * Pages go back by time (the store's `end_time` is inclusive), dropping the
+ * trades of the boundary millisecond already seen; a millisecond holding a
+ * whole page of trades cannot be paged past and answers -1127.
  */
 export async function scanTrades(
   store: SettlementReads,
@@ -27,15 +30,19 @@ export async function scanTrades(
   keep: (t: MarketTradeRow, kept: number) => boolean,
 ): Promise<{ rows: MarketTradeRow[]; boundary: MarketTradeRow | null }> {
   const rows: MarketTradeRow[] = [];
-  let before: number | undefined;
+  let end_time: number | undefined;
+  let below_id = Number.POSITIVE_INFINITY;
   for (;;) {
     const q = {
       symbol_id,
       limit: MAX_QUERY_LIMIT,
-      ...(before === undefined ? {} : { before_trade_id: before }),
+      ...(end_time === undefined ? {} : { end_time }),
     };
     const page = await store.marketTrades(q);
+    let fresh = 0;
     for (const t of page) {
+      if (t.trade_id >= below_id) continue;
+      fresh += 1;
       if (!keep(t, rows.length)) return { rows, boundary: t };
       if (rows.length >= SCAN_MAX_TRADES) {
         throw tooFar(
@@ -45,7 +52,12 @@ export async function scanTrades(
       rows.push(t);
     }
     if (page.length < MAX_QUERY_LIMIT) return { rows, boundary: null };
-    before = (page[page.length - 1] as MarketTradeRow).trade_id;
+    if (fresh === 0) {
+      throw tooFar("More trades share one millisecond than a page holds; ask for a shorter range.");
+    }
+    const oldest = page[page.length - 1] as MarketTradeRow;
+    end_time = oldest.ts_ms;
+    below_id = oldest.trade_id;
   }
 }
 

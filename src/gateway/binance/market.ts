@@ -1,10 +1,13 @@
 // Public routes: connectivity, exchange information, the order book, trades,
-// klines and tickers. The book is live from the engine; trades, klines and
-// tickers come from the trades in the settlement database.
+// klines and tickers. The book is live (the gateway's L2 book when it serves
+// streams, so lastUpdateId continues the diff-depth stream); trades, klines
+// and tickers come from the trades in the settlement database.
 
 import type { FastifyInstance } from "fastify";
 import { STP_DEFAULT, type SymbolSpec } from "../../core/mod.ts";
 import { MAX_QUERY_LIMIT, type MarketTradeRow } from "../../store/mod.ts";
+import type { Depth } from "../backend.ts";
+import { liveDepth } from "../http/mod.ts";
 import { type Ctx, route } from "./context.ts";
 import { BINANCE_CODES, badRequest } from "./errors.ts";
 import { aggTradeJson, ORDER_TYPES, STP_MODES, stpText, tradeJson } from "./format.ts";
@@ -47,7 +50,8 @@ export function marketRoutes(app: FastifyInstance, ctx: Ctx): void {
     const limit = Math.min(p.int("limit", 1, Number.MAX_SAFE_INTEGER) ?? 100, DEPTH_MAX);
     statusFilter(p, true);
     p.done();
-    const [book, lastUpdateId] = [await backend.depth(s.id, limit), await lastUpdateIdOf(ctx, s)];
+    const book = await depthOf(ctx, s, limit);
+    const lastUpdateId = book.last_update_id ?? 0;
     const level = (l: { price_ticks: number; qty_lots: number }) => [
       priceText(s, l.price_ticks),
       qtyText(s, l.qty_lots),
@@ -145,20 +149,13 @@ export function marketRoutes(app: FastifyInstance, ctx: Ctx): void {
   });
 }
 
-/**
- * The book's update id. Until the engine reports its per-symbol update id with
- * the book (the market-data work, whose diff-depth stream continues from it),
- * this is the best number at hand: the symbol's last engine output that
- * settlement applied, or, where settlement keeps one position for the whole
- * output stream, that position. It grows with every change of the book, but
- * may lag the live book that depth returns.
- */
-async function lastUpdateIdOf(ctx: Ctx, _s: SymbolSpec): Promise<number> {
-  return (await ctx.backend.store.position())?.seq ?? 0;
+/** The live book, with the update id the diff-depth stream continues from. */
+function depthOf(ctx: Ctx, s: SymbolSpec, limit: number): Promise<Depth> {
+  return liveDepth(ctx.backend, ctx.market, s, limit);
 }
 
 async function bestOf(ctx: Ctx, s: SymbolSpec) {
-  const book = await ctx.backend.depth(s.id, 1);
+  const book = await depthOf(ctx, s, 1);
   const bid = book.bids[0];
   const ask = book.asks[0];
   return {

@@ -6,6 +6,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, type Spec } from "../../core/mod.ts";
+import type { MarketHub } from "../../marketdata/mod.ts";
 import type { ExchangeBackend } from "../backend.ts";
 import type { GatewayEvent, GatewayEventFields } from "../http/mod.ts";
 import type { KeyLookup } from "../keys.ts";
@@ -35,6 +36,8 @@ export interface BinanceApiOptions {
   report: (err: unknown, req?: FastifyRequest) => void;
   /** Shared with the user data stream once it exists; one is made when omitted. */
   listen_keys?: ListenKeys;
+  /** The gateway's market data, when streams are served: depth answers with the stream's update id. */
+  market?: MarketHub;
 }
 
 /** Paths of Binance products Bourse does not offer, answered -1020. */
@@ -60,6 +63,7 @@ export async function binanceApi(app: FastifyInstance, o: BinanceApiOptions): Pr
     listen_keys: o.listen_keys ?? new ListenKeys({ now_ms: o.now_ms }),
     limiters: o.limiters,
     order_counts: new OrderCounts(),
+    ...(o.market === undefined ? {} : { market: o.market }),
   };
 
   app.decorateRequest("bn", null);

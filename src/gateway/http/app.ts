@@ -336,7 +336,7 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
         stream_send_buffer_bytes: streams?.limits.max_buffer_bytes ?? null,
       },
     };
-    if (streams !== undefined) streamRoutes(typed, ctx, streams);
+    if (streams !== undefined) streamRoutes(typed, ctx, streams, { keys, recv_window_ms });
     healthRoutes(typed, backend, params.metrics);
     orderRoutes(typed, ctx);
     accountRoutes(typed, ctx);

@@ -6,12 +6,13 @@
 // tell a client what it needs before it signs or streams.
 
 import { Type } from "typebox";
-import { ApiError, BourseError, formatUnits, symbolOf } from "../../core/mod.ts";
+import { ApiError, BourseError, formatUnits, type SymbolSpec, symbolOf } from "../../core/mod.ts";
 import {
   bigText,
   candleFields,
   isKlineInterval,
   lotsText,
+  type MarketHub,
   ppmText,
   priceText,
   qtyText,
@@ -21,6 +22,7 @@ import {
   type Ticker24h as Ticker,
   tickerFigures,
 } from "../../marketdata/mod.ts";
+import type { Depth as DepthView, ExchangeBackend } from "../backend.ts";
 import { ok, type RouteContext, type TypedApp } from "./context.ts";
 import { depthOf, marketTradeOfRow } from "./format.ts";
 import { DEFAULT_LIMIT } from "./orders.ts";
@@ -60,12 +62,7 @@ export function marketRoutes(app: TypedApp, ctx: RouteContext): void {
     async (req) => {
       const s = symbolOf(spec, req.query.symbol);
       const limit = req.query.limit ?? DEFAULT_LIMIT;
-      if (ctx.market === undefined) return ok(depthOf(spec, await backend.depth(s.id, limit)));
-      const d = ctx.market.depth(s.id, limit);
-      if (d === null) {
-        throw new BourseError(ApiError.UNAVAILABLE, `the ${s.name} book is resyncing; retry`);
-      }
-      return ok(depthOf(spec, { symbol_id: s.id, ...d }));
+      return ok(depthOf(spec, await liveDepth(backend, ctx.market, s, limit)));
     },
   );
 
@@ -174,10 +171,7 @@ export function marketRoutes(app: TypedApp, ctx: RouteContext): void {
     },
     async (req) => {
       const s = symbolOf(spec, req.query.symbol);
-      const d =
-        ctx.market === undefined
-          ? await backend.depth(s.id, 1)
-          : (ctx.market.depth(s.id, 1) ?? unavailable(s.name));
+      const d = await liveDepth(backend, ctx.market, s, 1);
       const b = d.bids[0];
       const a = d.asks[0];
       return ok({
@@ -255,6 +249,21 @@ export function marketRoutes(app: TypedApp, ctx: RouteContext): void {
   );
 }
 
-function unavailable(symbol: string): never {
-  throw new BourseError(ApiError.UNAVAILABLE, `the ${symbol} book is resyncing; retry`);
+/**
+ * A book's top levels with the update id the diff-depth stream continues
+ * from: the gateway's L2 book when it serves streams (the one the streams
+ * come from), otherwise the sequencer's. One home for both surfaces.
+ */
+export async function liveDepth(
+  backend: ExchangeBackend,
+  market: MarketHub | undefined,
+  s: SymbolSpec,
+  limit: number,
+): Promise<DepthView> {
+  if (market === undefined) return backend.depth(s.id, limit);
+  const d = market.depth(s.id, limit);
+  if (d === null) {
+    throw new BourseError(ApiError.UNAVAILABLE, `the ${s.name} book is resyncing; retry`);
+  }
+  return { symbol_id: s.id, ...d };
 }

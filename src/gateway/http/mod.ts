@@ -17,6 +17,7 @@ export type {
   GatewayHooks,
   RequestDone,
 } from "./hooks.ts";
+export { liveDepth } from "./market.ts";
 export { type RateLimit, RateLimiter } from "./rate-limit.ts";
 export type * from "./schemas.ts";
 export { AuthHeader, sign, signatureMatches } from "./signature.ts";

@@ -29,6 +29,8 @@ export class Conn {
   user_id: number | null = null;
   /** Events sent on the user data stream, numbered from 1. */
   user_seq = 0;
+  /** On /ws-api/v3: the subscription id user events are wrapped with (null elsewhere). */
+  api_subscription: number | null = null;
   closed = false;
   /** Closed because it fell behind (counted by the fan-out). */
   slow = false;
@@ -147,7 +149,12 @@ export class Fanout implements StreamSink {
     if (conns === undefined) return;
     for (const c of conns) {
       const event = `${open_json},"seq":${++c.user_seq}}`;
-      const payload = c.combined ? `{"stream":"${c.listen_key}","data":${event}}` : event;
+      const payload =
+        c.api_subscription !== null
+          ? `{"subscriptionId":${c.api_subscription},"event":${event}}`
+          : c.combined
+            ? `{"stream":"${c.listen_key}","data":${event}}`
+            : event;
       c.queue(textFrames([payload]));
       this.dirty.add(c);
     }
@@ -176,7 +183,8 @@ export class Fanout implements StreamSink {
     if (s.raw.size + s.combined.size === 0 && s.pending.length === 0) this.streams.delete(stream);
   }
 
-  subscribeUser(c: Conn, listen_key: string, user_id: number): void {
+  /** Follow a user's events: by listen key, or (listen_key null) a WebSocket API subscription. */
+  subscribeUser(c: Conn, listen_key: string | null, user_id: number): void {
     c.listen_key = listen_key;
     c.user_id = user_id;
     let set = this.users.get(user_id);
@@ -187,14 +195,22 @@ export class Fanout implements StreamSink {
     set.add(c);
   }
 
-  /** The connection is gone: forget it everywhere. */
-  remove(c: Conn): void {
-    for (const s of [...c.streams]) this.unsubscribe(c, s);
+  /** Stop following the connection's user (a WebSocket API unsubscribe). */
+  unsubscribeUser(c: Conn): void {
     if (c.user_id !== null) {
       const set = this.users.get(c.user_id);
       set?.delete(c);
       if (set?.size === 0) this.users.delete(c.user_id);
     }
+    c.user_id = null;
+    c.listen_key = null;
+    c.api_subscription = null;
+  }
+
+  /** The connection is gone: forget it everywhere. */
+  remove(c: Conn): void {
+    for (const s of [...c.streams]) this.unsubscribe(c, s);
+    this.unsubscribeUser(c);
     this.dirty.delete(c);
   }
 

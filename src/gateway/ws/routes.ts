@@ -7,7 +7,8 @@
 // per-address rate limit, request logging); the connection limits are
 // checked there too, so a refusal is a plain HTTP error with a registry code.
 // Also here: the listen key routes and the header that tells a REST reader
-// which output its answer reflects (for resyncing a user stream).
+// which output its answer reflects (for resyncing a user stream), and
+// Binance's WebSocket API for user data (ws-api.ts) at /ws-api/v3.
 
 import websocket from "@fastify/websocket";
 import type { FastifyRequest } from "fastify";
@@ -18,9 +19,11 @@ import { type MarketHub, parseStream, symbolLookup } from "../../marketdata/mod.
 import { ok, type RouteContext, type TypedApp, userOf } from "../http/context.ts";
 import { FAILURES, SIGNED } from "../http/route-schema.ts";
 import { ListenKey, ListenKeyQuery, Ok } from "../http/schemas.ts";
+import type { KeyLookup } from "../keys.ts";
 import { CloseCode } from "./close-codes.ts";
 import { Conn, Fanout } from "./fanout.ts";
 import { ListenKeys } from "./listen-keys.ts";
+import { WS_API_PATH, type WsApiDeps, wsApiMessage } from "./ws-api.ts";
 
 export interface StreamLimits {
   /** Open stream connections from one client address. */
@@ -90,7 +93,15 @@ interface Plan {
   streams: string[];
   user: { key: string; user_id: number } | null;
   combined: boolean;
+  /** A /ws-api/v3 connection: its messages are WebSocket API requests. */
+  api: boolean;
 }
+
+/**
+ * ccxt opens raw-stream connections at /ws/<n>, numbering them, and
+ * subscribes by message: a path name of digits only names no stream.
+ */
+const CONNECTION_INDEX_RE = /^[0-9]{1,6}$/;
 
 /** The fan-out, the listen keys and the connection book-keeping, wired to a hub. */
 export function createStreams(o: StreamsOptions): GatewayStreams {
@@ -136,7 +147,18 @@ export function createStreams(o: StreamsOptions): GatewayStreams {
 const MsgError = { UNKNOWN_PROPERTY: 0, INVALID_VALUE: 1, INVALID_REQUEST: 2, INVALID_JSON: 3 };
 
 /** The routes and hooks; buildGatewayApp calls this once, before its other routes. */
-export function streamRoutes(app: TypedApp, ctx: RouteContext, streams: GatewayStreams): void {
+/** What the WebSocket API needs to check a subscription's signature. */
+export interface WsApiAuth {
+  keys: KeyLookup;
+  recv_window_ms: number;
+}
+
+export function streamRoutes(
+  app: TypedApp,
+  ctx: RouteContext,
+  streams: GatewayStreams,
+  auth: WsApiAuth,
+): void {
   const st = streams as GatewayStreams & { conns: Set<Conn> };
   const { fanout, listen_keys, limits } = streams;
   const lookup = symbolLookup(ctx.spec);
@@ -155,7 +177,8 @@ export function streamRoutes(app: TypedApp, ctx: RouteContext, streams: GatewayS
     return payload;
   });
 
-  const plan = (names: string[], combined: boolean, ip: string): Plan => {
+  const api_deps: WsApiDeps = { ...auth, fanout, now_ms: ctx.now_ms };
+  const plan = (names: string[], combined: boolean, ip: string, api = false): Plan => {
     if ((per_address.get(ip) ?? 0) >= limits.max_connections_per_address) {
       throw new BourseError(
         ApiError.TOO_MANY_STREAM_CONNECTIONS,
@@ -174,8 +197,9 @@ export function streamRoutes(app: TypedApp, ctx: RouteContext, streams: GatewayS
         `${names.length} streams; at most ${limits.max_streams_per_connection} a connection`,
       );
     }
-    const out: Plan = { streams: [], user: null, combined };
+    const out: Plan = { streams: [], user: null, combined, api };
     for (const name of names) {
+      if (!combined && CONNECTION_INDEX_RE.test(name)) continue;
       if (ListenKeys.looksLikeKey(name)) {
         const user_id = listen_keys.userOf(name);
         if (user_id === null || out.user !== null) {
@@ -225,7 +249,8 @@ export function streamRoutes(app: TypedApp, ctx: RouteContext, streams: GatewayS
         c.close(CloseCode.POLICY, "binary messages are not accepted");
         return;
       }
-      control(c, String(data));
+      if (p.api) wsApiMessage(c, String(data), api_deps);
+      else control(c, String(data));
     });
     const ping = setInterval(() => {
       if (!alive) {
@@ -360,6 +385,18 @@ export function streamRoutes(app: TypedApp, ctx: RouteContext, streams: GatewayS
           const rest = (req.params as { "*"?: string })["*"] ?? "";
           const names = rest.split("/").filter((n) => n !== "");
           plans.set(req, plan(names, false, req.ip));
+        },
+      },
+      open,
+    );
+    wsApp.get(
+      WS_API_PATH,
+      {
+        websocket: true,
+        config: pub,
+        schema: { hide: true },
+        preHandler: async (req: FastifyRequest) => {
+          plans.set(req, plan([], false, req.ip, true));
         },
       },
       open,

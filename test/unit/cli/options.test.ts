@@ -18,7 +18,7 @@ const PER_INVOCATION = new Map<string, string>([
   ["trace --json", "output format of one call"],
 ]);
 /** bench's options describe one measurement (workload, size, rate), not an exchange. */
-const BENCH_WORKLOAD = /^bench [a-z]+ --(?!config|sync|nats|database-url)/;
+const BENCH_WORKLOAD = /^bench [a-z]+ --(?!config|sync|nats|kafka|database-url)/;
 
 interface Opt {
   where: string;

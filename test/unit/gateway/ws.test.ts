@@ -4,6 +4,7 @@
 // listen key routes.
 
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
 import { type UserEvent, UserStream } from "../../../src/client/mod.ts";
@@ -81,6 +82,60 @@ describe("streams", () => {
       id: 6,
     });
     assert.deepEqual(await ask(ws, { method: "LIST_SUBSCRIPTIONS", id: 7 }), { result: [], id: 7 });
+    ws.close();
+  });
+
+  test("the WebSocket API: a signed user data subscription, wrapped events, Binance's errors", async () => {
+    const ws = await open(`${ex.ws_url}/ws-api/v3`);
+    const key = ex.userKey(71);
+    const signed = (params: Record<string, string>) => {
+      const payload = Object.keys(params)
+        .sort()
+        .map((k) => `${k}=${params[k]}`)
+        .join("&");
+      return {
+        ...params,
+        signature: createHmac("sha256", key.secret).update(payload).digest("hex"),
+      };
+    };
+    assert.deepEqual(await ask(ws, { id: 1, method: "ping" }), { id: 1, status: 200, result: {} });
+    assert.deepEqual(await ask(ws, { id: 2, method: "order.place", params: {} }), {
+      id: 2,
+      status: 400,
+      error: {
+        code: -1020,
+        msg: "This operation is not supported: order.place. Served: ping, time, userDataStream.subscribe.signature, userDataStream.unsubscribe.",
+      },
+    });
+    const bad = signed({ apiKey: key.api_key, timestamp: String(Date.now()) });
+    bad.signature = `${bad.signature.slice(0, -1)}${bad.signature.endsWith("0") ? "1" : "0"}`;
+    const refused = (await ask(ws, {
+      id: 3,
+      method: "userDataStream.subscribe.signature",
+      params: bad,
+    })) as { status: number; error: { code: number } };
+    assert.deepEqual([refused.status, refused.error.code], [400, -1022]);
+    assert.deepEqual(
+      await ask(ws, {
+        id: "s",
+        method: "userDataStream.subscribe.signature",
+        params: signed({ apiKey: key.api_key, timestamp: String(Date.now()), recvWindow: "5000" }),
+      }),
+      { id: "s", status: 200, result: { subscriptionId: 0 } },
+    );
+    const event = nextMessage(ws);
+    await ex.submit({
+      kind: 1,
+      request_id: "wsapi-1",
+      user_id: 71,
+      asset_id: 1,
+      amount_units: 5,
+      ts_ms: Date.now(),
+      corr: "",
+    });
+    const e = (await event) as { subscriptionId: number; event: { e: string } };
+    assert.equal(e.subscriptionId, 0);
+    assert.equal(e.event.e, "balanceUpdate");
     ws.close();
   });
 

@@ -61,7 +61,16 @@ test("two gateways, one sequencer: one order, answers to the right gateway, a re
   const root = mkdtempSync(join(tmpdir(), "bourse-dist-"));
   const log = new LocalLog({ dir: join(root, "log"), sync: "batch" });
   const rpc = new LocalRpc();
-  const opts = { spec, log, rpc, dir: join(root, "sequencer"), snapshot_every_outputs: 150 };
+  // The commands carry times of their own; the clock stays before them so
+  // that no dead-man's switch they arm comes due during the test.
+  const opts = {
+    spec,
+    log,
+    rpc,
+    dir: join(root, "sequencer"),
+    snapshot_every_outputs: 150,
+    now_ms: () => 0,
+  };
   let seq = await SequencerService.start(opts);
   const gateways = [new LogIntake({ spec, log, rpc }), new LogIntake({ spec, log, rpc })];
   for (const g of gateways) await g.start();
