@@ -56,6 +56,8 @@ function findTests(dir) {
 if (only !== "unit") {
   if (run("npx", ["biome", "check", "."]) !== 0) process.exit(1);
   if (run("npx", ["tsc", "--noEmit"]) !== 0) process.exit(1);
+  // The web pages (src/web) have their own config: the DOM library and JSX.
+  if (run("npx", ["tsc", "--noEmit", "-p", "src/web"]) !== 0) process.exit(1);
 }
 
 const services = {

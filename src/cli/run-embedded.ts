@@ -3,6 +3,7 @@
 // stop. A start that fails undoes what it had started (lock, socket,
 // journals) before it reports.
 
+import { join } from "node:path";
 import { openControl } from "../control/mod.ts";
 import { Marker } from "../core/mod.ts";
 import { startEmbedded } from "../embedded/mod.ts";
@@ -20,10 +21,12 @@ import {
   type ServiceObs,
   startAdminServer,
 } from "../obs/mod.ts";
+import { openSqliteSource, TraceDatabase } from "../trace/mod.ts";
 import { announce, boundPort, gatewayOptionsFrom } from "./common.ts";
 import { onStopSignals, Startup } from "./lifecycle.ts";
 import { obsOptionsFrom, openObs, specFrom } from "./runtime.ts";
 import type { StartOptions } from "./start.ts";
+import { traceLookup } from "./trace-lookup.ts";
 
 export async function runEmbedded(o: StartOptions): Promise<void> {
   const spec = specFrom(o);
@@ -103,6 +106,10 @@ export async function runEmbedded(o: StartOptions): Promise<void> {
       options: gatewayOptionsFrom(o),
       streams,
       ...(o.apiMetrics === "on" ? { metrics } : {}),
+      trace: traceLookup({
+        log_dirs: [obsOptions.log_dir],
+        database: async () => new TraceDatabase(openSqliteSource(join(data_dir, "settlement.db"))),
+      }),
     });
     startup.did(() => app.close());
     await app.listen({ port: o.port, host: o.host });

@@ -373,6 +373,9 @@ export function gatewayCommand(): Command {
         const { MarketFollower, MarketHub } = await import("../marketdata/mod.ts");
         const { createStreams } = await import("../gateway/ws/mod.ts");
         const { randomBytes } = await import("node:crypto");
+        const { openPostgresSource, TraceDatabase } = await import("../trace/mod.ts");
+        const { traceLookup } = await import("./trace-lookup.ts");
+        const { obsOptionsFrom } = await import("./runtime.ts");
         const store = await settlementStore(o.databaseUrl, o.databaseSchema, spec);
         // Market data: L2 books from the sequencer's market.data, the rest from the outputs followed.
         let follower: InstanceType<typeof MarketFollower> | null = null;
@@ -408,6 +411,17 @@ export function gatewayCommand(): Command {
           options: gatewayOptionsFrom(o),
           ...(o.apiMetrics === "on" ? { metrics: mergeRegistries([obs.metrics.registry]) } : {}),
           streams,
+          // This host's logs and the shared database (PostgreSQL; `bourse trace` reads no CQL
+          // store, so with one the logs alone): `bourse trace` with every host's logs sees more.
+          trace: traceLookup({
+            log_dirs: [obsOptionsFrom(o).log_dir],
+            ...(isCqlUrl(o.databaseUrl)
+              ? {}
+              : {
+                  database: async () =>
+                    new TraceDatabase(await openPostgresSource(o.databaseUrl, o.databaseSchema)),
+                }),
+          }),
         });
         await app.listen({ port: o.port, host: o.host });
         const port = boundPort(app.server, o.port);

@@ -19,13 +19,17 @@ import type {
   CreateOrderRequest,
   Depth,
   ErrorBody,
+  ExchangeInfo,
   Health,
+  Kline,
+  ListenKey,
   ListQuery,
   MarketTrade,
   OcoRequest,
   OcoResult,
   Order,
   OrderResult,
+  Ticker24h,
   TransferRequest,
   TransferResult,
   UserTrade,
@@ -62,6 +66,12 @@ export class BourseClient {
    * in the same millisecond are signed a millisecond apart.
    */
   private last_post_ts = 0;
+  /**
+   * The highest X-Bourse-Output-Seq a signed read answered with: its data
+   * reflects at least that output, so a user stream client knows whether a
+   * read already shows an event's output_seq (0 before any).
+   */
+  last_output_seq = 0;
 
   constructor(options: BourseClientOptions) {
     if ((options.apiKey === undefined) !== (options.secret === undefined)) {
@@ -143,6 +153,36 @@ export class BourseClient {
     return this.call("GET", "/api/v1/market/trades", { symbol, limit });
   }
 
+  klines(
+    symbol: string,
+    interval: string,
+    q: { limit?: number; start_time?: number; end_time?: number } = {},
+  ): Promise<Kline[]> {
+    return this.call("GET", "/api/v1/market/klines", { symbol, interval, ...q });
+  }
+
+  ticker24h(symbol: string): Promise<Ticker24h | null> {
+    return this.call("GET", "/api/v1/market/ticker_24h", { symbol });
+  }
+
+  exchangeInfo(): Promise<ExchangeInfo> {
+    return this.call("GET", "/api/v1/market/exchange_info");
+  }
+
+  /** A listen key for this user's data stream (the user's existing one, extended, if any). */
+  createListenKey(): Promise<ListenKey> {
+    return this.call("POST", "/api/v1/user/listen_key", undefined, {});
+  }
+
+  keepAliveListenKey(listen_key: string): Promise<ListenKey> {
+    return this.call("PUT", "/api/v1/user/listen_key", { listen_key });
+  }
+
+  /** An event's timeline across the services (operator key), as `bourse trace --json` prints it. */
+  trace(id: string): Promise<Record<string, unknown>> {
+    return this.call("GET", "/api/v1/admin/trace", { id });
+  }
+
   livez(): Promise<Health> {
     return this.call("GET", "/livez");
   }
@@ -152,7 +192,7 @@ export class BourseClient {
   }
 
   private async call<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "PUT",
     path: string,
     query?: Query,
     body?: unknown,
@@ -166,7 +206,7 @@ export class BourseClient {
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.apiKey !== undefined && this.secret !== undefined) {
       let now = this.now_ms();
-      if (method === "POST") {
+      if (method !== "GET") {
         now = Math.max(now, this.last_post_ts + 1);
         this.last_post_ts = now;
       }
@@ -205,6 +245,8 @@ export class BourseClient {
     } catch (err) {
       throw unavailableError(`not a gateway answer (HTTP ${res.status})`, res.status, err);
     }
+    const seq = Number(res.headers.get("x-bourse-output-seq"));
+    if (Number.isSafeInteger(seq) && seq > this.last_output_seq) this.last_output_seq = seq;
     if (res.status === 200 && env.status === 0) return env.data as T;
     if (typeof env.code !== "string" || typeof env.status !== "number") {
       throw unavailableError(`not a gateway answer (HTTP ${res.status})`, res.status);

@@ -216,6 +216,7 @@ export function errorById(id: number): ErrorSpec {
   return e;
 }
 
+/** @public Every code of the registry (the web pages name errors from it). */
 export const allErrors: readonly ErrorSpec[] = [...byId.values()];
 
 /** An error that carries a registry entry; thrown at the edges, never inside the core's hot path. */

@@ -3,6 +3,10 @@
 // schemas.ts. Returned ready to listen (or to inject requests into in tests).
 
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -14,6 +18,7 @@ import { binanceApi } from "../binance/mod.ts";
 import type { KeyLookup } from "../keys.ts";
 import { type GatewayStreams, streamRoutes } from "../ws/mod.ts";
 import { accountRoutes } from "./account.ts";
+import { adminRoutes, type TraceLookup } from "./admin.ts";
 import { authenticate } from "./auth.ts";
 import { emitter, type RouteContext, type TypedApp } from "./context.ts";
 import { GATEWAY_DEFAULTS } from "./defaults.ts";
@@ -62,6 +67,8 @@ export interface GatewayOptions {
   trust_proxy?: boolean;
   /** Serve the OpenAPI document and its UI at /docs. Default true. */
   docs?: boolean;
+  /** Serve the trading page and operator console (dist/web, built by `npm run build`) at /. Default true. */
+  web?: boolean;
   /** The server clock; tests pass a fixed one. */
   now_ms?: () => number;
 }
@@ -76,7 +83,20 @@ export interface GatewayAppParams {
   hooks?: GatewayHooks;
   /** Market and user data streams (WebSocket), with the REST reads that go with them. */
   streams?: GatewayStreams;
+  /** Answers GET /api/v1/admin/trace; without it that route answers UNAVAILABLE. */
+  trace?: TraceLookup;
 }
+
+/**
+ * The pages load their bundle and stylesheet from this origin and talk to
+ * its API and streams ('self' covers ws: and wss: of the same host); the
+ * chart sets inline styles and draws images from data: URLs.
+ */
+const WEB_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'";
+
+/** Where the build puts the web pages (scripts/build.mjs). */
+export const WEB_ROOT = fileURLToPath(new URL("../../../dist/web/", import.meta.url));
 
 export { GATEWAY_DEFAULTS };
 
@@ -269,10 +289,33 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
             'Success: HTTP 200 {"status":0,"msg":"ok","data":...}. Failure: the error\'s HTTP status and {"status":<error id>,"msg":...,"code":...}.',
         },
         components: { securitySchemes: SECURITY_SCHEMES },
-        tags: [{ name: "orders" }, { name: "account" }, { name: "market" }, { name: "health" }],
+        tags: [
+          { name: "orders" },
+          { name: "account" },
+          { name: "market" },
+          { name: "health" },
+          { name: "admin" },
+        ],
       },
     });
     app.register(swaggerUi, { routePrefix: "/docs" });
+  }
+  // The pages are static files; a checkout that was never built serves the API alone.
+  if ((o.web ?? true) && existsSync(join(WEB_ROOT, "index.html"))) {
+    app.register(fastifyStatic, {
+      root: WEB_ROOT,
+      prefix: "/",
+      // One route per file found now, so unknown paths keep the API's 404 envelope.
+      wildcard: false,
+      decorateReply: false,
+      index: ["index.html"],
+      // The page holds a signing key: scripts only from here, no framing, no other origins.
+      setHeaders: (reply) => {
+        reply.header("content-security-policy", WEB_CSP);
+        reply.header("x-content-type-options", "nosniff");
+        reply.header("referrer-policy", "no-referrer");
+      },
+    });
   }
 
   // Routes go in a plugin registered after swagger, so its route hook sees every one of them.
@@ -301,6 +344,7 @@ export function buildGatewayApp(params: GatewayAppParams): TypedApp {
     tradingRoutes(typed, ctx);
     accountRoutes(typed, ctx);
     marketRoutes(typed, ctx);
+    adminRoutes(typed, params.trace);
     scoped.register(binanceApi, {
       ...ctx,
       ...(streams === undefined ? {} : { listen_keys: streams.listen_keys }),

@@ -1,10 +1,12 @@
 // Public surface of the gateway's HTTP server.
 
+export type { TraceAnswer, TraceLookup } from "./admin.ts";
 export {
   buildGatewayApp,
   GATEWAY_DEFAULTS,
   type GatewayAppParams,
   type GatewayOptions,
+  WEB_ROOT,
 } from "./app.ts";
 export { type AuthSettings, authenticate, type SignedRequest } from "./auth.ts";
 export type { Access, TypedApp } from "./context.ts";

@@ -43,7 +43,7 @@ describe("failures are always the JSON envelope", () => {
     for (const [method, url] of [
       ["GET", "/api/v1/nope?x=1"],
       ["DELETE", "/api/v1/order/create"],
-      ["GET", "/"],
+      ["GET", "/no-such-page.html"],
     ] as const) {
       const r = await h.app.inject({ method, url });
       assert.equal(r.statusCode, 404);
@@ -274,6 +274,7 @@ describe("health, readiness, metrics, OpenAPI", () => {
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     assert.deepEqual(routes, [
+      "GET /api/v1/admin/trace",
       "GET /api/v1/market/book_ticker",
       "GET /api/v1/market/depth",
       "GET /api/v1/market/exchange_info",
@@ -300,7 +301,7 @@ describe("health, readiness, metrics, OpenAPI", () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const op of Object.values(methods)) {
         assert.deepEqual(Object.keys(op.responses).sort(), ["200", "4XX", "5XX"], path);
-        const signedRoute = path.startsWith("/api/v1/order") || path.startsWith("/api/v1/user");
+        const signedRoute = /^\/api\/v1\/(order|user|admin)\//.test(path);
         assert.equal(op.security !== undefined, signedRoute, path);
       }
     }
