@@ -4,17 +4,7 @@
 // rule the settlement database uses for its rows and its klines table), so a
 // replay of the same outputs gives the same candles, whatever the batching.
 
-import {
-  candleOpen,
-  InvariantError,
-  isKlineInterval,
-  KLINE_INTERVAL_NAMES,
-  KLINE_INTERVALS,
-  type KlineInterval,
-  Side,
-} from "../core/mod.ts";
-
-export { candleOpen, isKlineInterval, KLINE_INTERVAL_NAMES, KLINE_INTERVALS, type KlineInterval };
+import { candleOpen, InvariantError, Side } from "../core/mod.ts";
 
 /** The time of an output whose command carries ts_ms, after the clock stood at clock_ms. */
 export function settledTime(clock_ms: number, ts_ms: number): number {

@@ -3,8 +3,8 @@
 // documentation so existing SDKs and bots parse them; numbers that are
 // amounts are decimal strings, ids and times are JSON numbers.
 
-import type { SymbolSpec } from "../core/mod.ts";
-import type { Candle, KlineInterval, Ticker24h } from "./candles.ts";
+import type { KlineInterval, SymbolSpec } from "../core/mod.ts";
+import type { Candle, Ticker24h } from "./candles.ts";
 import { bigText, binanceSymbol, priceText, qtyText } from "./decimals.ts";
 import type { L2Book, L2Level } from "./l2-book.ts";
 import type { DepthDiff } from "./types.ts";

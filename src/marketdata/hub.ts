@@ -6,12 +6,10 @@
 // fan-out), which owns connections, buffers and flushing.
 
 import type { CoreOutput, Spec, SymbolSpec } from "../core/mod.ts";
+import { candleOpen, KLINE_INTERVALS, type KlineInterval } from "../core/mod.ts";
 import {
   addTrade,
   type Candle,
-  candleOpen,
-  KLINE_INTERVALS,
-  type KlineInterval,
   newCandle,
   settledTime,
   type Ticker24h,

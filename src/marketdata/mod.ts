@@ -4,12 +4,7 @@
 
 export {
   type Candle,
-  candleOpen,
   foldCandles,
-  isKlineInterval,
-  KLINE_INTERVAL_NAMES,
-  KLINE_INTERVALS,
-  type KlineInterval,
   settledTime,
   type Ticker24h,
   type TradeFact,

@@ -4,12 +4,11 @@
 // trades, folded here by the same rules as the live streams. One function
 // each, so either source serves the same answer.
 
+import { KLINE_INTERVALS, type KlineInterval } from "../core/mod.ts";
 import type { SettlementReads } from "../store/mod.ts";
 import {
   type Candle,
   foldCandles,
-  KLINE_INTERVALS,
-  type KlineInterval,
   settledTime,
   type Ticker24h,
   tickerOf,

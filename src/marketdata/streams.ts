@@ -6,7 +6,7 @@
 // each change as soon as its outputs are released.
 
 import type { Spec, SymbolSpec } from "../core/mod.ts";
-import { isKlineInterval, KLINE_INTERVAL_NAMES, type KlineInterval } from "./candles.ts";
+import { isKlineInterval, KLINE_INTERVAL_NAMES, type KlineInterval } from "../core/mod.ts";
 import { streamSymbol } from "./decimals.ts";
 
 /** Levels a partial depth stream may ask for (`<symbol>@depth<N>`). */

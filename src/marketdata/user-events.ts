@@ -21,6 +21,7 @@ import {
   OrderStatus,
   OrderType,
   type OrderUpdate,
+  ocoLegs,
   Reject,
   Side,
   type Spec,
@@ -137,30 +138,10 @@ export function metasOfNew(out: CoreOutput): Map<number, OrderMeta> {
       ts_ms: c.ts_ms,
     });
   } else if (c.kind === CommandKind.PlaceOco) {
-    const leg = { user_id: c.user_id, symbol_id: c.symbol_id, side: c.side, stp: c.stp };
-    const both = { qty_lots: c.qty_lots, quote_units: 0, ts_ms: c.ts_ms };
-    fresh.set(out.order_id, {
-      ...leg,
-      ...both,
-      order_id: out.order_id,
-      order_type: OrderType.Limit,
-      tif: TimeInForce.GTC,
-      post_only: c.post_only,
-      price_ticks: c.price_ticks,
-      stop_price_ticks: 0,
-      cid: c.cid,
-    });
-    fresh.set(out.other_order_id, {
-      ...leg,
-      ...both,
-      order_id: out.other_order_id,
-      order_type: c.stop_type,
-      tif: c.stop_tif,
-      post_only: false,
-      price_ticks: c.stop_limit_price_ticks,
-      stop_price_ticks: c.stop_price_ticks,
-      cid: c.stop_cid,
-    });
+    const [limit, stop] = ocoLegs(c);
+    const who = { user_id: c.user_id, ts_ms: c.ts_ms };
+    fresh.set(out.order_id, { order_id: out.order_id, ...who, ...limit });
+    fresh.set(out.other_order_id, { order_id: out.other_order_id, ...who, ...stop });
   }
   return fresh;
 }

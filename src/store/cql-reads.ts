@@ -5,9 +5,9 @@
 // clock as the SQL ones do: within a partition, time order is id order, so a
 // page "from this id" starts at the tuple (the id's time, the id).
 
-import { BalanceKind, tradeIdOf } from "../core/mod.ts";
+import { BalanceKind, KLINE_INTERVALS, type KlineInterval, tradeIdOf } from "../core/mod.ts";
 import { bucketOf, ID_BUCKET } from "./cql-schema.ts";
-import { intervalSeconds, KLINE_INTERVALS, type KlineInterval } from "./klines.ts";
+import { intervalSeconds } from "./klines.ts";
 import {
   type DbRow,
   num,
@@ -20,7 +20,7 @@ import {
   toUserTrade,
 } from "./mappers.ts";
 import { type Bounds, boundsOf, checkLimit } from "./queries.ts";
-import { type Keyed, merged, tickerOf } from "./reads.ts";
+import { type Keyed, merged, tickerFromCandles } from "./reads.ts";
 import {
   CORE_STREAM,
   type KlineRow,
@@ -34,9 +34,6 @@ import {
 export type CqlRow = DbRow;
 export type CqlFetch = (query: string, params: unknown[]) => Promise<CqlRow[]>;
 
-const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
-const DAY_MINUTES = 1_440;
 const MAX_ID = 2n ** 63n - 1n;
 const KIND_ORDER_SYMBOL = 0;
 const KIND_TRADE_SYMBOL = 1;
@@ -267,25 +264,7 @@ export function createCqlReads(
       return asc ? rows : rows.reverse();
     },
 
-    async ticker24h(q) {
-      if (!Number.isSafeInteger(q.now_ms) || q.now_ms < 0) {
-        throw new RangeError(`now_ms must be a non-negative integer, got ${q.now_ms}`);
-      }
-      const end = q.now_ms - (q.now_ms % MINUTE_MS) + MINUTE_MS;
-      const start = end - DAY_MINUTES * MINUTE_MS;
-      const hourFrom = Math.ceil(start / HOUR_MS) * HOUR_MS;
-      const hourTo = Math.floor(end / HOUR_MS) * HOUR_MS;
-      let list: KlineRow[];
-      if (hourFrom >= hourTo) list = await candles(q.symbol_id, "1m", start, end);
-      else {
-        list = [
-          ...(await candles(q.symbol_id, "1m", start, hourFrom)),
-          ...(await candles(q.symbol_id, "1h", hourFrom, hourTo)),
-          ...(await candles(q.symbol_id, "1m", hourTo, end)),
-        ];
-      }
-      return tickerOf(q.symbol_id, start, end - 1, list);
-    },
+    ticker24h: (q) => tickerFromCandles(q, candles),
 
     async ledger(q) {
       const limit = checkLimit(q.limit);

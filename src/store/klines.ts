@@ -8,15 +8,12 @@
 import {
   candleOpen,
   InvariantError,
-  isKlineInterval,
   KLINE_INTERVAL_NAMES,
   KLINE_INTERVALS,
   type KlineInterval,
   Side,
   type Trade,
 } from "../core/mod.ts";
-
-export { candleOpen, isKlineInterval, KLINE_INTERVAL_NAMES, KLINE_INTERVALS, type KlineInterval };
 
 const BY_SECONDS = new Map<number, KlineInterval>(
   KLINE_INTERVAL_NAMES.map((name) => [KLINE_INTERVALS[name] / 1000, name]),

@@ -13,13 +13,7 @@ export {
   transferEventId,
 } from "./event-id.ts";
 export { hashToHex, hexToHash } from "./hex.ts";
-export {
-  candleOpen,
-  isKlineInterval,
-  KLINE_INTERVAL_NAMES,
-  KLINE_INTERVALS,
-  type KlineInterval,
-} from "./klines.ts";
+export {} from "./klines.ts";
 export { SCHEMA_VERSION } from "./migrations.ts";
 export type { PgConnector, PgResult, PgSession } from "./pg-connector.ts";
 export { singleConnection } from "./pg-connector.ts";

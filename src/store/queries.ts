@@ -6,8 +6,7 @@
 // symbol), time order is id order, so "from this id" is "from this id's time
 // onward, ids at or above it", which an index on (..., ts, id) seeks to.
 
-import { BalanceKind } from "../core/mod.ts";
-import { KLINE_INTERVALS, type KlineInterval } from "./klines.ts";
+import { BalanceKind, KLINE_INTERVALS, type KlineInterval } from "../core/mod.ts";
 import { OPEN_PREDICATE } from "./migrations.ts";
 import type { Page } from "./types.ts";
 import type { SqlValue } from "./writes.ts";

@@ -4,7 +4,7 @@
 // and maker-side index ranges. Each of those is one range of one index, so
 // writes keep one random-key index per user column.
 
-import { KLINE_INTERVALS } from "./klines.ts";
+import { KLINE_INTERVALS } from "../core/mod.ts";
 import {
   type DbRow,
   num,
@@ -206,25 +206,7 @@ export function createReads(
       return asc ? rows : rows.reverse();
     },
 
-    async ticker24h(q) {
-      if (!Number.isSafeInteger(q.now_ms) || q.now_ms < 0) {
-        throw new RangeError(`now_ms must be a non-negative integer, got ${q.now_ms}`);
-      }
-      const end = q.now_ms - (q.now_ms % MINUTE_MS) + MINUTE_MS;
-      const start = end - DAY_MINUTES * MINUTE_MS;
-      const hourFrom = Math.ceil(start / HOUR_MS) * HOUR_MS;
-      const hourTo = Math.floor(end / HOUR_MS) * HOUR_MS;
-      let list: KlineRow[];
-      if (hourFrom >= hourTo) list = await candles(q.symbol_id, "1m", start, end);
-      else {
-        list = [
-          ...(await candles(q.symbol_id, "1m", start, hourFrom)),
-          ...(await candles(q.symbol_id, "1h", hourFrom, hourTo)),
-          ...(await candles(q.symbol_id, "1m", hourTo, end)),
-        ];
-      }
-      return tickerOf(q.symbol_id, start, end - 1, list);
-    },
+    ticker24h: (q) => tickerFromCandles(q, candles),
 
     async ledger(q) {
       const limit = checkLimit(q.limit);
@@ -270,6 +252,36 @@ function pick(q: { start_time?: number; end_time?: number }): {
 }
 
 /** The window's candles, oldest first, folded into one ticker. */
+/**
+ * The 24 h before now_ms (minute-aligned) from the klines table: minute
+ * candles at the window's ragged ends, hour candles between them.
+ */
+export async function tickerFromCandles(
+  q: { symbol_id: number; now_ms: number },
+  candles: (
+    symbol_id: number,
+    interval: "1m" | "1h",
+    from: number,
+    to: number,
+  ) => Promise<KlineRow[]>,
+): Promise<TickerRow | null> {
+  if (!Number.isSafeInteger(q.now_ms) || q.now_ms < 0) {
+    throw new RangeError(`now_ms must be a non-negative integer, got ${q.now_ms}`);
+  }
+  const end = q.now_ms - (q.now_ms % MINUTE_MS) + MINUTE_MS;
+  const start = end - DAY_MINUTES * MINUTE_MS;
+  const hourFrom = Math.ceil(start / HOUR_MS) * HOUR_MS;
+  const hourTo = Math.floor(end / HOUR_MS) * HOUR_MS;
+  if (hourFrom >= hourTo)
+    return tickerOf(q.symbol_id, start, end - 1, await candles(q.symbol_id, "1m", start, end));
+  const list = [
+    ...(await candles(q.symbol_id, "1m", start, hourFrom)),
+    ...(await candles(q.symbol_id, "1h", hourFrom, hourTo)),
+    ...(await candles(q.symbol_id, "1m", hourTo, end)),
+  ];
+  return tickerOf(q.symbol_id, start, end - 1, list);
+}
+
 export function tickerOf(
   symbol_id: number,
   open_time_ms: number,

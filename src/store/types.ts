@@ -9,13 +9,13 @@ import type {
   BalanceKind,
   CommandKind,
   CoreOutput,
+  KlineInterval,
   OrderStatus,
   OrderType,
   Side,
   Stp,
   TimeInForce,
 } from "../core/mod.ts";
-import type { KlineInterval } from "./klines.ts";
 
 /** The one stream settlement consumes: the combined core's outputs. */
 export const CORE_STREAM = "core";

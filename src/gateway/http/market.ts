@@ -6,11 +6,17 @@
 // tell a client what it needs before it signs or streams.
 
 import { Type } from "typebox";
-import { ApiError, BourseError, formatUnits, type SymbolSpec, symbolOf } from "../../core/mod.ts";
+import {
+  ApiError,
+  BourseError,
+  formatUnits,
+  isKlineInterval,
+  type SymbolSpec,
+  symbolOf,
+} from "../../core/mod.ts";
 import {
   bigText,
   candleFields,
-  isKlineInterval,
   lotsText,
   type MarketHub,
   ppmText,

@@ -12,6 +12,8 @@ import {
   CommandKind,
   Core,
   type CoreOutput,
+  candleOpen,
+  KLINE_INTERVAL_NAMES,
   type OrderSpec,
   OrderStatus,
   OrderType,
@@ -23,8 +25,6 @@ import {
 } from "../../../src/core/mod.ts";
 import {
   CORE_STREAM,
-  candleOpen,
-  KLINE_INTERVAL_NAMES,
   type OrderRow,
   type SettlementStore,
   StoreError,
