@@ -228,10 +228,28 @@ describe("ccxt binance against bourse start", () => {
     assert.equal(ticker.ask, 45000);
   });
 
+  test("a stop-limit order waits for its trigger, open and cancellable", async () => {
+    // ccxt sends a sell below the last price (45000) with a trigger as STOP_LOSS_LIMIT.
+    const o = await buyer.createOrder("BTC/USDT", "limit", "sell", 0.1, 40000, {
+      triggerPrice: 41000,
+    });
+    assert.equal(o.status, "open");
+    const open = await buyer.fetchOpenOrders("BTC/USDT");
+    const mine = open.find((x) => x.id === o.id);
+    assert.equal(mine?.triggerPrice, 41000);
+    assert.equal((mine?.info as { type: string }).type, "STOP_LOSS_LIMIT");
+    const c = await buyer.cancelOrder(o.id as string, "BTC/USDT");
+    assert.equal(c.status, "canceled");
+  });
+
   test("what Bourse does not offer is a clear error, never a silent success", async () => {
     await assert.rejects(
-      buyer.createOrder("BTC/USDT", "limit", "sell", 0.1, 40000, { triggerPrice: 41000 }),
-      ccxt.InvalidOrder,
+      buyer.createOrder("BTC/USDT", "limit", "sell", 0.1, 40000, { icebergQty: "0.05" }),
+      (err: Error) => {
+        assert.ok(err instanceof ccxt.InvalidOrder, String(err));
+        assert.match(err.message, /Iceberg orders are not supported/);
+        return true;
+      },
     );
     await assert.rejects(buyer.sapiGetMarginAccount(), (err: Error) => {
       assert.ok(err instanceof ccxt.BadRequest, String(err));

@@ -195,9 +195,10 @@ describe("@binance/connector against bourse start", () => {
     );
     assert.deepEqual(
       await failure(
+        // A buy stop at or below the last price would trigger at once.
         buyer.newOrder("ETHUSDT", "BUY", "STOP_LOSS", { quantity: "1", stopPrice: "2000" }),
       ),
-      { status: 400, code: -2010, msg: "Stop loss orders are not supported for this symbol." },
+      { status: 400, code: -2010, msg: "Order would trigger immediately." },
     );
     assert.deepEqual(
       await failure(
