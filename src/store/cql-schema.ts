@@ -9,7 +9,7 @@
 import { StoreError } from "./errors.ts";
 
 /** The CQL schema generation; its own numbering, apart from the SQL stores'. */
-export const CQL_SCHEMA_VERSION = 1;
+export const CQL_SCHEMA_VERSION = 2;
 
 /** Ids per bucket of the id-keyed tables: a cursor probes at most two buckets. */
 export const ID_BUCKET = 65_536;
@@ -29,6 +29,7 @@ export function checkKeyspace(name: string): string {
 
 const ORDER_FIELDS = `user_id bigint, symbol_id int, side int, order_type int, tif int,
   post_only int, stp int, price_ticks bigint, qty_lots bigint, quote_units bigint, cid text,
+  stop_price_ticks bigint, oco_order_id bigint,
   status int, filled_lots bigint, remaining_lots bigint, filled_quote_units bigint, reason int,
   created_ts_ms bigint, updated_ts_ms bigint, output_seq bigint`;
 
@@ -48,9 +49,9 @@ export const CQL_TABLES: Readonly<Record<string, string>> = {
   // orderHistory(): one user's orders on one symbol, newest first.
   orders_by_user: `(user_id bigint, symbol_id int, created_ts_ms bigint, order_id bigint,
     side int, order_type int, tif int, post_only int, stp int, price_ticks bigint,
-    qty_lots bigint, quote_units bigint, cid text, status int, filled_lots bigint,
-    remaining_lots bigint, filled_quote_units bigint, reason int, updated_ts_ms bigint,
-    output_seq bigint,
+    qty_lots bigint, quote_units bigint, cid text, stop_price_ticks bigint, oco_order_id bigint,
+    status int, filled_lots bigint, remaining_lots bigint, filled_quote_units bigint, reason int,
+    updated_ts_ms bigint, output_seq bigint,
     PRIMARY KEY ((user_id, symbol_id), created_ts_ms, order_id))
     WITH CLUSTERING ORDER BY (created_ts_ms DESC, order_id DESC)`,
   // order() by client id: the newest order of the user with it.

@@ -173,19 +173,25 @@ class WriterState {
 /** Statements of one keyspace; texts are fixed, so the driver prepares each once. */
 function statements(ks: string) {
   const orderCols = `user_id, symbol_id, side, order_type, tif, post_only, stp, price_ticks,
-    qty_lots, quote_units, cid, status, filled_lots, remaining_lots, filled_quote_units, reason,
-    created_ts_ms, updated_ts_ms, output_seq`;
+    qty_lots, quote_units, cid, stop_price_ticks, oco_order_id, status, filled_lots,
+    remaining_lots, filled_quote_units, reason, created_ts_ms, updated_ts_ms, output_seq`;
   const tradeCols = `price_ticks, qty_lots, quote_units, taker_side, taker_order_id,
     maker_order_id, taker_user_id, maker_user_id, buyer_fee_units, seller_fee_units, output_seq`;
   const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
   const state = `status = ?, filled_lots = ?, remaining_lots = ?, filled_quote_units = ?,
     reason = ?, updated_ts_ms = ?, output_seq = ?`;
   return {
-    orderById: `INSERT INTO ${ks}.orders_by_id (bucket, order_id, ${orderCols}) VALUES (${marks(21)})`,
-    orderByUser: `INSERT INTO ${ks}.orders_by_user (order_id, ${orderCols}) VALUES (${marks(20)})`,
+    orderById: `INSERT INTO ${ks}.orders_by_id (bucket, order_id, ${orderCols}) VALUES (${marks(23)})`,
+    orderByUser: `INSERT INTO ${ks}.orders_by_user (order_id, ${orderCols}) VALUES (${marks(22)})`,
     orderByCid: `INSERT INTO ${ks}.orders_by_cid (user_id, cid, order_id) VALUES (?, ?, ?)`,
     updateById: `UPDATE ${ks}.orders_by_id SET ${state} WHERE bucket = ? AND order_id = ?`,
     updateByUser: `UPDATE ${ks}.orders_by_user SET ${state}
+      WHERE user_id = ? AND symbol_id = ? AND created_ts_ms = ? AND order_id = ?`,
+    priceById: `UPDATE ${ks}.orders_by_id SET price_ticks = ? WHERE bucket = ? AND order_id = ?`,
+    qtyById: `UPDATE ${ks}.orders_by_id SET qty_lots = ? WHERE bucket = ? AND order_id = ?`,
+    priceByUser: `UPDATE ${ks}.orders_by_user SET price_ticks = ?
+      WHERE user_id = ? AND symbol_id = ? AND created_ts_ms = ? AND order_id = ?`,
+    qtyByUser: `UPDATE ${ks}.orders_by_user SET qty_lots = ?
       WHERE user_id = ? AND symbol_id = ? AND created_ts_ms = ? AND order_id = ?`,
     keyOfOrder: `SELECT user_id, symbol_id, created_ts_ms, status FROM ${ks}.orders_by_id
       WHERE bucket = ? AND order_id = ?`,
@@ -402,6 +408,8 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
         b(c.qty_lots),
         b(c.quote_units),
         c.cid,
+        b(c.stop_price_ticks),
+        b(c.oco_order_id ?? 0),
         f.status,
         b(f.filled_lots),
         b(f.remaining_lots),
@@ -472,6 +480,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
         query: s.updateByUser,
         params: [...state, b(k.user_id), k.symbol_id, b(k.created_ts_ms), b(f.order_id)],
       });
+      if (f.amended_price_ticks !== 0 || f.amended_qty_lots !== 0) amended(f, k, out);
       const active = [b(k.user_id), k.symbol_id, b(f.order_id)];
       // Open to open changes nothing in active_orders; the key is written anyway
       // when the order reopens (a stop that triggers) or its row may be missing.
@@ -481,6 +490,25 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
         params: active,
       });
     });
+  }
+
+  /** An amend of an order accepted before the batch: each new term (0 keeps the stored one). */
+  function amended(f: OrderFold, k: OrderKey, out: Write[]): void {
+    const byId = [bucketOf(f.order_id), b(f.order_id)];
+    const byUser = [b(k.user_id), k.symbol_id, b(k.created_ts_ms), b(f.order_id)];
+    const terms: [string, string, number][] = [
+      [s.priceById, s.priceByUser, f.amended_price_ticks],
+      [s.qtyById, s.qtyByUser, f.amended_qty_lots],
+    ];
+    for (const [byIdQuery, byUserQuery, value] of terms) {
+      if (value === 0) continue;
+      out.push({ pk: `oi/${bucketOf(f.order_id)}`, query: byIdQuery, params: [b(value), ...byId] });
+      out.push({
+        pk: `ou/${k.user_id}/${k.symbol_id}`,
+        query: byUserQuery,
+        params: [b(value), ...byUser],
+      });
+    }
   }
 
   function trades(plan: WritePlan, out: Write[]): void {
