@@ -131,10 +131,17 @@ describe("web pages", gate(), () => {
     );
   }
 
-  async function order(page: Page, side: string, price: string, qty: string): Promise<string> {
+  async function order(
+    page: Page,
+    side: string,
+    price: string,
+    qty: string,
+    stop?: { type: string; stop_price: string },
+  ): Promise<string> {
     const form = page.getByRole("form", { name: "Place an order" });
     await form.getByLabel("Side").selectOption(side);
-    await form.getByLabel("Type").selectOption("Limit");
+    await form.getByLabel("Type").selectOption(stop?.type ?? "Limit");
+    if (stop !== undefined) await form.getByLabel(/^Stop price/).fill(stop.stop_price);
     await form.getByLabel(/^Price/).fill(price);
     await form.getByLabel(/^Quantity/).fill(qty);
     const status = form.getByRole("status");
@@ -247,6 +254,17 @@ describe("web pages", gate(), () => {
     const rest = await order(a, "Buy", "49000.00", "0.0100");
     await shows(a.getByTestId("book-bids"), "49000.00");
     await shows(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`), "New");
+    // A stop-loss limit sell waits off the book for its trigger, then is cancelled.
+    const stop = await order(b, "Sell", "44900.00", "0.0100", {
+      type: "StopLossLimit",
+      stop_price: "45000.00",
+    });
+    const stopRow = b.getByTestId("open-orders").locator(`tr[data-order-id="${stop}"]`);
+    await shows(stopRow, "StopLossLimit");
+    await shows(stopRow, "45000.00");
+    await shows(stopRow, "Untriggered");
+    await b.getByRole("button", { name: `Cancel order ${stop}` }).click();
+    await gone(stopRow);
     mkdirSync(SHOTS, { recursive: true });
     await a.screenshot({ path: join(SHOTS, "trading.png"), fullPage: true });
     await a.getByRole("button", { name: `Cancel order ${rest}` }).click();
@@ -261,11 +279,12 @@ describe("web pages", gate(), () => {
     await shows(desk.getByTestId("trace-status"), /complete|incomplete/);
     await shows(timeline, `trade_id=${ta.trade_id}`);
     await shows(timeline, "TRADE");
-    // Health and counters, read again on demand: one trade; four orders (one refused for its balance).
+    // Health and counters, read again on demand: one trade; five orders (one refused for its
+    // balance, one stop).
     await desk.getByRole("button", { name: "Refresh" }).click();
     const metric = (name: string) => desk.locator(`tr[data-metric="${name}"] td.num`);
     await shows(metric("bourse_trades_total"), exactly("1"));
-    await shows(metric("bourse_orders_total"), exactly("4"));
+    await shows(metric("bourse_orders_total"), exactly("5"));
     await desk.screenshot({ path: join(SHOTS, "operator.png"), fullPage: true });
 
     // A withdrawal from the console reaches the user's page live, to the unit.

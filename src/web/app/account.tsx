@@ -8,14 +8,21 @@ import { useEffect, useState } from "preact/hooks";
 import {
   type Balance,
   type BourseClient,
-  type CreateOrderRequest,
   type Order,
   UserStream,
   type UserTrade,
 } from "../../client/mod.ts";
-import { plainDecimal, reachesNotional, stepProblem } from "./decimal.ts";
+import { plainDecimal } from "./decimal.ts";
 import { plainError } from "./errors.ts";
 import type { SymbolInfo } from "./market.tsx";
+import {
+  hasPrice,
+  hasStop,
+  type Kind,
+  orderProblem,
+  orderRequest,
+  type Tif,
+} from "./order-form.ts";
 import { BASE_URL } from "./session.ts";
 
 const balances = signal<Balance[]>([]);
@@ -142,25 +149,11 @@ function useUserStream(client: BourseClient): void {
   }, [client]);
 }
 
-type Kind = "Limit" | "Market";
-type Tif = "GTC" | "IOC" | "FOK";
-
-function orderProblem(s: SymbolInfo, kind: Kind, price: string, quantity: string): string | null {
-  const qp = stepProblem("quantity", quantity, plainDecimal(s.lot_size), s.max_quantity);
-  if (kind === "Market") return qp;
-  const pp = stepProblem("price", price, plainDecimal(s.tick_size), s.max_price);
-  if (pp !== null) return pp;
-  if (qp !== null) return qp;
-  if (!reachesNotional(price, quantity, s.min_notional)) {
-    return `Price × quantity must be at least ${plainDecimal(s.min_notional)} ${s.quote_asset}.`;
-  }
-  return null;
-}
-
 function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
   const [side, setSide] = useState<"Buy" | "Sell">("Buy");
   const [kind, setKind] = useState<Kind>("Limit");
   const [price, setPrice] = useState("");
+  const [stopPrice, setStopPrice] = useState("");
   const [quantity, setQuantity] = useState("");
   const [tif, setTif] = useState<Tif>("GTC");
   const [postOnly, setPostOnly] = useState(false);
@@ -169,26 +162,27 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const p = price.trim();
-    const q = quantity.trim();
-    const problem = orderProblem(s, kind, p, q);
+    const fields = {
+      side,
+      kind,
+      price: price.trim(),
+      stop_price: stopPrice.trim(),
+      quantity: quantity.trim(),
+      tif,
+      post_only: postOnly,
+    };
+    const problem = orderProblem(s, fields);
     if (problem !== null) {
       setMessage({ ok: false, text: problem });
       return;
     }
-    const order: CreateOrderRequest = { symbol: s.symbol, side, order_type: kind, quantity: q };
-    if (kind === "Limit") {
-      order.price = p;
-      order.time_in_force = tif;
-      if (postOnly) order.post_only = true;
-    }
     setBusy(true);
     setMessage(null);
     try {
-      const r = await client.createOrder(order);
+      const r = await client.createOrder(orderRequest(s, fields));
       setMessage({
         ok: true,
-        text: `Order ${r.order_id}: ${r.status}, filled ${r.filled_quantity} of ${r.quantity ?? q}.`,
+        text: `Order ${r.order_id}: ${r.status}, filled ${r.filled_quantity} of ${r.quantity ?? fields.quantity}.`,
       });
       await refresh(client);
     } catch (err) {
@@ -217,7 +211,22 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
         <select name="type" value={kind} onChange={(e) => setKind(e.currentTarget.value as Kind)}>
           <option value="Limit">Limit</option>
           <option value="Market">Market</option>
+          <option value="StopLoss">Stop loss (market)</option>
+          <option value="StopLossLimit">Stop loss limit</option>
+          <option value="TakeProfit">Take profit (market)</option>
+          <option value="TakeProfitLimit">Take profit limit</option>
         </select>
+      </label>
+      <label>
+        Stop price ({s.quote_asset}): triggers on the last trade price
+        <input
+          name="stop_price"
+          inputMode="decimal"
+          autoComplete="off"
+          disabled={!hasStop(kind)}
+          value={hasStop(kind) ? stopPrice : ""}
+          onInput={(e) => setStopPrice(e.currentTarget.value)}
+        />
       </label>
       <label>
         Price ({s.quote_asset}, step {plainDecimal(s.tick_size)})
@@ -225,8 +234,8 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
           name="price"
           inputMode="decimal"
           autoComplete="off"
-          disabled={kind === "Market"}
-          value={kind === "Market" ? "" : price}
+          disabled={!hasPrice(kind)}
+          value={hasPrice(kind) ? price : ""}
           onInput={(e) => setPrice(e.currentTarget.value)}
         />
       </label>
@@ -245,7 +254,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
         <select
           name="time_in_force"
           value={tif}
-          disabled={kind === "Market"}
+          disabled={!hasPrice(kind)}
           onChange={(e) => setTif(e.currentTarget.value as Tif)}
         >
           <option value="GTC">GTC: rest on the book</option>
@@ -258,7 +267,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
           type="checkbox"
           name="post_only"
           checked={postOnly}
-          disabled={kind === "Market"}
+          disabled={kind !== "Limit"}
           onChange={(e) => setPostOnly(e.currentTarget.checked)}
         />
         Post-only (refused if it would trade at once)
@@ -296,7 +305,9 @@ function OpenOrders({ client }: { client: BourseClient }) {
             <th scope="col">Order</th>
             <th scope="col">Market</th>
             <th scope="col">Side</th>
+            <th scope="col">Type</th>
             <th scope="col">Price</th>
+            <th scope="col">Stop</th>
             <th scope="col">Quantity</th>
             <th scope="col">Filled</th>
             <th scope="col">Status</th>
@@ -311,7 +322,9 @@ function OpenOrders({ client }: { client: BourseClient }) {
               <td>{o.order_id}</td>
               <td>{o.symbol}</td>
               <td class={o.side === "Buy" ? "up" : "down"}>{o.side}</td>
+              <td>{o.order_type}</td>
               <td class="num">{o.price ?? "market"}</td>
+              <td class="num">{o.stop_price ?? ""}</td>
               <td class="num">{o.quantity ?? o.quote_quantity}</td>
               <td class="num">{o.filled_quantity}</td>
               <td>{o.status}</td>
