@@ -236,8 +236,9 @@ describe("ccxt binance against bourse start", () => {
     assert.equal(o.status, "open");
     const open = await buyer.fetchOpenOrders("BTC/USDT");
     const mine = open.find((x) => x.id === o.id);
-    assert.equal(mine?.triggerPrice, 41000);
-    assert.equal((mine?.info as { type: string }).type, "STOP_LOSS_LIMIT");
+    assert.ok(mine !== undefined);
+    assert.equal(mine.triggerPrice, 41000);
+    assert.equal((mine.info as { type: string }).type, "STOP_LOSS_LIMIT");
     const c = await buyer.cancelOrder(o.id as string, "BTC/USDT");
     assert.equal(c.status, "canceled");
   });
