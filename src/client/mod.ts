@@ -4,8 +4,14 @@
 
 export { AuthHeader } from "../gateway/http/auth-header.ts";
 export type {
+  AmendRequest,
   Balance,
+  CancelAllAfterResult,
+  CancelAllRequest,
+  CancelAllResult,
   CancelOrderRequest,
+  CancelReplaceRequest,
+  CancelReplaceResult,
   CancelResult,
   CreateOrderRequest,
   Depth,
@@ -17,6 +23,8 @@ export type {
   ListenKey,
   ListQuery,
   MarketTrade,
+  OcoRequest,
+  OcoResult,
   Order,
   OrderResult,
   OrderTrade,

@@ -254,6 +254,17 @@ describe("web pages", gate(), () => {
     const rest = await order(a, "Buy", "49000.00", "0.0100");
     await shows(a.getByTestId("book-bids"), "49000.00");
     await shows(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`), "New");
+    // Amended down in place from its row: the order and the book show the new quantity.
+    await a.getByRole("button", { name: `Amend order ${rest}` }).click();
+    const amend = a.getByRole("form", { name: `Amend order ${rest}` });
+    await amend.getByLabel("New quantity").fill("0.0050");
+    await amend.getByLabel("New quantity").press("Enter");
+    await gone(amend);
+    await shows(a.getByTestId("open-orders").locator(`tr[data-order-id="${rest}"]`), "0.0050");
+    await shows(
+      a.getByTestId("book-bids").getByRole("row").filter({ hasText: "49000.00" }),
+      "0.0050",
+    );
     // A stop-loss limit sell waits off the book for its trigger, then is cancelled.
     const stop = await order(b, "Sell", "44900.00", "0.0100", {
       type: "StopLossLimit",

@@ -14,8 +14,10 @@ import {
 } from "../../client/mod.ts";
 import { plainDecimal } from "./decimal.ts";
 import { plainError } from "./errors.ts";
-import type { SymbolInfo } from "./market.tsx";
+import { info, type SymbolInfo } from "./market.tsx";
 import {
+  amendProblem,
+  amendRequest,
   hasPrice,
   hasStop,
   type Kind,
@@ -286,6 +288,7 @@ function OrderEntry({ client, s }: { client: BourseClient; s: SymbolInfo }) {
 
 function OpenOrders({ client }: { client: BourseClient }) {
   const [problem, setProblem] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const cancel = async (o: Order) => {
     try {
       await client.cancelOrder({ order_id: o.order_id });
@@ -331,17 +334,81 @@ function OpenOrders({ client }: { client: BourseClient }) {
               <td>
                 <button
                   type="button"
+                  aria-label={`Amend order ${o.order_id}`}
+                  aria-expanded={editing === o.order_id}
+                  onClick={() => setEditing(editing === o.order_id ? null : o.order_id)}
+                >
+                  Amend
+                </button>
+                <button
+                  type="button"
                   aria-label={`Cancel order ${o.order_id}`}
                   onClick={() => void cancel(o)}
                 >
                   Cancel
                 </button>
+                {editing === o.order_id && (
+                  <AmendForm client={client} o={o} done={() => setEditing(null)} />
+                )}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/**
+ * A new price, a new total quantity or both for one open order. Lowering the
+ * quantity keeps its place in the queue; a new price or more quantity sends
+ * it to the back.
+ */
+function AmendForm({ client, o, done }: { client: BourseClient; o: Order; done: () => void }) {
+  const [price, setPrice] = useState("");
+  const [quantity, setQuantity] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const rules = info.value?.symbols.find((x) => x.symbol === o.symbol);
+    const p = price.trim();
+    const q = quantity.trim();
+    const refused = rules === undefined ? null : amendProblem(rules, p, q);
+    if (refused !== null) {
+      setProblem(refused);
+      return;
+    }
+    try {
+      await client.amendOrder(amendRequest(o.symbol, o.order_id, p, q));
+      done();
+      await refresh(client);
+    } catch (err) {
+      setProblem(plainError(err));
+    }
+  };
+  return (
+    <form class="amend" aria-label={`Amend order ${o.order_id}`} onSubmit={submit}>
+      <label>
+        New price
+        <input
+          inputMode="decimal"
+          autoComplete="off"
+          value={price}
+          onInput={(e) => setPrice(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        New quantity
+        <input
+          inputMode="decimal"
+          autoComplete="off"
+          value={quantity}
+          onInput={(e) => setQuantity(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit">Save</button>
+      {problem !== null && <p role="alert">{problem}</p>}
+    </form>
   );
 }
 

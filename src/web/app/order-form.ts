@@ -4,7 +4,7 @@
 // as exact decimal strings. Kept apart from the page so that the tests can
 // hold it to the exchange's rules without a browser.
 
-import type { CreateOrderRequest } from "../../client/mod.ts";
+import type { AmendRequest, CreateOrderRequest } from "../../client/mod.ts";
 import { plainDecimal, reachesNotional, stepProblem } from "./decimal.ts";
 
 export const ORDER_KINDS = [
@@ -82,4 +82,31 @@ export function orderRequest(s: Rules, f: OrderFields): CreateOrderRequest {
     if (f.kind === "Limit" && f.post_only) order.post_only = true;
   }
   return order;
+}
+
+/** Why an amendment would be refused before sending; null when it may be sent. */
+export function amendProblem(s: Rules, price: string, quantity: string): string | null {
+  if (price === "" && quantity === "") return "Enter a new price, a new quantity or both.";
+  if (price !== "") {
+    const p = stepProblem("new price", price, plainDecimal(s.tick_size), s.max_price);
+    if (p !== null) return p;
+  }
+  if (quantity !== "") {
+    const q = stepProblem("new quantity", quantity, plainDecimal(s.lot_size), s.max_quantity);
+    if (q !== null) return q;
+  }
+  return null;
+}
+
+/** The amend request: only the terms given change. */
+export function amendRequest(
+  symbol: string,
+  order_id: string,
+  price: string,
+  quantity: string,
+): AmendRequest {
+  const r: AmendRequest = { symbol, order_id };
+  if (price !== "") r.price = price;
+  if (quantity !== "") r.quantity = quantity;
+  return r;
 }

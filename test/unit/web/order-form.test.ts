@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  amendProblem,
+  amendRequest,
   type OrderFields,
   orderProblem,
   orderRequest,
@@ -81,4 +83,21 @@ test("a limit order keeps its checks: post-only passes through, notional is exac
     orderProblem(BTC, fields({ price: "1.99", quantity: "0.5" })) ?? "",
     /at least 1 USDT/,
   );
+});
+
+test("an amendment sends only the terms given, each held to its step", () => {
+  assert.deepEqual(amendRequest("BTC_USDT", "7", "", "0.0050"), {
+    symbol: "BTC_USDT",
+    order_id: "7",
+    quantity: "0.0050",
+  });
+  assert.deepEqual(amendRequest("BTC_USDT", "7", "49000.5", ""), {
+    symbol: "BTC_USDT",
+    order_id: "7",
+    price: "49000.5",
+  });
+  assert.equal(amendProblem(BTC, "", "0.005"), null);
+  assert.match(amendProblem(BTC, "", "") ?? "", /Enter a new price, a new quantity or both/);
+  assert.match(amendProblem(BTC, "49000.001", "") ?? "", /new price has more decimal places/);
+  assert.match(amendProblem(BTC, "", "0.00005") ?? "", /new quantity has more decimal places/);
 });
