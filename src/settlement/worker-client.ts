@@ -158,9 +158,12 @@ export function startSettlementWorker(opts: SettlementWorkerOptions): Promise<Se
         }
         if (stopped !== null) throw new Error("settlement stopped: stop() was called");
         const count = batchCount(bytes);
-        const own = transfer && ownsBuffer(bytes) ? bytes : bytes.slice();
-        const m: ToWorker = { t: "batch", bytes: own };
         // A copy made here owns its buffer, so it moves without a second copy.
+        // (Not bytes.slice(): on a Buffer that is a view of the same memory,
+        // and moving it would detach the sender's buffer, or be refused where
+        // that buffer is Node's shared pool.)
+        const own = transfer && ownsBuffer(bytes) ? bytes : new Uint8Array(bytes);
+        const m: ToWorker = { t: "batch", bytes: own };
         worker.postMessage(m, [own.buffer as ArrayBuffer]);
         pushed += count;
       },

@@ -30,6 +30,26 @@ function tempDir(): { dir: string; done(): void } {
 }
 
 describe("settlement worker", () => {
+  test("a batch that is a view into a larger Buffer is copied, never moved out of it", async () => {
+    const t = tempDir();
+    try {
+      const path = join(t.dir, "settlement.db");
+      const { sealed } = sealedRun(dayCommands());
+      const w = await startSettlementWorker({ path, catalog: SPEC });
+      const bytes = outputBatch(1, sealed);
+      // The sender's buffer (a journal page, a writer reused for every batch) holds more.
+      const page = Buffer.alloc(bytes.byteLength + 64);
+      page.set(bytes, 32);
+      w.push(page.subarray(32, 32 + bytes.byteLength));
+      assert.equal(page.byteLength, bytes.byteLength + 64, "the sender's buffer is intact");
+      assert.deepEqual(page.subarray(32, 32 + bytes.byteLength), Buffer.from(bytes));
+      assert.equal(await w.waitFor(sealed.length, 10_000), true);
+      await w.stop();
+    } finally {
+      t.done();
+    }
+  });
+
   test("batches handed over as bytes become rows; commits are reported", async () => {
     const t = tempDir();
     try {
