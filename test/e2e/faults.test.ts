@@ -11,7 +11,6 @@
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,19 +24,9 @@ import { clientFor, eventually } from "../support/exchange-process.ts";
 import { checkNothingLostOrDoubled, Load, USERS } from "../support/fault-load.ts";
 import { PG_URL, servicesGate } from "../support/gates.ts";
 import { natsServerBin, PrivateNatsServer } from "../support/nats-server.ts";
+import { freePort } from "../support/ports.ts";
 import { Rng } from "../support/random.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 const gate = servicesGate();
 const bin = natsServerBin();

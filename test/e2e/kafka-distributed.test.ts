@@ -3,9 +3,8 @@
 // PostgreSQL. First the seed scenario (deposits, a trade, a cancel, a
 // withdrawal and a refused one, balances to the last unit, history and
 // ledger in PostgreSQL, a restart), then, on the same deployment (starting
-// processes is most of the time here), the sequencer and settlement each
-// killed with SIGKILL under load and restarted, and the Kafka broker killed
-// and restarted:
+// processes is most of the time here), each service killed with SIGKILL
+// under load and restarted, and the Kafka broker killed and restarted:
 // nothing acknowledged is lost or applied twice, and every asset is
 // conserved. The broker is a private one (its own ports and data), so that
 // killing it leaves the shared broker to the other suites; without the
@@ -24,6 +23,7 @@ import { clientFor, eventually } from "../support/exchange-process.ts";
 import { checkNothingLostOrDoubled, Load, USERS } from "../support/fault-load.ts";
 import { gateOptions, kafkaServicesGate } from "../support/gates.ts";
 import { kafkaLib, PrivateKafkaServer } from "../support/kafka-server.ts";
+import { freePort } from "../support/ports.ts";
 import { Rng } from "../support/random.ts";
 import { seedScenario } from "../support/seed-scenario.ts";
 
@@ -40,8 +40,10 @@ if (gate.run) {
     name: "distributed over Kafka",
     start: async () => {
       if (lib !== null && broker === null) broker = await PrivateKafkaServer.start(lib);
+      // A fixed gateway port: the load's clients keep calling it across a restart.
       d ??= new Distributed(dir, {
         transport: "kafka",
+        gateway_port: await freePort(),
         ...(broker === null ? {} : { kafka_brokers: broker.brokers }),
       });
       return d.start();
@@ -119,7 +121,7 @@ describe(
     // How long a killed process stays down: a fault lasts a while by nature.
     const down = () => new Promise((r) => setTimeout(r, 1000));
 
-    for (const service of ["ubscore", "settlement"] as const) {
+    for (const service of ["ubscore", "settlement", "gateway"] as const) {
       test(`${service} is killed with SIGKILL under load, then restarted`, async () => {
         await answeredMore(40, `load running before ${service} is killed`);
         await d.procs.get(service)?.kill();

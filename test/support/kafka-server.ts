@@ -7,10 +7,10 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeKafka } from "../../scripts/probe.mjs";
+import { freePort } from "./ports.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -24,18 +24,6 @@ export function javaBin(): string {
   if (process.env.JAVA !== undefined && process.env.JAVA !== "") return process.env.JAVA;
   if (process.env.JAVA_HOME !== undefined) return join(process.env.JAVA_HOME, "bin", "java");
   return "java";
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export class PrivateKafkaServer {
