@@ -26,6 +26,7 @@ import {
   type Tif,
 } from "./order-form.ts";
 import { BASE_URL } from "./session.ts";
+import { Head } from "./table.tsx";
 
 const balances = signal<Balance[]>([]);
 const openOrders = signal<Order[]>([]);
@@ -303,22 +304,20 @@ function OpenOrders({ client }: { client: BourseClient }) {
       <h2 id="open-h">Open orders</h2>
       {problem !== null && <p role="alert">{problem}</p>}
       <table data-testid="open-orders">
-        <thead>
-          <tr>
-            <th scope="col">Order</th>
-            <th scope="col">Market</th>
-            <th scope="col">Side</th>
-            <th scope="col">Type</th>
-            <th scope="col">Price</th>
-            <th scope="col">Stop</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Filled</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span class="sr">Cancel</span>
-            </th>
-          </tr>
-        </thead>
+        <Head
+          cols={[
+            "Order",
+            "Market",
+            "Side",
+            "Type",
+            "Price",
+            "Stop",
+            "Quantity",
+            "Filled",
+            "Status",
+            { sr: "Cancel" },
+          ]}
+        />
         <tbody>
           {openOrders.value.map((o) => (
             <tr key={o.order_id} data-order-id={o.order_id}>
@@ -417,17 +416,7 @@ function OrderHistory() {
     <section aria-labelledby="history-h">
       <h2 id="history-h">Order history</h2>
       <table data-testid="order-history">
-        <thead>
-          <tr>
-            <th scope="col">Order</th>
-            <th scope="col">Market</th>
-            <th scope="col">Side</th>
-            <th scope="col">Type</th>
-            <th scope="col">Price</th>
-            <th scope="col">Filled</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
+        <Head cols={["Order", "Market", "Side", "Type", "Price", "Filled", "Status"]} />
         <tbody>
           {history.value.map((o) => (
             <tr key={o.order_id} data-order-id={o.order_id}>
@@ -456,17 +445,7 @@ function MyTrades() {
     <section aria-labelledby="mytrades-h">
       <h2 id="mytrades-h">My trades</h2>
       <table data-testid="my-trades">
-        <thead>
-          <tr>
-            <th scope="col">Trade</th>
-            <th scope="col">Market</th>
-            <th scope="col">Side</th>
-            <th scope="col">Role</th>
-            <th scope="col">Price</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Fee</th>
-          </tr>
-        </thead>
+        <Head cols={["Trade", "Market", "Side", "Role", "Price", "Quantity", "Fee"]} />
         <tbody>
           {myTrades.value.map((t) => (
             <tr key={`${t.trade_id}-${t.order_id}`} data-trade-id={t.trade_id}>
@@ -492,13 +471,7 @@ function Balances() {
     <section aria-labelledby="balances-h">
       <h2 id="balances-h">Balances</h2>
       <table data-testid="balances">
-        <thead>
-          <tr>
-            <th scope="col">Asset</th>
-            <th scope="col">Available</th>
-            <th scope="col">In orders</th>
-          </tr>
-        </thead>
+        <Head cols={["Asset", "Available", "In orders"]} />
         <tbody>
           {balances.value.map((b) => (
             <tr key={b.asset} data-asset={b.asset}>

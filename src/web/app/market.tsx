@@ -15,6 +15,7 @@ import { type ExchangeInfo, LocalOrderBook, type MarketTrade } from "../../clien
 import { plainError } from "./errors.ts";
 import { feed } from "./feed.ts";
 import { BASE_URL, publicClient } from "./session.ts";
+import { Head } from "./table.tsx";
 
 export type SymbolInfo = ExchangeInfo["symbols"][number];
 
@@ -73,14 +74,7 @@ export function MarketsList() {
   if (ex === null) return <p>{infoError.value ?? "Loading markets…"}</p>;
   return (
     <table class="markets" aria-label="Markets">
-      <thead>
-        <tr>
-          <th scope="col">Market</th>
-          <th scope="col">Last</th>
-          <th scope="col">24 h</th>
-          <th scope="col">Volume</th>
-        </tr>
-      </thead>
+      <Head cols={["Market", "Last", "24 h", "Volume"]} />
       <tbody>
         {ex.symbols.map((s) => {
           const t = tickers.value[s.symbol];
@@ -147,12 +141,7 @@ export function OrderBook({ symbol }: { symbol: string }) {
         <p>Loading the book…</p>
       ) : (
         <table class="book">
-          <thead>
-            <tr>
-              <th scope="col">Price</th>
-              <th scope="col">Quantity</th>
-            </tr>
-          </thead>
+          <Head cols={["Price", "Quantity"]} />
           {side([...v.asks].reverse(), "asks")}
           {side(v.bids, "bids")}
         </table>
@@ -204,13 +193,7 @@ export function RecentTrades({ symbol, stream }: { symbol: string; stream: strin
     <section aria-labelledby="trades-h">
       <h2 id="trades-h">Recent trades</h2>
       <table class="trades" data-testid="recent-trades">
-        <thead>
-          <tr>
-            <th scope="col">Price</th>
-            <th scope="col">Quantity</th>
-            <th scope="col">Time</th>
-          </tr>
-        </thead>
+        <Head cols={["Price", "Quantity", "Time"]} />
         <tbody>
           {recent.value.map((t) => (
             <tr key={t.trade_id} class={t.taker_side === "Buy" ? "up" : "down"}>

@@ -10,6 +10,7 @@ import { unitsOf } from "./decimal.ts";
 import { plainError } from "./errors.ts";
 import { info } from "./market.tsx";
 import { BASE_URL, publicClient } from "./session.ts";
+import { Head } from "./table.tsx";
 
 function newRequestId(): string {
   const rnd = crypto.getRandomValues(new Uint32Array(2));
@@ -204,15 +205,7 @@ function Trace({ client }: { client: BourseClient }) {
             ))}
           </ul>
           <table data-testid="trace-timeline">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">+ms</th>
-                <th scope="col">Service</th>
-                <th scope="col">Event</th>
-                <th scope="col">Ids</th>
-              </tr>
-            </thead>
+            <Head cols={["Time", "+ms", "Service", "Event", "Ids"]} />
             <tbody>
               {view.timeline.map((t, i) => (
                 <tr key={`${i}-${t.event}`}>
@@ -317,12 +310,7 @@ function Health() {
             </p>
           ) : (
             <table data-testid="metrics">
-              <thead>
-                <tr>
-                  <th scope="col">Metric</th>
-                  <th scope="col">Value</th>
-                </tr>
-              </thead>
+              <Head cols={["Metric", "Value"]} />
               <tbody>
                 {h.metrics.map(([k, v]) => (
                   <tr key={k} data-metric={k}>
