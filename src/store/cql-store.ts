@@ -37,11 +37,12 @@ import { transferEventId } from "./event-id.ts";
 import { hashToHex } from "./hex.ts";
 import type { Candle } from "./klines.ts";
 import { LedgerTails } from "./ledger-tails.ts";
-import { big, num, toPosition } from "./mappers.ts";
+import { candleFiguresOf, num, toPosition } from "./mappers.ts";
 import { OPEN_STATUSES } from "./migrations.ts";
 import type { WritePlan } from "./plan.ts";
 import { int, type OrderFold } from "./rows.ts";
 import {
+  type CandleFigures,
   CORE_STREAM,
   type SettlementStore,
   type StoredPosition,
@@ -89,50 +90,20 @@ interface OrderKey {
   open: boolean;
 }
 
-interface CandleState {
-  open_ticks: number;
-  high_ticks: number;
-  low_ticks: number;
-  close_ticks: number;
-  volume_lots: bigint;
-  quote_units: bigint;
-  taker_buy_volume_lots: bigint;
-  taker_buy_quote_units: bigint;
-  trade_count: number;
-  first_trade_id: number;
-  last_trade_id: number;
-}
-
 const candleKey = (symbol_id: number, interval_s: number, open_time_ms: number): string =>
   `${symbol_id}/${interval_s}/${open_time_ms}`;
 
-function stateOf(r: CqlRow): CandleState {
-  return {
-    open_ticks: num(r.open_ticks),
-    high_ticks: num(r.high_ticks),
-    low_ticks: num(r.low_ticks),
-    close_ticks: num(r.close_ticks),
-    volume_lots: big(r.volume_lots),
-    quote_units: big(r.quote_units),
-    taker_buy_volume_lots: big(r.taker_buy_volume_lots),
-    taker_buy_quote_units: big(r.taker_buy_quote_units),
-    trade_count: num(r.trade_count),
-    first_trade_id: num(r.first_trade_id),
-    last_trade_id: num(r.last_trade_id),
-  };
-}
-
-const toJson = (s: CandleState | null): string =>
+const toJson = (s: CandleFigures | null): string =>
   s === null ? "" : JSON.stringify(s, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 
-function fromJson(text: string): CandleState | null {
+function fromJson(text: string): CandleFigures | null {
   if (text === "") return null;
   const o = JSON.parse(text) as Record<string, number | string>;
-  return stateOf(o);
+  return candleFiguresOf(o);
 }
 
 /** A stored candle (or none) followed by the batch's part of it. */
-function mergeCandle(before: CandleState | null, c: Candle): CandleState {
+function mergeCandle(before: CandleFigures | null, c: Candle): CandleFigures {
   const add = (x: bigint | undefined, y: number | bigint) => (x ?? 0n) + BigInt(y);
   return {
     open_ticks: before?.open_ticks ?? c.open_ticks,
@@ -153,11 +124,11 @@ function mergeCandle(before: CandleState | null, c: Candle): CandleState {
 class WriterState {
   known: StoredPosition | null = null;
   readonly tails = new LedgerTails();
-  readonly candles = new Map<string, CandleState>();
+  readonly candles = new Map<string, CandleFigures>();
   readonly orders = new Map<number, OrderKey>();
   readonly userKeys = new Set<string>();
   /** The batch being written: its candles and user keys, cached once its position commits. */
-  readonly pendingCandles = new Map<string, CandleState>();
+  readonly pendingCandles = new Map<string, CandleFigures>();
   readonly pendingKeys = new Set<string>();
 
   clear(): void {
@@ -628,7 +599,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
   }
 
   /** The candle as the stored position left it: cached, or read (skipping a failed batch's write). */
-  async function storedCandle(c: Candle, at: number): Promise<CandleState | null> {
+  async function storedCandle(c: Candle, at: number): Promise<CandleFigures | null> {
     const key = candleKey(c.symbol_id, c.interval_s, c.open_time_ms);
     const cached = w.candles.get(key);
     if (cached !== undefined) return cached;
@@ -638,7 +609,7 @@ export function createCqlStore(client: cassandra.Client, opts: CqlStoreOptions):
       })
     ).first();
     if (r === null) return null;
-    if (num(r.seq) <= at) return stateOf(r as unknown as CqlRow);
+    if (num(r.seq) <= at) return candleFiguresOf(r as unknown as CqlRow);
     return fromJson(String(r.prev ?? ""));
   }
 

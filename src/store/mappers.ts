@@ -15,6 +15,7 @@ import { ledgerEventId } from "./event-id.ts";
 import { hexToHash } from "./hex.ts";
 import { intervalOfSeconds } from "./klines.ts";
 import type {
+  CandleFigures,
   KlineRow,
   LedgerRow,
   MarketTradeRow,
@@ -118,6 +119,13 @@ export function toKline(r: DbRow): KlineRow {
     interval,
     open_time_ms,
     close_time_ms: open_time_ms + num(r.interval_s) * 1000 - 1,
+    ...candleFiguresOf(r),
+  };
+}
+
+/** A candle's figures from a row of any klines table (SQL or CQL). */
+export function candleFiguresOf(r: DbRow): CandleFigures {
+  return {
     open_ticks: num(r.open_ticks),
     high_ticks: num(r.high_ticks),
     low_ticks: num(r.low_ticks),

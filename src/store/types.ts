@@ -187,12 +187,8 @@ export interface TransferRow {
 }
 
 /** One candle of one symbol, built from its trades: exact integers. */
-export interface KlineRow {
-  symbol_id: number;
-  interval: KlineInterval;
-  open_time_ms: number;
-  /** The candle's last millisecond: open_time_ms + interval - 1. */
-  close_time_ms: number;
+/** What a candle holds, whichever table or fold it comes from. */
+export interface CandleFigures {
   open_ticks: number;
   high_ticks: number;
   low_ticks: number;
@@ -204,6 +200,14 @@ export interface KlineRow {
   trade_count: number;
   first_trade_id: number;
   last_trade_id: number;
+}
+
+export interface KlineRow extends CandleFigures {
+  symbol_id: number;
+  interval: KlineInterval;
+  open_time_ms: number;
+  /** The candle's last millisecond: open_time_ms + interval - 1. */
+  close_time_ms: number;
 }
 
 /** A rolling 24 h window of one symbol, from its 1 h and 1 m candles. */
