@@ -149,6 +149,7 @@ export async function trace(query: string, opts: TraceOptions): Promise<TraceRes
   for (const d of built.all) for (const e of d.entries) inFlow.set(e, d.key);
   const shown = new Set<Entry>(built.selected.flatMap((d) => d.entries));
   for (const e of first) shown.add(e);
+  dropRepeatedRows(shown);
   const timeline = timelineOf([...shown], (e) => inFlow.get(e) ?? null);
   const missing = flows.flatMap((f) => f.missing.map((m) => ({ ...m, flow: f.key })));
   const complete = flows.length > 0 && flows.every((f) => f.complete);
@@ -291,4 +292,19 @@ function notesOf(
   }
   if (flows.length === 0) notes.push("no lifecycle marker among the lines found");
   return notes;
+}
+
+/**
+ * A database row read for two flows (a trade's row, for its order and for
+ * the trade) is two entries: the timeline shows it once.
+ */
+function dropRepeatedRows(shown: Set<Entry>): void {
+  const seen = new Set<string>();
+  const asText = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+  for (const e of shown) {
+    if (e.source !== "db") continue;
+    const key = `${e.event}|${JSON.stringify(e.fields, asText)}`;
+    if (seen.has(key)) shown.delete(e);
+    else seen.add(key);
+  }
 }

@@ -102,6 +102,11 @@ function databaseContract(
           ["DB trades row", UNLOGGED_TRADE],
         ],
       );
+      // A row both the order's and the trade's flows hold is shown once.
+      assert.deepEqual(
+        r.timeline.filter((e) => e.event === "DB trades row").map((e) => e.fields.trade_id),
+        [TRADE, UNLOGGED_TRADE],
+      );
     });
 
     test("an id only the database knows: what the logs lack is listed", async () => {
