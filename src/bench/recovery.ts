@@ -41,7 +41,33 @@ export interface SnapshotPauseResult {
   resting_orders: number;
   snapshot_bytes: number;
   pause_ms: { p50: number; max: number };
+  /**
+   * The longest the thread went without an event-loop turn from the start of
+   * a snapshot until its file was durable: the pause, and anything else the
+   * snapshot does on the engine's thread (hashing, writes).
+   */
+  thread_blocked_ms_max: number;
   write_ms: number;
+}
+
+/** Measures the longest gap between event-loop turns until stopped (one turn in flight at a time). */
+function watchLoop(): { stop: () => number } {
+  let worst = 0;
+  let last = performance.now();
+  let running = true;
+  const turn = () => {
+    const now = performance.now();
+    if (now - last > worst) worst = now - last;
+    last = now;
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    stop: () => {
+      running = false;
+      return Math.max(worst, performance.now() - last);
+    },
+  };
 }
 
 /** Build a core with `resting` orders on the books and time its snapshot pause. */
@@ -62,10 +88,15 @@ export async function measureSnapshotPause(
     if (i % 50_000 === 0) await tail;
   }
   await tail;
+  // What the services do half-way between two snapshots.
+  journal.core.reserveSnapshot();
   const pauses: number[] = [];
+  let blocked_ms = 0;
   let last = { bytes: 0, write_ms: 0 };
   for (let i = 0; i < rounds; i++) {
+    const loop = watchLoop();
     const r = await journal.snapshot();
+    blocked_ms = Math.max(blocked_ms, loop.stop());
     pauses.push(r.pause_ms);
     last = r;
   }
@@ -83,6 +114,7 @@ export async function measureSnapshotPause(
       p50: r2(pauses[Math.floor(pauses.length / 2)] ?? 0),
       max: r2(pauses[pauses.length - 1] ?? 0),
     },
+    thread_blocked_ms_max: r2(blocked_ms),
     write_ms: r2(last.write_ms),
   };
 }

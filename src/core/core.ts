@@ -13,7 +13,13 @@ import { CancelReplaceMode, CommandKind, Side } from "./enums.ts";
 import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH, hash64 } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
-import { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
+import {
+  readEngineState,
+  readUbsState,
+  registerOpenOrders,
+  writeEngineState,
+  writeUbsState,
+} from "./state.ts";
 import type {
   BalanceEvent,
   CancelAllCmd,
@@ -101,18 +107,15 @@ export class Core {
 
   /** A command UBSCore handles by itself, then (if it says so) the engine. */
   private step(cmd: Command, out: CoreOutput): void {
-    const step = this.ubs.apply(cmd);
-    out.order_id = step.out.order_id;
-    out.reject = step.out.reject;
-    out.duplicate = step.out.duplicate;
-    if (out.events === NONE) out.events = step.out.events;
-    else for (const e of step.out.events) out.events.push(e);
+    this.events(out);
+    const forward = this.ubs.command(cmd, out);
+    this.ubs.countOutput();
     if (cmd.kind === CommandKind.PlaceOco && out.order_id !== 0) {
       out.other_order_id = out.order_id + 1;
     }
-    if (step.forward !== null) {
-      out.symbol_id = step.forward.symbol_id;
-      const reject = this.engine(step.forward, out);
+    if (forward !== null) {
+      out.symbol_id = forward.symbol_id;
+      const reject = this.engine(forward, out);
       if (reject !== 0) out.reject = reject;
     } else if ("symbol_id" in cmd) {
       out.symbol_id = cmd.symbol_id;
@@ -360,29 +363,47 @@ export class Core {
   }
 
   /**
-   * The whole state's bytes, in a buffer this core reuses: valid until the
-   * next snapshot(). Reusing it matters more than it seems: writing megabytes
-   * into fresh memory is mostly page faults, and those are the engine's pause.
+   * The whole state's bytes, after what `header` writes, in a buffer this
+   * core reuses: valid until the next snapshot(). Reusing it matters more
+   * than it seems: writing megabytes into fresh memory is mostly page
+   * faults, and those are the engine's pause; so is copying them after.
    */
-  snapshot(): Buffer {
+  snapshot(header?: (w: Writer) => void): Buffer {
+    const w = this.reserveSnapshot();
+    w.reset();
+    // A container's header goes in front here, not by copying megabytes after.
+    header?.(w);
+    return this.writeState(w);
+  }
+
+  /**
+   * The snapshot buffer, grown now if the state outgrew it: a process calls
+   * this once it has recovered, so that its first snapshot does not pause
+   * for the allocation, the collection a large allocation provokes, and the
+   * page faults of memory never touched (the buffer is written through once
+   * here).
+   */
+  reserveSnapshot(): Writer {
     let orders = 0;
     for (const b of this.me.books) if (b !== undefined) orders += b.orders.size;
     const u = this.ubs;
     const estimate =
       4096 +
-      orders * 224 +
+      orders * 128 +
       u.accounts.size * (8 + u.supply.length * 24) +
       u.transfers.size * 168 +
       u.completed.capacity * 16 +
       u.timers.size * 16;
     if (this.snapshot_writer === null || this.snapshot_writer.buf.length < estimate) {
-      this.snapshot_writer = new Writer(estimate + (estimate >> 2));
+      const w = new Writer(estimate + (estimate >> 1));
+      w.buf.fill(0);
+      this.snapshot_writer = w;
     }
-    return this.writeState(this.snapshot_writer);
+    return this.snapshot_writer;
   }
 
+  /** Appends the state to what w holds; returns all of w's bytes. */
   private writeState(w: Writer): Buffer {
-    w.reset();
     w.u32(CORE_MAGIC);
     w.int(this.output_seq);
     w.u64(this.prev_hash);
@@ -410,6 +431,7 @@ export class Core {
     const ubs = readUbsState(r, spec, { hash_outputs: false });
     const me = readEngineState(r, spec, { hash_outputs: false });
     if (!r.done()) throw new InvariantError("snapshot: trailing bytes");
+    registerOpenOrders(ubs, me);
     const core = new Core(spec, ubs, me);
     core.output_seq = output_seq;
     core.prev_hash = prev_hash;

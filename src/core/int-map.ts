@@ -4,6 +4,8 @@
 // rebuild is a large allocation; this table allocates only when it grows.
 // Linear probing with backward-shift deletion leaves no tombstones.
 
+import { InvariantError } from "./errors.ts";
+
 const EMPTY = 0;
 const GOLDEN = 0x9e3779b1;
 
@@ -19,6 +21,8 @@ export class IntMap {
    * snapshots need, without sorting a hundred thousand ids in the pause.
    */
   private inserted: number[] = [];
+  /** The value each key of `inserted` was set with, at the same index. */
+  private inserted_vals: number[] = [];
   private inserted_sorted = true;
 
   constructor(capacity = 1024) {
@@ -54,6 +58,8 @@ export class IntMap {
     for (;;) {
       const k = keys[i] as number;
       if (k === key) {
+        // forEachAscending reads values as inserted: one changed here sends it to the slow path.
+        if (this.vals[i] !== value) this.inserted_sorted = false;
         this.vals[i] = value;
         return;
       }
@@ -64,6 +70,7 @@ export class IntMap {
         const ins = this.inserted;
         if (ins.length > 0 && key <= (ins[ins.length - 1] as number)) this.inserted_sorted = false;
         ins.push(key);
+        this.inserted_vals.push(value);
         return;
       }
       i = (i + 1) & this.mask;
@@ -104,8 +111,47 @@ export class IntMap {
 
   private compactInserted(): void {
     const live: number[] = [];
-    for (const k of this.inserted) if (this.get(k) !== -1) live.push(k);
+    const live_vals: number[] = [];
+    const ins = this.inserted;
+    for (let i = 0; i < ins.length; i++) {
+      const k = ins[i] as number;
+      if (this.get(k) === -1) continue;
+      live.push(k);
+      live_vals.push(this.inserted_vals[i] as number);
+    }
     this.inserted = live;
+    this.inserted_vals = live_vals;
+  }
+
+  /**
+   * Every entry by ascending key, without a hash lookup per key while keys
+   * were set in ascending order (order ids are): the owner says whether the
+   * value a key was set with still holds it (`live`), from its own columns.
+   * Otherwise (a key set out of order, or a value changed in place) it sorts
+   * and looks each key up.
+   */
+  forEachAscending(
+    live: (key: number, value: number) => boolean,
+    fn: (key: number, value: number) => void,
+  ): void {
+    if (!this.inserted_sorted) {
+      for (const k of this.keysAscending()) fn(k, this.get(k));
+      return;
+    }
+    const ins = this.inserted;
+    const vals = this.inserted_vals;
+    let last = 0;
+    let n = 0;
+    for (let i = 0; i < ins.length; i++) {
+      const k = ins[i] as number;
+      const v = vals[i] as number;
+      if (k > last && live(k, v)) {
+        fn(k, v);
+        last = k;
+        n++;
+      }
+    }
+    if (n !== this.size) throw new InvariantError(`int map: ${n} live entries of ${this.size}`);
   }
 
   /** All keys, ascending. */
@@ -143,13 +189,16 @@ export class IntMap {
     this.size = 0;
     // Re-setting every key must not append it to the insertion order again.
     const inserted = this.inserted;
+    const inserted_vals = this.inserted_vals;
     const sorted = this.inserted_sorted;
     this.inserted = [];
+    this.inserted_vals = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as number;
       if (k !== EMPTY) this.set(k, vals[i] as number);
     }
     this.inserted = inserted;
+    this.inserted_vals = inserted_vals;
     this.inserted_sorted = sorted;
   }
 }

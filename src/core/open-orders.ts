@@ -124,17 +124,19 @@ export class OpenOrders {
       link_order_id: number,
     ) => void,
   ): void {
-    for (const order_id of this.slot_of.keysAscending()) {
-      const slot = this.slot_of.get(order_id);
-      fn(
-        order_id,
-        this.users[slot] as number,
-        this.symbols[slot] as number,
-        this.sides[slot] as number,
-        this.cids[slot] as string,
-        this.links[slot] as number,
-      );
-    }
+    const ids = this.ids;
+    this.slot_of.forEachAscending(
+      (order_id, slot) => ids[slot] === order_id,
+      (order_id, slot) =>
+        fn(
+          order_id,
+          this.users[slot] as number,
+          this.symbols[slot] as number,
+          this.sides[slot] as number,
+          this.cids[slot] as string,
+          this.links[slot] as number,
+        ),
+    );
   }
 
   /** Slots and ids agree, OCO links are symmetric; throws InvariantError. */

@@ -43,6 +43,15 @@ export class OrderIndex {
     return true;
   }
 
+  /** Each order by ascending id, allocating nothing (the snapshot pause walks them all). */
+  forEachAscending(fn: (o: RestingOrder) => void): void {
+    const nodes = this.nodes;
+    this.slots.forEachAscending(
+      (order_id, slot) => nodes[slot]?.order_id === order_id,
+      (_id, slot) => fn(nodes[slot] as RestingOrder),
+    );
+  }
+
   /** Orders by ascending id: their arrival order, so also time priority within a level. */
   values(): RestingOrder[] {
     const ids = this.slots.keysAscending();

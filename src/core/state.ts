@@ -17,7 +17,12 @@ import { MatchingEngine, type MatchingOptions, type SymbolBook } from "./matchin
 import type { BalanceEvent } from "./types.ts";
 import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
 
-const UBS_MAGIC = 0x55425332; // "UBS2"
+// UBS3 leaves out UBSCore's open-order registry: every field of it is also in
+// the engine's order nodes (validateInternalState checks they agree), so a
+// restore rebuilds it from them, and the snapshot pause skips a pass over
+// every open order. UBS2 snapshots, which carry it, still restore.
+const UBS_MAGIC = 0x55425333; // "UBS3"
+const UBS2_MAGIC = 0x55425332;
 const ME_MAGIC = 0x4d454e32; // "MEN2"
 
 function writeEvent(w: Writer, e: BalanceEvent): void {
@@ -75,15 +80,6 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
       w.int(a.seq[i] as number);
     }
   }
-  w.u32(u.orders.size);
-  u.orders.forEach((order_id, user_id, symbol_id, side, cid, link) => {
-    w.int(order_id);
-    w.int(user_id);
-    w.u16(symbol_id);
-    w.u8(side);
-    w.str(cid);
-    w.int(link);
-  });
   // Insertion order is the order they are forgotten in; a restore keeps it.
   w.u32(u.transfers.size);
   for (const [request_id, t] of u.transfers) {
@@ -112,7 +108,10 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
 }
 
 export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): UbsCore {
-  if (r.u32() !== UBS_MAGIC) throw new InvariantError("snapshot: UBSCore section missing");
+  const magic = r.u32();
+  if (magic !== UBS_MAGIC && magic !== UBS2_MAGIC) {
+    throw new InvariantError("snapshot: UBSCore section missing");
+  }
   const u = new UbsCore(spec, options);
   u.next_order_id = r.int();
   u.input_seq = r.int();
@@ -138,7 +137,7 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
       a.seq[j] = r.int();
     }
   }
-  const norders = r.u32();
+  const norders = magic === UBS2_MAGIC ? r.u32() : 0;
   for (let i = 0; i < norders; i++) {
     const order_id = r.int();
     const user_id = r.int();
@@ -177,6 +176,27 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
     u.timers.arm(user_id, r.int());
   }
   return u;
+}
+
+/**
+ * Register the engine's open orders in UBSCore, in ascending id (the order
+ * they were opened in, as a live core registered them). For a state whose
+ * UBSCore section did not carry them; a no-op when it did.
+ */
+export function registerOpenOrders(u: UbsCore, me: MatchingEngine): void {
+  if (u.orders.size > 0) return;
+  const all: { o: RestingOrder; symbol_id: number }[] = [];
+  for (const b of me.books) {
+    if (b === undefined) continue;
+    for (const o of b.orders.values()) all.push({ o, symbol_id: b.spec.id });
+  }
+  all.sort((x, y) => x.o.order_id - y.o.order_id);
+  for (const { o, symbol_id } of all) {
+    u.orders.add(o.order_id, o.user_id, symbol_id, o.side, o.cid, o.oco?.order_id ?? 0);
+    const a = u.account(o.user_id);
+    a.open_orders++;
+    if (o.cid !== "") a.cids.set(o.cid, o.order_id);
+  }
 }
 
 function writeOrder(w: Writer, o: RestingOrder): void {
@@ -242,7 +262,7 @@ function writeBook(w: Writer, b: SymbolBook): void {
   w.int(b.last_trade_ticks);
   w.int(b.entry_seq);
   w.u32(b.orders.size);
-  for (const o of b.orders.values()) writeOrder(w, o);
+  b.orders.forEachAscending((o) => writeOrder(w, o));
 }
 
 export function writeEngineState(w: Writer, me: MatchingEngine): void {

@@ -75,6 +75,11 @@ export interface UbsAnswer {
   events: BalanceEvent[];
 }
 
+/** What a command's step of UBSCore writes: the combined core passes its own output. */
+export interface UbsCommandAnswer extends UbsAnswer {
+  duplicate: boolean;
+}
+
 export interface UbsStep {
   out: BalanceOutput;
   /** What to send the matching engine (validated_orders), or null. */
@@ -195,38 +200,47 @@ export class UbsCore {
   }
 
   apply(cmd: Command): UbsStep {
+    const out = this.newOutput(Cause.Command, cmd);
+    const forward = this.command(cmd, out);
+    this.seal(out);
+    return { out, forward };
+  }
+
+  /**
+   * One command's step into `out` (events appended to out.events); returns
+   * what the engine must do, or null. apply() without its BalanceOutput: the
+   * combined core passes its own output, and counts the output itself.
+   */
+  command(cmd: Command, out: UbsCommandAnswer): MatchInput | null {
     this.input_seq++;
     this.advance(cmd.ts_ms);
-    const out = this.newOutput(Cause.Command, cmd);
-    let forward: MatchInput | null = null;
     switch (cmd.kind) {
       case CommandKind.Deposit:
       case CommandKind.Withdraw:
         this.transfer(cmd, out);
-        break;
+        return null;
       case CommandKind.Place:
-        forward = this.placeOrder(cmd.user_id, cmd, cmd.ts_ms, out);
-        break;
+        return this.placeOrder(cmd.user_id, cmd, cmd.ts_ms, out);
       case CommandKind.Cancel:
-        forward = this.cancel(cmd, out);
-        break;
+        return this.cancel(cmd, out);
       case CommandKind.PlaceOco:
-        forward = this.placeOco(cmd, out);
-        break;
+        return this.placeOco(cmd, out);
       case CommandKind.Amend:
-        forward = this.amend(cmd, out);
-        break;
+        return this.amend(cmd, out);
       case CommandKind.CancelAllAfter:
         this.cancelAllAfter(cmd, out);
-        break;
+        return null;
       default:
         // CancelReplace, CancelAll and Tick take several steps of UBSCore and
         // the engine in turn: only the combined core (core.ts) composes them.
         out.reject = Reject.INVALID_ORDER.id;
-        break;
+        return null;
     }
-    this.seal(out);
-    return { out, forward };
+  }
+
+  /** The output count of a step the combined core recorded in its own output. */
+  countOutput(): void {
+    this.output_seq++;
   }
 
   /** Settle what the engine did: fills, releases, completions. */
@@ -338,7 +352,7 @@ export class UbsCore {
     });
   }
 
-  private transfer(cmd: TransferCmd, out: BalanceOutput): void {
+  private transfer(cmd: TransferCmd, out: UbsCommandAnswer): void {
     this.forgetTransfers(0);
     const seen = this.transfers.get(cmd.request_id);
     if (seen !== undefined) {
@@ -381,7 +395,7 @@ export class UbsCore {
         cmd.request_id,
         out.events,
       );
-      event = out.events[0] as BalanceEvent;
+      event = out.events[out.events.length - 1] as BalanceEvent;
     }
     out.reject = reject;
     this.transfers.set(cmd.request_id, {
@@ -648,7 +662,7 @@ export class UbsCore {
    * (the larger need), two order ids (limit leg, then stop leg), both
    * registered and linked.
    */
-  private placeOco(cmd: PlaceOcoCmd, out: BalanceOutput): OcoIn | null {
+  private placeOco(cmd: PlaceOcoCmd, out: UbsCommandAnswer): OcoIn | null {
     const s = this.spec.symbolById[cmd.symbol_id];
     if (s === undefined) {
       out.reject = Reject.UNKNOWN_SYMBOL.id;
@@ -779,7 +793,7 @@ export class UbsCore {
     return 0;
   }
 
-  private amend(cmd: AmendCmd, out: BalanceOutput): AmendIn | null {
+  private amend(cmd: AmendCmd, out: UbsCommandAnswer): AmendIn | null {
     let reject = this.target(cmd.user_id, cmd.order_id, cmd.cid);
     out.order_id = this.target_order_id;
     if (reject === 0 && this.orders.symbolOf(this.target_order_id) !== cmd.symbol_id) {
@@ -819,7 +833,7 @@ export class UbsCore {
   }
 
   /** Arm, re-arm (timeout_ms > 0) or disarm (0) the user's dead-man's switch. */
-  private cancelAllAfter(cmd: CancelAllAfterCmd, out: BalanceOutput): void {
+  private cancelAllAfter(cmd: CancelAllAfterCmd, out: UbsCommandAnswer): void {
     if (!this.validUser(cmd.user_id)) {
       out.reject = Reject.UNKNOWN_USER.id;
       return;
@@ -856,7 +870,7 @@ export class UbsCore {
     };
   }
 
-  private cancel(cmd: CancelCmd, out: BalanceOutput): MatchInput | null {
+  private cancel(cmd: CancelCmd, out: UbsCommandAnswer): MatchInput | null {
     const reject = this.target(cmd.user_id, cmd.order_id, cmd.cid);
     out.order_id = this.target_order_id;
     if (reject !== 0) {

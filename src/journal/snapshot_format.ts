@@ -32,13 +32,30 @@ export function parseSnapshotFileName(name: string): number | null {
   return Number.isSafeInteger(seq) ? seq : null;
 }
 
-export function encodeSnapshotHeader(seq: number, payload: Uint8Array): Buffer {
+/** The SHA-256 hashing of a snapshot runs this many bytes per event-loop turn. */
+export const SNAPSHOT_DIGEST_SLICE_BYTES = 1 << 20;
+
+/**
+ * SHA-256 of a payload, a slice per event-loop turn: hashing a snapshot of
+ * many megabytes at once would stop the engine's thread as long as the pause
+ * the snapshot itself is kept under.
+ */
+export async function snapshotDigest(payload: Uint8Array): Promise<Buffer> {
+  const h = createHash("sha256");
+  for (let at = 0; at < payload.length; at += SNAPSHOT_DIGEST_SLICE_BYTES) {
+    h.update(payload.subarray(at, at + SNAPSHOT_DIGEST_SLICE_BYTES));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return h.digest();
+}
+
+export function encodeSnapshotHeader(seq: number, payload_bytes: number, digest: Buffer): Buffer {
   const h = Buffer.alloc(SNAPSHOT_HEADER_BYTES);
   SNAPSHOT_MAGIC.copy(h, 0);
   h[8] = SNAPSHOT_FORMAT_VERSION;
   h.writeBigUInt64LE(BigInt(seq), 16);
-  h.writeBigUInt64LE(BigInt(payload.length), 24);
-  createHash("sha256").update(payload).digest().copy(h, 32);
+  h.writeBigUInt64LE(BigInt(payload_bytes), 24);
+  digest.copy(h, 32);
   h.writeUInt32LE(crc32Range(h, 0, 64), 64);
   return h;
 }

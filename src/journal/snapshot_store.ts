@@ -12,6 +12,7 @@ import {
   encodeSnapshotHeader,
   parseSnapshotFileName,
   SNAPSHOT_HEADER_BYTES,
+  snapshotDigest,
   snapshotFileName,
   snapshotProblem,
 } from "./snapshot_format.ts";
@@ -60,7 +61,8 @@ export class SnapshotStore {
     try {
       const h = await fsp.open(temp, "wx");
       try {
-        await writeAll(h, encodeSnapshotHeader(seq, bytes), 0);
+        const digest = await snapshotDigest(bytes);
+        await writeAll(h, encodeSnapshotHeader(seq, bytes.length, digest), 0);
         await writeAll(h, bytes, SNAPSHOT_HEADER_BYTES);
         await h.sync();
       } finally {

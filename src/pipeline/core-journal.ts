@@ -15,7 +15,6 @@ import {
   readCoreOutputHead,
   type Spec,
   sealedHash,
-  Writer,
 } from "../core/mod.ts";
 import { Journal, JournalError, type JournalIo, SnapshotStore } from "../journal/mod.ts";
 import type { Durability } from "./sequencer.ts";
@@ -61,13 +60,16 @@ export interface SnapshotReport {
   write_ms: number;
 }
 
-/** A snapshot's payload: the input position it covers and the core's state. */
-export function encodeSequencerSnapshot(input_pos: number, core_bytes: Uint8Array): Uint8Array {
-  const w = new Writer(core_bytes.length + 16);
-  w.u32(SNAPSHOT_MAGIC);
-  w.int(input_pos);
-  w.raw(core_bytes);
-  return w.view();
+/**
+ * A snapshot's payload: the input position it covers and the core's state,
+ * written into the core's reused snapshot buffer (valid until its next
+ * snapshot, so the caller writes it out before asking for another).
+ */
+export function sequencerSnapshot(core: Core, input_pos: number): Buffer {
+  return core.snapshot((w) => {
+    w.u32(SNAPSHOT_MAGIC);
+    w.int(input_pos);
+  });
 }
 
 export function decodeSequencerSnapshot(
@@ -82,6 +84,8 @@ export function decodeSequencerSnapshot(
 
 export class CoreJournal implements Durability {
   private since_snapshot = 0;
+  /** Whether the snapshot buffer was sized since the last snapshot. */
+  private reserved = false;
   private snapshotting: Promise<SnapshotReport> | null = null;
   private last: SnapshotReport | null = null;
   private snapshot_error: unknown = null;
@@ -170,7 +174,13 @@ export class CoreJournal implements Durability {
   /** Take a snapshot if enough outputs passed since the last one. */
   maybeSnapshot(): void {
     const every = this.opts.snapshot_every_outputs ?? 0;
-    if (every <= 0 || this.since_snapshot < every || this.snapshotting !== null) return;
+    if (every <= 0) return;
+    // Half-way there, the buffer grows to the state's size, outside the pause.
+    if (!this.reserved && this.since_snapshot >= every >> 1) {
+      this.core.reserveSnapshot();
+      this.reserved = true;
+    }
+    if (this.since_snapshot < every || this.snapshotting !== null) return;
     this.snapshot().catch((err) => {
       // The journal still has everything, but a disk that refuses snapshots
       // must stop the exchange rather than be ignored.
@@ -186,9 +196,10 @@ export class CoreJournal implements Durability {
     if (this.snapshotting !== null) return this.snapshotting;
     const t0 = process.hrtime.bigint();
     const seq = this.core.output_seq;
-    const bytes = encodeSequencerSnapshot(seq, this.core.snapshot());
+    const bytes = sequencerSnapshot(this.core, seq);
     const t1 = process.hrtime.bigint();
     this.since_snapshot = 0;
+    this.reserved = false;
     const run = async (): Promise<SnapshotReport> => {
       if (seq > 0) await this.journal.flushed(seq);
       const path = await this.snapshots.write(seq, bytes);

@@ -5,9 +5,9 @@ export {
   CoreJournal,
   type CoreJournalOptions,
   decodeSequencerSnapshot,
-  encodeSequencerSnapshot,
   type RecoveryReport,
   type SnapshotReport,
+  sequencerSnapshot,
 } from "./core-journal.ts";
 export { balanceRows, depthOf, LocalIntake } from "./local-intake.ts";
 export { LogIntake, type LogIntakeOptions } from "./log-intake.ts";

@@ -32,7 +32,7 @@ import {
   Topic,
 } from "../transport/mod.ts";
 import { type SequencerClock, startClock } from "./clock.ts";
-import { decodeSequencerSnapshot, encodeSequencerSnapshot } from "./core-journal.ts";
+import { decodeSequencerSnapshot, sequencerSnapshot } from "./core-journal.ts";
 import { balanceRows, depthOf } from "./local-intake.ts";
 import {
   type CoreStageFactory,
@@ -171,6 +171,8 @@ export class SequencerService {
   private readonly subs: Subscription[] = [];
   private input_pos: number;
   private since_snapshot = 0;
+  /** Whether the snapshot buffer was sized since the last snapshot. */
+  private reserved = false;
   private snapshotting: Promise<{ seq: number; path: string }> | null = null;
   private failure: unknown = null;
   private resume: (() => void) | null = null;
@@ -254,6 +256,11 @@ export class SequencerService {
     this.input_pos = m.seq;
     this.since_snapshot += cmds.length;
     const every = this.opts.snapshot_every_outputs ?? 100_000;
+    // Half-way there, the buffer grows to the state's size, outside the pause.
+    if (every > 0 && !this.reserved && this.since_snapshot >= every >> 1) {
+      this.sequencer.core.reserveSnapshot();
+      this.reserved = true;
+    }
     if (every > 0 && this.since_snapshot >= every) void this.snapshot().catch(() => undefined);
     if (this.sink.backlog() > (this.opts.outstanding_max ?? 65_536)) {
       return new Promise<void>((resolve) => {
@@ -306,9 +313,10 @@ export class SequencerService {
   snapshot(): Promise<{ seq: number; path: string }> {
     if (this.snapshotting !== null) return this.snapshotting;
     this.since_snapshot = 0;
+    this.reserved = false;
     const core = this.sequencer.core;
     const seq = core.output_seq;
-    const bytes = Buffer.from(encodeSequencerSnapshot(this.input_pos, core.snapshot()));
+    const bytes = sequencerSnapshot(core, this.input_pos);
     const run = async () => {
       await this.sink.until(seq);
       const path = await this.snapshots.write(seq, bytes);

@@ -34,6 +34,16 @@ test("behaves like a Map under random inserts, updates and deletes", () => {
           [...m.keysAscending()],
           [...ref.keys()].sort((a, b) => a - b),
         );
+        // The owner's own record of each value decides liveness; here, ref.
+        const seen: [number, number][] = [];
+        m.forEachAscending(
+          (k, v) => ref.get(k) === v,
+          (k, v) => seen.push([k, v]),
+        );
+        assert.deepEqual(
+          seen,
+          [...ref.entries()].sort((a, b) => a[0] - b[0]),
+        );
       },
     ),
     { numRuns: 300 },
