@@ -25,9 +25,12 @@ import type {
   CancelAllCmd,
   CancelReplaceCmd,
   Command,
+  Completion,
   CoreOutput,
   MatchInput,
   OrderSpec,
+  OrderUpdate,
+  Trade,
 } from "./types.ts";
 import { UbsCore } from "./ubscore.ts";
 import { writeCoreOutput } from "./wire.ts";
@@ -39,6 +42,8 @@ Object.freeze(NONE);
 export class Core {
   output_seq = 0;
   prev_hash = GENESIS_HASH;
+  /** Bytes of every output this core sealed (not state: a figure for benchmarks). */
+  encoded_bytes = 0;
   private readonly writer = new Writer(64 * 1024);
   private snapshot_writer: Writer | null = null;
   /** The ids a cancel-all visits; reused. */
@@ -85,6 +90,7 @@ export class Core {
     }
     this.writer.reset();
     out.hash = writeCoreOutput(this.writer, out);
+    this.encoded_bytes += this.writer.pos;
     this.output_seq = out.output_seq;
     this.prev_hash = out.hash;
     return out;
@@ -126,12 +132,17 @@ export class Core {
   private engine(input: MatchInput, out: CoreOutput): number {
     const eo = this.me.apply(input);
     this.ubs.settle(eo, this.events(out));
+    // Indexed loops: an iterator here is an allocation per command.
     if (out.updates === NONE) out.updates = eo.updates;
-    else for (const u of eo.updates) out.updates.push(u);
+    else for (let i = 0; i < eo.updates.length; i++) out.updates.push(eo.updates[i] as OrderUpdate);
     if (out.trades === NONE) out.trades = eo.trades;
-    else for (const t of eo.trades) out.trades.push(t);
+    else for (let i = 0; i < eo.trades.length; i++) out.trades.push(eo.trades[i] as Trade);
     if (out.completions === NONE) out.completions = eo.completions;
-    else for (const c of eo.completions) out.completions.push(c);
+    else {
+      for (let i = 0; i < eo.completions.length; i++) {
+        out.completions.push(eo.completions[i] as Completion);
+      }
+    }
     return eo.reject;
   }
 

@@ -109,18 +109,20 @@ export class IntMap {
     return true;
   }
 
+  /** Drops deleted keys from the insertion order, in place (no allocation). */
   private compactInserted(): void {
-    const live: number[] = [];
-    const live_vals: number[] = [];
     const ins = this.inserted;
+    const vals = this.inserted_vals;
+    let n = 0;
     for (let i = 0; i < ins.length; i++) {
       const k = ins[i] as number;
       if (this.get(k) === -1) continue;
-      live.push(k);
-      live_vals.push(this.inserted_vals[i] as number);
+      ins[n] = k;
+      vals[n] = vals[i] as number;
+      n++;
     }
-    this.inserted = live;
-    this.inserted_vals = live_vals;
+    ins.length = n;
+    vals.length = n;
   }
 
   /**

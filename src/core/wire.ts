@@ -354,7 +354,8 @@ export function readMatchInput(r: Reader, v: number = WIRE_VERSION): MatchInput 
 
 function writeUpdates(w: Writer, list: OrderUpdate[]): void {
   w.u32(list.length);
-  for (const u of list) {
+  for (let i = 0; i < list.length; i++) {
+    const u = list[i] as OrderUpdate;
     w.int(u.order_id);
     w.int(u.user_id);
     w.u8(u.status);
@@ -384,7 +385,8 @@ function readUpdates(r: Reader): OrderUpdate[] {
 
 function writeTrades(w: Writer, list: Trade[]): void {
   w.u32(list.length);
-  for (const t of list) {
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as Trade;
     w.int(t.trade_id);
     w.u16(t.symbol_id);
     w.int(t.price_ticks);
@@ -424,7 +426,8 @@ function readTrades(r: Reader): Trade[] {
 
 function writeDeltas(w: Writer, list: BalanceDelta[]): void {
   w.u32(list.length);
-  for (const d of list) {
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i] as BalanceDelta;
     w.int(d.user_id);
     w.u16(d.asset_id);
     w.u8(d.kind);
@@ -452,7 +455,8 @@ function readDeltas(r: Reader): BalanceDelta[] {
 
 function writeCompletions(w: Writer, list: Completion[]): void {
   w.u32(list.length);
-  for (const c of list) {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i] as Completion;
     w.int(c.order_id);
     w.int(c.user_id);
     w.u8(c.status);
@@ -476,7 +480,8 @@ function readCompletions(r: Reader): Completion[] {
 
 function writeEvents(w: Writer, list: BalanceEvent[]): void {
   w.u32(list.length);
-  for (const e of list) {
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i] as BalanceEvent;
     w.int(e.user_id);
     w.u16(e.asset_id);
     w.int(e.seq);
