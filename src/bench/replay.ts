@@ -25,30 +25,21 @@ export interface ReplayResult {
   hash: { output_bytes_mean: number; ns_per_command: number; share_of_command: number };
 }
 
-/** Where the hash timing leaves its results, so that no call can be optimised away. */
-let hash_sink = 0n;
-
-/** Time XXH64 over outputs of `bytes` bytes, as the core seals them (a view into a reused buffer). */
-function hashNsPerOutput(bytes: number, rounds = 200_000): number {
+/**
+ * Time XXH64 over outputs of `bytes` bytes, as the core seals them (a view
+ * into a reused buffer). The hashes are returned, folded, so that no call can
+ * be optimised away.
+ */
+function hashNsPerOutput(bytes: number, rounds = 200_000): { ns: number; folded: bigint } {
   const buf = Buffer.alloc(Math.max(9, bytes), 0x5a);
-  for (let i = 0; i < 10_000; i++) hash_sink ^= hash64(buf.subarray(0, bytes - 8));
+  let folded = 0n;
+  for (let i = 0; i < 10_000; i++) folded ^= hash64(buf.subarray(0, bytes - 8));
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) {
     buf[0] = i & 0xff;
-    hash_sink ^= hash64(buf.subarray(0, bytes - 8));
+    folded ^= hash64(buf.subarray(0, bytes - 8));
   }
-  return ((performance.now() - t0) * 1e6) / rounds;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.floor(p * sorted.length));
-  return sorted[i] as number;
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  return { ns: ((performance.now() - t0) * 1e6) / rounds, folded };
 }
 
 /** Apply every command; the latency of each is the time since the previous one finished. */
@@ -76,7 +67,7 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
   let resting = 0;
   for (const b of core.me.books) if (b !== undefined) resting += b.orders.size;
   const output_bytes_mean = Math.round(core.encoded_bytes / Math.max(1, cmds.length));
-  const hash_ns = hashNsPerOutput(output_bytes_mean);
+  const hash_ns = hashNsPerOutput(output_bytes_mean).ns;
   return {
     commands: flow.length,
     seconds: round(seconds, 3),
