@@ -42,6 +42,17 @@ function hashNsPerOutput(bytes: number, rounds = 200_000): { ns: number; folded:
   return { ns: ((performance.now() - t0) * 1e6) / rounds, folded };
 }
 
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.floor(p * sorted.length));
+  return sorted[i] as number;
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
 /** Apply every command; the latency of each is the time since the previous one finished. */
 export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { core: Core } {
   const core = new Core(spec);
