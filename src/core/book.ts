@@ -6,7 +6,7 @@
 // except matching, which consumes them.
 
 import type { OrderType, Side, Stp, TimeInForce } from "./enums.ts";
-import { assert, InvariantError } from "./errors.ts";
+import { InvariantError } from "./errors.ts";
 
 /** Where an order node is: being matched (in no structure), resting on a book side, or waiting for its trigger. */
 export const Where = { InFlight: 0, Resting: 1, Waiting: 2 } as const;
@@ -223,7 +223,7 @@ export class BookSide {
   /** Unlink an order from its level in O(1). */
   remove(o: RestingOrder): void {
     const level = o.level;
-    assert(level !== null, () => `order ${o.order_id} is not on the book`);
+    if (level === null) throw new InvariantError(`order ${o.order_id} is not on the book`);
     if (o.prev === null) level.head = o.next;
     else o.prev.next = o.next;
     if (o.next === null) level.tail = o.prev;

@@ -93,6 +93,27 @@ export class Writer {
     this.pos += bytes.length;
   }
 
+  /**
+   * Append what `other` holds. Four bytes a step for what one output's list
+   * holds (Buffer.copy of part of a buffer allocates a view each time);
+   * 32-bit integers, not doubles, so that no bit pattern is normalised.
+   */
+  append(other: Writer): void {
+    const n = other.pos;
+    if (this.pos + n > this.buf.length) this.grow(n);
+    const at = this.pos;
+    if (n > 4096) {
+      other.buf.copy(this.buf, at, 0, n);
+    } else {
+      const from = other.dv;
+      const to = this.dv;
+      let i = 0;
+      for (; i + 4 <= n; i += 4) to.setUint32(at + i, from.getUint32(i, true), true);
+      for (; i < n; i++) this.buf[at + i] = other.buf[i] as number;
+    }
+    this.pos = at + n;
+  }
+
   /** A view of what was written; valid until the next write or reset. */
   view(from = 0): Buffer {
     return this.buf.subarray(from, this.pos);

@@ -13,6 +13,7 @@ import { CancelReplaceMode, CommandKind, Side } from "./enums.ts";
 import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH, hash64 } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
+import { OutputSections } from "./output-sections.ts";
 import {
   readEngineState,
   readUbsState,
@@ -21,19 +22,15 @@ import {
   writeUbsState,
 } from "./state.ts";
 import type {
-  BalanceEvent,
   CancelAllCmd,
   CancelReplaceCmd,
   Command,
-  Completion,
   CoreOutput,
   MatchInput,
   OrderSpec,
-  OrderUpdate,
-  Trade,
 } from "./types.ts";
 import { UbsCore } from "./ubscore.ts";
-import { writeCoreOutput } from "./wire.ts";
+import { readCoreOutput } from "./wire.ts";
 
 const CORE_MAGIC = 0x434f5232; // "COR2"
 const NONE: never[] = [];
@@ -48,34 +45,66 @@ export class Core {
   private snapshot_writer: Writer | null = null;
   /** The ids a cancel-all visits; reused. */
   private readonly scratch_ids: number[] = [];
+  /** The output's lists, written as bytes by UBSCore and the engine while a command runs. */
+  private readonly sections = new OutputSections();
+  /**
+   * The output's other fields, reused from command to command; its lists stay
+   * empty (they are in `sections`). Valid until the next command.
+   */
+  readonly head: CoreOutput = {
+    output_seq: 0,
+    prev_hash: GENESIS_HASH,
+    hash: 0n,
+    input: { kind: CommandKind.Tick, ts_ms: 0, corr: "" },
+    symbol_id: 0,
+    order_id: 0,
+    reject: 0,
+    other_order_id: 0,
+    other_reject: 0,
+    duplicate: false,
+    updates: NONE,
+    trades: NONE,
+    events: NONE,
+    completions: NONE,
+  };
 
   constructor(
     readonly spec: Spec,
     readonly ubs: UbsCore = new UbsCore(spec, { hash_outputs: false }),
     readonly me: MatchingEngine = new MatchingEngine(spec, { hash_outputs: false }),
-  ) {}
+  ) {
+    ubs.sections = this.sections;
+    me.sections = this.sections;
+  }
 
+  /** Apply a command; its output, decoded from the sealed bytes (see applySealed). */
   apply(cmd: Command): CoreOutput {
+    this.applySealed(cmd);
+    return readCoreOutput(new Reader(this.writer.view()));
+  }
+
+  /**
+   * Apply a command and seal its output, allocating no output objects: the
+   * bytes are lastEncoded(), the fields other than the lists are in `head`
+   * and the list lengths in lastCounts(), all valid until the next command.
+   */
+  applySealed(cmd: Command): void {
     const ubs = this.ubs;
     ubs.advance(cmd.ts_ms);
-    const out: CoreOutput = {
-      output_seq: this.output_seq + 1,
-      prev_hash: this.prev_hash,
-      hash: 0n,
-      input: cmd,
-      symbol_id: 0,
-      order_id: 0,
-      reject: 0,
-      other_order_id: 0,
-      other_reject: 0,
-      duplicate: false,
-      updates: NONE,
-      trades: NONE,
-      events: NONE,
-      completions: NONE,
-    };
+    const out = this.head;
+    out.output_seq = this.output_seq + 1;
+    out.prev_hash = this.prev_hash;
+    out.hash = 0n;
+    out.input = cmd;
+    out.symbol_id = 0;
+    out.order_id = 0;
+    out.reject = 0;
+    out.other_order_id = 0;
+    out.other_reject = 0;
+    out.duplicate = false;
+    this.sections.reset();
     // Timers that the core's new time reached fire first, in deadline order.
-    if (ubs.timers.size > 0 && ubs.timers.earliest() <= ubs.time_ms) this.fireTimers(cmd, out);
+    if (ubs.timers.size > 0 && ubs.timers.earliest() <= ubs.time_ms) this.fireTimers(cmd);
     switch (cmd.kind) {
       case CommandKind.CancelReplace:
         this.cancelReplace(cmd, out);
@@ -89,11 +118,15 @@ export class Core {
         this.step(cmd, out);
     }
     this.writer.reset();
-    out.hash = writeCoreOutput(this.writer, out);
+    out.hash = this.sections.seal(this.writer, out);
     this.encoded_bytes += this.writer.pos;
     this.output_seq = out.output_seq;
     this.prev_hash = out.hash;
-    return out;
+  }
+
+  /** How many trades the last output holds. */
+  lastTradeCount(): number {
+    return this.sections.trade_count;
   }
 
   /** The earliest armed dead-man's-switch deadline (core time, ms), or 0 when none is armed. */
@@ -113,7 +146,6 @@ export class Core {
 
   /** A command UBSCore handles by itself, then (if it says so) the engine. */
   private step(cmd: Command, out: CoreOutput): void {
-    this.events(out);
     const forward = this.ubs.command(cmd, out);
     this.ubs.countOutput();
     if (cmd.kind === CommandKind.PlaceOco && out.order_id !== 0) {
@@ -121,42 +153,26 @@ export class Core {
     }
     if (forward !== null) {
       out.symbol_id = forward.symbol_id;
-      const reject = this.engine(forward, out);
+      const reject = this.engine(forward);
       if (reject !== 0) out.reject = reject;
     } else if ("symbol_id" in cmd) {
       out.symbol_id = cmd.symbol_id;
     }
   }
 
-  /** One engine input, settled by UBSCore at once; its effects appended to the output. Returns its refusal. */
-  private engine(input: MatchInput, out: CoreOutput): number {
+  /** One engine input, settled by UBSCore at once (its lists go to the sections). Returns its refusal. */
+  private engine(input: MatchInput): number {
     const eo = this.me.apply(input);
-    this.ubs.settle(eo, this.events(out));
-    // Indexed loops: an iterator here is an allocation per command.
-    if (out.updates === NONE) out.updates = eo.updates;
-    else for (let i = 0; i < eo.updates.length; i++) out.updates.push(eo.updates[i] as OrderUpdate);
-    if (out.trades === NONE) out.trades = eo.trades;
-    else for (let i = 0; i < eo.trades.length; i++) out.trades.push(eo.trades[i] as Trade);
-    if (out.completions === NONE) out.completions = eo.completions;
-    else {
-      for (let i = 0; i < eo.completions.length; i++) {
-        out.completions.push(eo.completions[i] as Completion);
-      }
-    }
+    this.ubs.settle(eo, NONE);
     return eo.reject;
   }
 
-  private events(out: CoreOutput): BalanceEvent[] {
-    if (out.events === NONE) out.events = [];
-    return out.events;
-  }
-
-  private fireTimers(cmd: Command, out: CoreOutput): void {
+  private fireTimers(cmd: Command): void {
     const ubs = this.ubs;
     for (;;) {
       const user_id = ubs.timers.popDue(ubs.time_ms);
       if (user_id === -1) return;
-      this.cancelAll(user_id, 0, Reject.AUTO_CANCELLED.id, cmd.ts_ms, out);
+      this.cancelAll(user_id, 0, Reject.AUTO_CANCELLED.id, cmd.ts_ms);
     }
   }
 
@@ -174,24 +190,18 @@ export class Core {
       return;
     }
     out.symbol_id = cmd.symbol_id;
-    this.cancelAll(cmd.user_id, cmd.symbol_id, Reject.USER_CANCELLED.id, cmd.ts_ms, out);
+    this.cancelAll(cmd.user_id, cmd.symbol_id, Reject.USER_CANCELLED.id, cmd.ts_ms);
   }
 
   /** Cancel a user's open orders (one symbol, or all for 0) in ascending order id. */
-  private cancelAll(
-    user_id: number,
-    symbol_id: number,
-    reason: number,
-    ts_ms: number,
-    out: CoreOutput,
-  ): void {
+  private cancelAll(user_id: number, symbol_id: number, reason: number, ts_ms: number): void {
     const ubs = this.ubs;
     const ids = ubs.openOrdersOf(user_id, symbol_id, this.scratch_ids);
     for (let i = 0; i < ids.length; i++) {
       const order_id = ids[i] as number;
       // An OCO leg went with its partner, earlier in this loop.
       if (ubs.orders.userOf(order_id) !== user_id) continue;
-      const reject = this.engine(ubs.cancelInput(order_id, user_id, reason, ts_ms), out);
+      const reject = this.engine(ubs.cancelInput(order_id, user_id, reason, ts_ms));
       assert(reject === 0, () => `cancel-all: the engine refused to cancel open order ${order_id}`);
     }
     ids.length = 0;
@@ -242,7 +252,6 @@ export class Core {
     if (cancel_reject === 0) {
       const r = this.engine(
         ubs.cancelInput(target, cmd.user_id, Reject.USER_CANCELLED.id, cmd.ts_ms),
-        out,
       );
       assert(r === 0, () => `cancel-replace: the engine refused to cancel open order ${target}`);
     } else {
@@ -253,9 +262,8 @@ export class Core {
       return;
     }
     ubs.input_seq++;
-    this.events(out);
     const forward = ubs.placeOrder(cmd.user_id, o, cmd.ts_ms, out);
-    if (forward !== null) this.engine(forward, out);
+    if (forward !== null) this.engine(forward);
     if (mode === CancelReplaceMode.StopOnFailure && out.reject !== 0) {
       throw new InvariantError(
         `cancel-replace: new order refused (${out.reject}) after its checks passed`,
@@ -294,7 +302,7 @@ export class Core {
     );
   }
 
-  /** Encoded bytes of the last output; valid until the next apply. */
+  /** Encoded bytes of the last output; valid until the next command. */
   lastEncoded(): Buffer {
     return this.writer.view();
   }

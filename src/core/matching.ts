@@ -24,6 +24,7 @@ import { assert, InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { mulPpmFloor } from "./money.ts";
 import { OrderIndex } from "./order-index.ts";
+import type { OutputSections } from "./output-sections.ts";
 import { StopHeap } from "./stops.ts";
 import type { AmendIn, CancelIn, EngineOutput, MatchInput, OcoIn, OrderIn } from "./types.ts";
 import { writeEngineOutput } from "./wire.ts";
@@ -87,8 +88,36 @@ function crosses(is_buy: boolean, limit_ticks: number, level_ticks: number): boo
   return is_buy ? level_ticks <= limit_ticks : level_ticks >= limit_ticks;
 }
 
+function engineOutput(input: MatchInput, output_seq: number, prev_hash: bigint): EngineOutput {
+  return {
+    symbol_id: input.symbol_id,
+    output_seq,
+    prev_hash,
+    hash: 0n,
+    input,
+    updates: [],
+    trades: [],
+    deltas: [],
+    completions: [],
+    best_bid_ticks: 0,
+    best_ask_ticks: 0,
+    reject: 0,
+  };
+}
+
 export class MatchingEngine {
   readonly books: (SymbolBook | undefined)[] = [];
+  /**
+   * Where the combined core takes this engine's output lists as bytes; null
+   * (standalone) fills each EngineOutput's lists with objects.
+   */
+  sections: OutputSections | null = null;
+  /** The output apply() fills when the lists go to `sections`. */
+  private readonly reused = engineOutput(
+    { kind: 2, ubs_seq: 0, order_id: 0, user_id: 0, symbol_id: 0, reason: 0, ts_ms: 0 },
+    0,
+    GENESIS_HASH,
+  );
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(64 * 1024);
   private readonly pool = new OrderPool();
@@ -122,21 +151,24 @@ export class MatchingEngine {
   /** Apply one input; returns its output (sealed with a hash when hashing is on). */
   apply(input: MatchInput): EngineOutput {
     const book = this.books[input.symbol_id];
-    assert(book !== undefined, () => `matching engine does not own symbol ${input.symbol_id}`);
-    const out: EngineOutput = {
-      symbol_id: input.symbol_id,
-      output_seq: book.output_seq + 1,
-      prev_hash: book.prev_hash,
-      hash: 0n,
-      input,
-      updates: [],
-      trades: [],
-      deltas: [],
-      completions: [],
-      best_bid_ticks: 0,
-      best_ask_ticks: 0,
-      reject: 0,
-    };
+    if (book === undefined) {
+      throw new InvariantError(`matching engine does not own symbol ${input.symbol_id}`);
+    }
+    let out: EngineOutput;
+    if (this.sections === null) {
+      out = engineOutput(input, book.output_seq + 1, book.prev_hash);
+    } else {
+      // Its lists go to the sections: one output, reused, carries the rest.
+      out = this.reused;
+      out.symbol_id = input.symbol_id;
+      out.output_seq = book.output_seq + 1;
+      out.prev_hash = book.prev_hash;
+      out.hash = 0n;
+      out.input = input;
+      out.best_bid_ticks = 0;
+      out.best_ask_ticks = 0;
+      out.reject = 0;
+    }
     switch (input.kind) {
       case 1:
         this.place(book, input, out);
@@ -494,10 +526,9 @@ export class MatchingEngine {
     const improvement = consumed - notional_units;
     buyer.frozen_units -= consumed;
     seller.frozen_units -= base_units;
-    assert(
-      buyer.frozen_units >= 0 && seller.frozen_units >= 0,
-      () => `trade ${trade_id}: frozen funds exhausted`,
-    );
+    if (buyer.frozen_units < 0 || seller.frozen_units < 0) {
+      throw new InvariantError(`trade ${trade_id}: frozen funds exhausted`);
+    }
 
     opp.reduce(maker, lots);
     maker.filled_lots += lots;
@@ -511,75 +542,47 @@ export class MatchingEngine {
     }
     if (price_ticks > this.exec_high_ticks) this.exec_high_ticks = price_ticks;
 
-    out.trades.push({
-      trade_id,
-      symbol_id: s.id,
-      price_ticks,
-      qty_lots: lots,
-      quote_units: notional_units,
-      maker_order_id: maker.order_id,
-      taker_order_id: taker.order_id,
-      maker_user_id: maker.user_id,
-      taker_user_id: taker.user_id,
-      taker_side: taker.side,
-      buyer_fee_units: buyer_fee,
-      seller_fee_units: seller_fee,
-    });
+    const sections = this.sections;
+    if (sections !== null) {
+      sections.trade(
+        trade_id,
+        s.id,
+        price_ticks,
+        lots,
+        notional_units,
+        maker.order_id,
+        taker.order_id,
+        maker.user_id,
+        taker.user_id,
+        taker.side,
+        buyer_fee,
+        seller_fee,
+      );
+    } else {
+      out.trades.push({
+        trade_id,
+        symbol_id: s.id,
+        price_ticks,
+        qty_lots: lots,
+        quote_units: notional_units,
+        maker_order_id: maker.order_id,
+        taker_order_id: taker.order_id,
+        maker_user_id: maker.user_id,
+        taker_user_id: taker.user_id,
+        taker_side: taker.side,
+        buyer_fee_units: buyer_fee,
+        seller_fee_units: seller_fee,
+      });
+    }
     const base = s.base.id;
     const quote = s.quote.id;
-    const d = out.deltas;
-    d.push({
-      user_id: buyer.user_id,
-      asset_id: quote,
-      kind: BalanceKind.TradeDebit,
-      delta_avail: improvement,
-      delta_frozen: -consumed,
-      ref_id: trade_id,
-    });
-    d.push({
-      user_id: buyer.user_id,
-      asset_id: base,
-      kind: BalanceKind.TradeCredit,
-      delta_avail: base_units - buyer_fee,
-      delta_frozen: 0,
-      ref_id: trade_id,
-    });
-    d.push({
-      user_id: seller.user_id,
-      asset_id: base,
-      kind: BalanceKind.TradeDebit,
-      delta_avail: 0,
-      delta_frozen: -base_units,
-      ref_id: trade_id,
-    });
-    d.push({
-      user_id: seller.user_id,
-      asset_id: quote,
-      kind: BalanceKind.TradeCredit,
-      delta_avail: notional_units - seller_fee,
-      delta_frozen: 0,
-      ref_id: trade_id,
-    });
-    if (buyer_fee > 0) {
-      d.push({
-        user_id: FEE_USER_ID,
-        asset_id: base,
-        kind: BalanceKind.FeeCredit,
-        delta_avail: buyer_fee,
-        delta_frozen: 0,
-        ref_id: trade_id,
-      });
-    }
-    if (seller_fee > 0) {
-      d.push({
-        user_id: FEE_USER_ID,
-        asset_id: quote,
-        kind: BalanceKind.FeeCredit,
-        delta_avail: seller_fee,
-        delta_frozen: 0,
-        ref_id: trade_id,
-      });
-    }
+    const B = BalanceKind;
+    this.delta(out, buyer.user_id, quote, B.TradeDebit, improvement, -consumed, trade_id);
+    this.delta(out, buyer.user_id, base, B.TradeCredit, base_units - buyer_fee, 0, trade_id);
+    this.delta(out, seller.user_id, base, B.TradeDebit, 0, -base_units, trade_id);
+    this.delta(out, seller.user_id, quote, B.TradeCredit, notional_units - seller_fee, 0, trade_id);
+    if (buyer_fee > 0) this.delta(out, FEE_USER_ID, base, B.FeeCredit, buyer_fee, 0, trade_id);
+    if (seller_fee > 0) this.delta(out, FEE_USER_ID, quote, B.FeeCredit, seller_fee, 0, trade_id);
 
     // An OCO leg's first trade cancels the other leg.
     if (taker.oco !== null) this.breakOco(book, taker, true, out);
@@ -588,17 +591,11 @@ export class MatchingEngine {
       opp.remove(maker);
       book.orders.delete(maker.order_id);
       // A maker's freeze is its own price for its whole quantity: nothing is left once filled.
-      assert(
-        maker.frozen_units === 0,
-        () => `maker ${maker.order_id} filled with funds still frozen`,
-      );
+      if (maker.frozen_units !== 0) {
+        throw new InvariantError(`maker ${maker.order_id} filled with funds still frozen`);
+      }
       this.update(maker, OrderStatus.Filled, 0, out);
-      out.completions.push({
-        order_id: maker.order_id,
-        user_id: maker.user_id,
-        status: OrderStatus.Filled,
-        reason: 0,
-      });
+      this.completion(maker, OrderStatus.Filled, 0, out);
       this.pool.release(maker);
       return true;
     }
@@ -624,7 +621,7 @@ export class MatchingEngine {
     if (o.oco !== null) this.breakOco(book, o, false, out);
     this.releaseFrozen(book.spec, o, out);
     this.update(o, status, reason, out);
-    out.completions.push({ order_id: o.order_id, user_id: o.user_id, status, reason });
+    this.completion(o, status, reason, out);
     // Every caller has taken the order off the book (or never put it there).
     this.pool.release(o);
   }
@@ -637,14 +634,8 @@ export class MatchingEngine {
   }
 
   private releaseUnits(s: SymbolSpec, o: RestingOrder, amount: number, out: EngineOutput): void {
-    out.deltas.push({
-      user_id: o.user_id,
-      asset_id: o.side === Side.Buy ? s.quote.id : s.base.id,
-      kind: BalanceKind.Release,
-      delta_avail: amount,
-      delta_frozen: -amount,
-      ref_id: o.order_id,
-    });
+    const asset_id = o.side === Side.Buy ? s.quote.id : s.base.id;
+    this.delta(out, o.user_id, asset_id, BalanceKind.Release, amount, -amount, o.order_id);
   }
 
   private expireMaker(
@@ -659,6 +650,18 @@ export class MatchingEngine {
   }
 
   private update(o: RestingOrder, status: OrderStatus, reason: number, out: EngineOutput): void {
+    if (this.sections !== null) {
+      this.sections.update(
+        o.order_id,
+        o.user_id,
+        status,
+        o.filled_lots,
+        o.remaining_lots,
+        o.filled_quote_units,
+        reason,
+      );
+      return;
+    }
     out.updates.push({
       order_id: o.order_id,
       user_id: o.user_id,
@@ -668,6 +671,32 @@ export class MatchingEngine {
       filled_quote_units: o.filled_quote_units,
       reason,
     });
+  }
+  private completion(
+    o: RestingOrder,
+    status: OrderStatus,
+    reason: number,
+    out: EngineOutput,
+  ): void {
+    if (this.sections !== null) this.sections.completion(o.order_id, o.user_id, status, reason);
+    else out.completions.push({ order_id: o.order_id, user_id: o.user_id, status, reason });
+  }
+
+  /** A balance change for UBSCore to apply when it settles this input. */
+  private delta(
+    out: EngineOutput,
+    user_id: number,
+    asset_id: number,
+    kind: BalanceKind,
+    delta_avail: number,
+    delta_frozen: number,
+    ref_id: number,
+  ): void {
+    if (this.sections !== null) {
+      this.sections.delta(user_id, asset_id, kind, delta_avail, delta_frozen, ref_id);
+    } else {
+      out.deltas.push({ user_id, asset_id, kind, delta_avail, delta_frozen, ref_id });
+    }
   }
 
   private cancel(book: SymbolBook, input: CancelIn, out: EngineOutput): void {
@@ -724,14 +753,9 @@ export class MatchingEngine {
     const delta = needUnits(s, o) - o.frozen_units;
     if (delta !== 0) {
       o.frozen_units += delta;
-      out.deltas.push({
-        user_id: o.user_id,
-        asset_id: o.side === Side.Buy ? s.quote.id : s.base.id,
-        kind: delta > 0 ? BalanceKind.Freeze : BalanceKind.Release,
-        delta_avail: -delta,
-        delta_frozen: delta,
-        ref_id: o.order_id,
-      });
+      const asset_id = o.side === Side.Buy ? s.quote.id : s.base.id;
+      const kind = delta > 0 ? BalanceKind.Freeze : BalanceKind.Release;
+      this.delta(out, o.user_id, asset_id, kind, -delta, delta, o.order_id);
     }
     const status = !resting
       ? OrderStatus.Untriggered

@@ -19,10 +19,11 @@ import {
   Stp,
   TimeInForce,
 } from "./enums.ts";
-import { assert, InvariantError, Reject } from "./errors.ts";
+import { InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { MAX_UNITS } from "./money.ts";
 import { OpenOrders } from "./open-orders.ts";
+import { DELTA_FIELDS, type OutputSections } from "./output-sections.ts";
 import { Timers } from "./timers.ts";
 import {
   type AmendCmd,
@@ -109,8 +110,46 @@ function validCid(s: string): boolean {
   return true;
 }
 
+function emptyOrderIn(): OrderIn {
+  return {
+    kind: 1,
+    ubs_seq: 0,
+    order_id: 0,
+    user_id: 0,
+    symbol_id: 0,
+    side: Side.Buy,
+    order_type: OrderType.Limit,
+    tif: TimeInForce.GTC,
+    post_only: false,
+    stp: Stp.ExpireTaker,
+    price_ticks: 0,
+    stop_price_ticks: 0,
+    qty_lots: 0,
+    quote_units: 0,
+    frozen_units: 0,
+    cid: "",
+    ts_ms: 0,
+  };
+}
+
+function emptyCancelIn(): CancelIn {
+  return { kind: 2, ubs_seq: 0, order_id: 0, user_id: 0, symbol_id: 0, reason: 0, ts_ms: 0 };
+}
+
+/** The event list stamp() is given when events go to OutputSections instead: never written. */
+const NO_EVENTS: BalanceEvent[] = [];
+Object.freeze(NO_EVENTS);
+
 export class UbsCore {
   readonly accounts = new Map<number, Account>();
+  /**
+   * Where the combined core takes balance events as bytes; null (standalone)
+   * appends event objects to each output.
+   */
+  sections: OutputSections | null = null;
+  /** The engine inputs reused while `sections` is set (see placeOrder, cancelInput). */
+  private readonly order_in = emptyOrderIn();
+  private readonly cancel_in = emptyCancelIn();
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
   /** Remembered transfers by request_id, oldest first (insertion order is the core's time order). */
@@ -260,6 +299,10 @@ export class UbsCore {
    * combined core, which chains its own outputs, appends the events to its own.
    */
   settle(eo: EngineOutput, events: BalanceEvent[]): void {
+    if (this.sections !== null) {
+      this.settleSections(this.sections, eo);
+      return;
+    }
     this.input_seq++;
     const deltas = eo.deltas;
     for (let i = 0; i < deltas.length; i++) {
@@ -279,6 +322,31 @@ export class UbsCore {
     for (let i = 0; i < completions.length; i++) {
       this.complete((completions[i] as EngineOutput["completions"][number]).order_id);
     }
+    this.best_bid[eo.symbol_id] = eo.best_bid_ticks;
+    this.best_ask[eo.symbol_id] = eo.best_ask_ticks;
+  }
+
+  /** settle() when the engine left its deltas and completions in the core's sections. */
+  private settleSections(sections: OutputSections, eo: EngineOutput): void {
+    this.input_seq++;
+    const d = sections.deltas;
+    const end = sections.delta_count * DELTA_FIELDS;
+    for (let i = 0; i < end; i += DELTA_FIELDS) {
+      this.stamp(
+        d[i] as number,
+        d[i + 1] as number,
+        d[i + 2] as BalanceKind,
+        d[i + 3] as number,
+        d[i + 4] as number,
+        d[i + 5] as number,
+        "",
+        NO_EVENTS,
+      );
+    }
+    sections.delta_count = 0;
+    const done = sections.done_order_ids;
+    for (let i = 0; i < sections.done_count; i++) this.complete(done[i] as number);
+    sections.done_count = 0;
     this.best_bid[eo.symbol_id] = eo.best_bid_ticks;
     this.best_ask[eo.symbol_id] = eo.best_ask_ticks;
   }
@@ -329,15 +397,31 @@ export class UbsCore {
     const frozen = (a.frozen[asset_id] as number) + delta_frozen;
     // Supply bounds every balance (conservation), so leaving [0, MAX] means the
     // engine and UBSCore disagree: stop rather than corrupt money.
-    assert(
-      avail >= 0 && frozen >= 0 && avail <= MAX_UNITS && frozen <= MAX_UNITS,
-      () =>
+    if (!(avail >= 0 && frozen >= 0 && avail <= MAX_UNITS && frozen <= MAX_UNITS)) {
+      throw new InvariantError(
         `balance of user ${user_id} asset ${asset_id} would become avail=${avail} frozen=${frozen}`,
-    );
+      );
+    }
     a.avail[asset_id] = avail;
     a.frozen[asset_id] = frozen;
     const seq = (a.seq[asset_id] as number) + 1;
     a.seq[asset_id] = seq;
+    if (this.sections !== null) {
+      const sections = this.sections;
+      sections.event(
+        user_id,
+        asset_id,
+        seq,
+        kind,
+        delta_avail,
+        delta_frozen,
+        avail,
+        frozen,
+        ref_id,
+        ref,
+      );
+      return;
+    }
     events.push({
       user_id,
       asset_id,
@@ -385,17 +469,22 @@ export class UbsCore {
       const deposit = cmd.kind === CommandKind.Deposit;
       const delta = deposit ? cmd.amount_units : -cmd.amount_units;
       this.supply[cmd.asset_id] = (this.supply[cmd.asset_id] as number) + delta;
-      this.stamp(
-        cmd.user_id,
-        cmd.asset_id,
-        deposit ? BalanceKind.Deposit : BalanceKind.Withdraw,
-        delta,
-        0,
-        0,
-        cmd.request_id,
-        out.events,
-      );
-      event = out.events[out.events.length - 1] as BalanceEvent;
+      const kind = deposit ? BalanceKind.Deposit : BalanceKind.Withdraw;
+      this.stamp(cmd.user_id, cmd.asset_id, kind, delta, 0, 0, cmd.request_id, out.events);
+      // The record keeps the event, to answer a repeat of the request with it.
+      const a = this.accounts.get(cmd.user_id) as Account;
+      event = {
+        user_id: cmd.user_id,
+        asset_id: cmd.asset_id,
+        seq: a.seq[cmd.asset_id] as number,
+        kind,
+        delta_avail: delta,
+        delta_frozen: 0,
+        avail: a.avail[cmd.asset_id] as number,
+        frozen: a.frozen[cmd.asset_id] as number,
+        ref_id: 0,
+        ref: cmd.request_id,
+      };
     }
     out.reject = reject;
     this.transfers.set(cmd.request_id, {
@@ -496,25 +585,25 @@ export class UbsCore {
     a.open_orders++;
     if (o.cid !== "") a.cids.set(o.cid, order_id);
     this.orders.add(order_id, user_id, s.id, o.side, o.cid);
-    return {
-      kind: 1,
-      ubs_seq: this.input_seq,
-      order_id,
-      user_id,
-      symbol_id: s.id,
-      side: o.side,
-      order_type: o.order_type,
-      tif: o.tif,
-      post_only: o.post_only,
-      stp: o.stp,
-      price_ticks: this.admitted_price_ticks,
-      stop_price_ticks: o.stop_price_ticks,
-      qty_lots: o.qty_lots,
-      quote_units: o.quote_units,
-      frozen_units,
-      cid: o.cid,
-      ts_ms,
-    };
+    // In the combined core the engine takes it at once: one object serves every order.
+    const f: OrderIn = this.sections !== null ? this.order_in : emptyOrderIn();
+    f.ubs_seq = this.input_seq;
+    f.order_id = order_id;
+    f.user_id = user_id;
+    f.symbol_id = s.id;
+    f.side = o.side;
+    f.order_type = o.order_type;
+    f.tif = o.tif;
+    f.post_only = o.post_only;
+    f.stp = o.stp;
+    f.price_ticks = this.admitted_price_ticks;
+    f.stop_price_ticks = o.stop_price_ticks;
+    f.qty_lots = o.qty_lots;
+    f.quote_units = o.quote_units;
+    f.frozen_units = frozen_units;
+    f.cid = o.cid;
+    f.ts_ms = ts_ms;
+    return f;
   }
 
   /**
@@ -859,15 +948,15 @@ export class UbsCore {
 
   /** A cancel's engine input for an order known to be open, with the reason it will carry. */
   cancelInput(order_id: number, user_id: number, reason: number, ts_ms: number): CancelIn {
-    return {
-      kind: 2,
-      ubs_seq: this.input_seq,
-      order_id,
-      user_id,
-      symbol_id: this.orders.symbolOf(order_id),
-      reason,
-      ts_ms,
-    };
+    // In the combined core the engine takes it at once: one object serves every cancel.
+    const c: CancelIn = this.sections !== null ? this.cancel_in : emptyCancelIn();
+    c.ubs_seq = this.input_seq;
+    c.order_id = order_id;
+    c.user_id = user_id;
+    c.symbol_id = this.orders.symbolOf(order_id);
+    c.reason = reason;
+    c.ts_ms = ts_ms;
+    return c;
   }
 
   private cancel(cmd: CancelCmd, out: UbsCommandAnswer): MatchInput | null {
@@ -882,7 +971,7 @@ export class UbsCore {
 
   private complete(order_id: number): void {
     const user_id = this.orders.remove(order_id);
-    assert(user_id !== -1, () => `completion of unknown order ${order_id}`);
+    if (user_id === -1) throw new InvariantError(`completion of unknown order ${order_id}`);
     const a = this.accounts.get(user_id) as Account;
     const cid = this.orders.removed_cid;
     a.open_orders--;

@@ -352,17 +352,40 @@ export function readMatchInput(r: Reader, v: number = WIRE_VERSION): MatchInput 
   throw new InvariantError(`decode: unknown match input kind ${kind}`);
 }
 
+/** One order update's bytes: shared by the list encoder and OutputSections, so both write the same. */
+export function writeUpdateItem(
+  w: Writer,
+  order_id: number,
+  user_id: number,
+  status: number,
+  filled_lots: number,
+  remaining_lots: number,
+  filled_quote_units: number,
+  reason: number,
+): void {
+  w.int(order_id);
+  w.int(user_id);
+  w.u8(status);
+  w.int(filled_lots);
+  w.int(remaining_lots);
+  w.int(filled_quote_units);
+  w.u16(reason);
+}
+
 function writeUpdates(w: Writer, list: OrderUpdate[]): void {
   w.u32(list.length);
   for (let i = 0; i < list.length; i++) {
     const u = list[i] as OrderUpdate;
-    w.int(u.order_id);
-    w.int(u.user_id);
-    w.u8(u.status);
-    w.int(u.filled_lots);
-    w.int(u.remaining_lots);
-    w.int(u.filled_quote_units);
-    w.u16(u.reason);
+    writeUpdateItem(
+      w,
+      u.order_id,
+      u.user_id,
+      u.status,
+      u.filled_lots,
+      u.remaining_lots,
+      u.filled_quote_units,
+      u.reason,
+    );
   }
 }
 
@@ -383,22 +406,55 @@ function readUpdates(r: Reader): OrderUpdate[] {
   return out;
 }
 
+/** One trade's bytes (see writeUpdateItem). */
+export function writeTradeItem(
+  w: Writer,
+  trade_id: number,
+  symbol_id: number,
+  price_ticks: number,
+  qty_lots: number,
+  quote_units: number,
+  maker_order_id: number,
+  taker_order_id: number,
+  maker_user_id: number,
+  taker_user_id: number,
+  taker_side: number,
+  buyer_fee_units: number,
+  seller_fee_units: number,
+): void {
+  w.int(trade_id);
+  w.u16(symbol_id);
+  w.int(price_ticks);
+  w.int(qty_lots);
+  w.int(quote_units);
+  w.int(maker_order_id);
+  w.int(taker_order_id);
+  w.int(maker_user_id);
+  w.int(taker_user_id);
+  w.u8(taker_side);
+  w.int(buyer_fee_units);
+  w.int(seller_fee_units);
+}
+
 function writeTrades(w: Writer, list: Trade[]): void {
   w.u32(list.length);
   for (let i = 0; i < list.length; i++) {
     const t = list[i] as Trade;
-    w.int(t.trade_id);
-    w.u16(t.symbol_id);
-    w.int(t.price_ticks);
-    w.int(t.qty_lots);
-    w.int(t.quote_units);
-    w.int(t.maker_order_id);
-    w.int(t.taker_order_id);
-    w.int(t.maker_user_id);
-    w.int(t.taker_user_id);
-    w.u8(t.taker_side);
-    w.int(t.buyer_fee_units);
-    w.int(t.seller_fee_units);
+    writeTradeItem(
+      w,
+      t.trade_id,
+      t.symbol_id,
+      t.price_ticks,
+      t.qty_lots,
+      t.quote_units,
+      t.maker_order_id,
+      t.taker_order_id,
+      t.maker_user_id,
+      t.taker_user_id,
+      t.taker_side,
+      t.buyer_fee_units,
+      t.seller_fee_units,
+    );
   }
 }
 
@@ -453,14 +509,25 @@ function readDeltas(r: Reader): BalanceDelta[] {
   return out;
 }
 
+/** One completion's bytes (see writeUpdateItem). */
+export function writeCompletionItem(
+  w: Writer,
+  order_id: number,
+  user_id: number,
+  status: number,
+  reason: number,
+): void {
+  w.int(order_id);
+  w.int(user_id);
+  w.u8(status);
+  w.u16(reason);
+}
+
 function writeCompletions(w: Writer, list: Completion[]): void {
   w.u32(list.length);
   for (let i = 0; i < list.length; i++) {
     const c = list[i] as Completion;
-    w.int(c.order_id);
-    w.int(c.user_id);
-    w.u8(c.status);
-    w.u16(c.reason);
+    writeCompletionItem(w, c.order_id, c.user_id, c.status, c.reason);
   }
 }
 
@@ -478,20 +545,49 @@ function readCompletions(r: Reader): Completion[] {
   return out;
 }
 
+/** One balance event's bytes (see writeUpdateItem). */
+export function writeEventItem(
+  w: Writer,
+  user_id: number,
+  asset_id: number,
+  seq: number,
+  kind: number,
+  delta_avail: number,
+  delta_frozen: number,
+  avail: number,
+  frozen: number,
+  ref_id: number,
+  ref: string,
+): void {
+  w.int(user_id);
+  w.u16(asset_id);
+  w.int(seq);
+  w.u8(kind);
+  w.int(delta_avail);
+  w.int(delta_frozen);
+  w.int(avail);
+  w.int(frozen);
+  w.int(ref_id);
+  w.str(ref);
+}
+
 function writeEvents(w: Writer, list: BalanceEvent[]): void {
   w.u32(list.length);
   for (let i = 0; i < list.length; i++) {
     const e = list[i] as BalanceEvent;
-    w.int(e.user_id);
-    w.u16(e.asset_id);
-    w.int(e.seq);
-    w.u8(e.kind);
-    w.int(e.delta_avail);
-    w.int(e.delta_frozen);
-    w.int(e.avail);
-    w.int(e.frozen);
-    w.int(e.ref_id);
-    w.str(e.ref);
+    writeEventItem(
+      w,
+      e.user_id,
+      e.asset_id,
+      e.seq,
+      e.kind,
+      e.delta_avail,
+      e.delta_frozen,
+      e.avail,
+      e.frozen,
+      e.ref_id,
+      e.ref,
+    );
   }
 }
 
@@ -524,8 +620,8 @@ function version(r: Reader, what: string): number {
   return v;
 }
 
-/** Encode everything but the hash, hash it, append the hash; returns the hash. */
-function seal(w: Writer, start: number): bigint {
+/** Hash what w holds from start on, append the hash; returns the hash. */
+export function seal(w: Writer, start: number): bigint {
   const hash = hash64(w.view(start));
   w.u64(hash);
   return hash;
@@ -606,6 +702,16 @@ export function readBalanceOutput(r: Reader): BalanceOutput {
 
 export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   const start = w.pos;
+  writeCoreOutputHead(w, o);
+  writeUpdates(w, o.updates);
+  writeTrades(w, o.trades);
+  writeEvents(w, o.events);
+  writeCompletions(w, o.completions);
+  return seal(w, start);
+}
+
+/** A CoreOutput's fields before its lists (its lists are not read). */
+export function writeCoreOutputHead(w: Writer, o: CoreOutput): void {
   w.u8(WIRE_VERSION);
   w.int(o.output_seq);
   w.u64(o.prev_hash);
@@ -622,11 +728,6 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   } else if (o.other_order_id !== 0 || o.other_reject !== 0) {
     throw new InvariantError(`encode: other_* fields on a command of kind ${o.input.kind}`);
   }
-  writeUpdates(w, o.updates);
-  writeTrades(w, o.trades);
-  writeEvents(w, o.events);
-  writeCompletions(w, o.completions);
-  return seal(w, start);
 }
 
 function namesOther(kind: number): boolean {

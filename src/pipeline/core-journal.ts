@@ -247,8 +247,8 @@ function replayAndCheck(core: Core, seq: number, record: Uint8Array): void {
       `journal record ${seq} holds output ${head.output_seq}; the core expects ${core.output_seq + 1}`,
     );
   }
-  core.apply(head.command);
-  const again = sealedHash(core.lastEncoded());
+  core.applySealed(head.command);
+  const again = core.prev_hash;
   if (again !== sealedHash(record)) {
     throw new InvariantError(
       `replay of output ${seq} gives hash ${again.toString(16)}, the journal holds ${sealedHash(record).toString(16)}: the state differs from the one that produced it`,
