@@ -65,6 +65,10 @@ export function benchCommand(): Command {
     .option("--runs <n>", "replays of each flow for --against (medians reported)", int, 5)
     .option("--no-heap", "skip the heap-per-resting-order measurement")
     .option(
+      "--allocations",
+      "also replay once under the sampling heap profiler: bytes allocated per command, and by which functions",
+    )
+    .option(
       "--observe <dir>",
       "also measure logging and metrics: replay with the services' markers on (logs in DIR) and off, alternately",
     )
@@ -77,6 +81,7 @@ export function benchCommand(): Command {
           sync: "batch" | "none";
           baseline?: boolean;
           heap: boolean;
+          allocations?: boolean;
           observe?: string;
           against?: string;
           runs: number;
@@ -103,6 +108,11 @@ export function benchCommand(): Command {
             );
           }
           console.log(JSON.stringify(durable));
+        }
+        if (o.allocations) {
+          const { measureAllocations } = await import("../bench/allocations.ts");
+          const cmds = flow.flatMap((p) => ("cmd" in p ? [p.cmd] : []));
+          console.log(JSON.stringify(await measureAllocations(spec, cmds)));
         }
         if (o.observe !== undefined) {
           const { replayObserved } = await import("../bench/observed.ts");
