@@ -25,7 +25,15 @@ export class IntMap {
   private inserted_vals: number[] = [];
   private inserted_sorted = true;
 
-  constructor(capacity = 1024) {
+  /**
+   * `ordered`: keep the insertion order for forEachAscending's fast path;
+   * off for keys that do not arrive ascending (it would only be memory).
+   */
+  constructor(
+    capacity = 1024,
+    private readonly ordered = true,
+  ) {
+    if (!ordered) this.inserted_sorted = false;
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
     this.keys = new Float64Array(cap);
@@ -67,6 +75,7 @@ export class IntMap {
         keys[i] = key;
         this.vals[i] = value;
         this.size++;
+        if (!this.ordered) return;
         const ins = this.inserted;
         if (ins.length > 0 && key <= (ins[ins.length - 1] as number)) this.inserted_sorted = false;
         ins.push(key);

@@ -1,3 +1,4 @@
+import { CidIndex } from "./cid-index.ts";
 import { InvariantError } from "./errors.ts";
 import { IntMap } from "./int-map.ts";
 
@@ -22,11 +23,24 @@ export class OpenOrders {
   private cids: string[] = new Array(1024).fill("");
   private readonly free: number[] = [];
   private used = 0;
-  /** The client order id of the order remove() last removed. */
-  removed_cid = "";
+  /** Open orders with a client order id, by (owner, cid). */
+  private readonly by_cid: CidIndex;
+
+  constructor(fingerprint?: (user_id: number, cid: string) => number) {
+    this.by_cid = new CidIndex(
+      (slot, user_id, cid) => this.users[slot] === user_id && this.cids[slot] === cid,
+      fingerprint,
+    );
+  }
 
   get size(): number {
     return this.slot_of.size;
+  }
+
+  /** The user's open order with this client order id, or 0. */
+  orderOfCid(user_id: number, cid: string): number {
+    const slot = this.by_cid.get(user_id, cid);
+    return slot === NONE ? 0 : (this.ids[slot] as number);
   }
 
   /** Register an open order; link_order_id is the other leg of an OCO (0 for none). */
@@ -42,6 +56,15 @@ export class OpenOrders {
     if (slot === undefined) {
       if (this.used === this.users.length) this.grow();
       slot = this.used++;
+    }
+    // First, so that a refusal leaves nothing half-registered.
+    if (cid !== "") {
+      try {
+        this.by_cid.add(user_id, cid, slot);
+      } catch (err) {
+        this.free.push(slot);
+        throw err;
+      }
     }
     this.ids[slot] = order_id;
     this.users[slot] = user_id;
@@ -79,7 +102,7 @@ export class OpenOrders {
     return slot === NONE ? "" : (this.cids[slot] as string);
   }
 
-  /** Remove an open order; returns its owner, or -1 when it was not open (its cid in removed_cid). */
+  /** Remove an open order; returns its owner, or -1 when it was not open. */
   remove(order_id: number): number {
     const slot = this.slot_of.get(order_id);
     if (slot === NONE) return -1;
@@ -91,10 +114,12 @@ export class OpenOrders {
       const other = this.slot_of.get(link);
       if (other !== NONE) this.links[other] = 0;
     }
-    this.removed_cid = this.cids[slot] as string;
+    const cid = this.cids[slot] as string;
+    const user_id = this.users[slot] as number;
+    if (cid !== "") this.by_cid.remove(user_id, cid, slot);
     this.cids[slot] = "";
     this.free.push(slot);
-    return this.users[slot] as number;
+    return user_id;
   }
 
   /**
@@ -152,6 +177,19 @@ export class OpenOrders {
       if (this.slot_of.get(id) !== slot) fail(`slot ${slot} holds order ${id}, indexed elsewhere`);
     }
     if (live !== this.size) fail(`${live} slots in use, ${this.size} orders registered`);
+    let with_cid = 0;
+    for (let slot = 0; slot < this.used; slot++) {
+      const id = this.ids[slot] as number;
+      const cid = this.cids[slot] as string;
+      if (id === 0 || cid === "") continue;
+      with_cid++;
+      if (this.orderOfCid(this.users[slot] as number, cid) !== id) {
+        fail(`cid ${cid} of order ${id} not indexed`);
+      }
+    }
+    if (with_cid !== this.by_cid.size) {
+      fail(`${with_cid} open orders have a cid, the index holds ${this.by_cid.size}`);
+    }
     this.forEach((order_id, user_id, _symbol, side, _cid, link) => {
       if (link === 0) return;
       const other = this.slot_of.get(link);

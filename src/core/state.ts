@@ -148,7 +148,6 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
     u.orders.add(order_id, user_id, symbol_id, side, cid, link);
     const a = u.account(user_id);
     a.open_orders++;
-    if (cid !== "") a.cids.set(cid, order_id);
   }
   const ntransfers = r.u32();
   for (let i = 0; i < ntransfers; i++) {
@@ -195,7 +194,6 @@ export function registerOpenOrders(u: UbsCore, me: MatchingEngine): void {
     u.orders.add(o.order_id, o.user_id, symbol_id, o.side, o.cid, o.oco?.order_id ?? 0);
     const a = u.account(o.user_id);
     a.open_orders++;
-    if (o.cid !== "") a.cids.set(o.cid, o.order_id);
   }
 }
 

@@ -52,8 +52,6 @@ export interface Account {
   /** Per-asset ledger sequence of the last event. */
   readonly seq: number[];
   open_orders: number;
-  /** Client order ids of open orders. */
-  readonly cids: Map<string, number>;
 }
 
 export interface TransferRecord {
@@ -211,7 +209,6 @@ export class UbsCore {
         frozen: new Array(n).fill(0),
         seq: new Array(n).fill(0),
         open_orders: 0,
-        cids: new Map(),
       };
       this.accounts.set(user_id, a);
     }
@@ -583,7 +580,6 @@ export class UbsCore {
     );
     const a = this.admitted_account as Account;
     a.open_orders++;
-    if (o.cid !== "") a.cids.set(o.cid, order_id);
     this.orders.add(order_id, user_id, s.id, o.side, o.cid);
     // In the combined core the engine takes it at once: one object serves every order.
     const f: OrderIn = this.sections !== null ? this.order_in : emptyOrderIn();
@@ -640,7 +636,12 @@ export class UbsCore {
     if (a.open_orders - freed_slots >= this.spec.limits.max_open_orders_per_user) {
       return Reject.TOO_MANY_OPEN_ORDERS.id;
     }
-    if (o.cid !== "" && a.cids.has(o.cid) && o.cid !== freed_cid && o.cid !== freed_cid_2) {
+    if (
+      o.cid !== "" &&
+      o.cid !== freed_cid &&
+      o.cid !== freed_cid_2 &&
+      this.orders.orderOfCid(user_id, o.cid) !== 0
+    ) {
       return Reject.DUPLICATE_CLIENT_ORDER_ID.id;
     }
     this.admitted_frozen_units = frozen_units;
@@ -805,8 +806,8 @@ export class UbsCore {
       if (a.open_orders + 2 > this.spec.limits.max_open_orders_per_user) {
         reject = Reject.TOO_MANY_OPEN_ORDERS.id;
       } else if (
-        (cmd.cid !== "" && a.cids.has(cmd.cid)) ||
-        (cmd.stop_cid !== "" && a.cids.has(cmd.stop_cid))
+        (cmd.cid !== "" && this.orders.orderOfCid(cmd.user_id, cmd.cid) !== 0) ||
+        (cmd.stop_cid !== "" && this.orders.orderOfCid(cmd.user_id, cmd.stop_cid) !== 0)
       ) {
         reject = Reject.DUPLICATE_CLIENT_ORDER_ID.id;
       }
@@ -829,8 +830,6 @@ export class UbsCore {
       out.events,
     );
     a.open_orders += 2;
-    if (cmd.cid !== "") a.cids.set(cmd.cid, order_id);
-    if (cmd.stop_cid !== "") a.cids.set(cmd.stop_cid, stop_order_id);
     this.orders.add(order_id, cmd.user_id, s.id, cmd.side, cmd.cid, stop_order_id);
     this.orders.add(stop_order_id, cmd.user_id, s.id, cmd.side, cmd.stop_cid, order_id);
     return {
@@ -865,9 +864,8 @@ export class UbsCore {
   target(user_id: number, order_id: number, cid: string): number {
     this.target_order_id = 0;
     if (order_id === 0) {
-      const a = this.accounts.get(user_id);
-      const found = cid === "" || a === undefined ? undefined : a.cids.get(cid);
-      if (found === undefined) return Reject.UNKNOWN_ORDER.id;
+      const found = cid === "" ? 0 : this.orders.orderOfCid(user_id, cid);
+      if (found === 0) return Reject.UNKNOWN_ORDER.id;
       order_id = found;
     }
     this.target_order_id = order_id;
@@ -973,9 +971,7 @@ export class UbsCore {
     const user_id = this.orders.remove(order_id);
     if (user_id === -1) throw new InvariantError(`completion of unknown order ${order_id}`);
     const a = this.accounts.get(user_id) as Account;
-    const cid = this.orders.removed_cid;
     a.open_orders--;
-    if (cid !== "") a.cids.delete(cid);
     this.completed.remember(order_id, user_id);
   }
 
@@ -1015,16 +1011,13 @@ export class UbsCore {
     }
     this.orders.validateInternalState();
     const counts = new Map<number, number>();
-    this.orders.forEach((order_id, user_id, symbol_id, side, cid) => {
+    this.orders.forEach((order_id, user_id, symbol_id, side) => {
       counts.set(user_id, (counts.get(user_id) ?? 0) + 1);
       if (order_id >= this.next_order_id) fail(`open order ${order_id} beyond the id counter`);
       if (this.spec.symbolById[symbol_id] === undefined)
         fail(`order ${order_id}: symbol ${symbol_id}`);
       if (side !== Side.Buy && side !== Side.Sell) fail(`order ${order_id}: side ${side}`);
-      const a = this.accounts.get(user_id);
-      if (a === undefined) fail(`order ${order_id} of a user without an account`);
-      else if (cid !== "" && a.cids.get(cid) !== order_id)
-        fail(`cid ${cid} of order ${order_id} not mapped`);
+      if (!this.accounts.has(user_id)) fail(`order ${order_id} of a user without an account`);
     });
     for (const [user, a] of this.accounts) {
       if (a.open_orders !== (counts.get(user) ?? 0)) {
@@ -1034,11 +1027,6 @@ export class UbsCore {
       }
       if (a.open_orders > this.spec.limits.max_open_orders_per_user)
         fail(`user ${user} over the open-order limit`);
-      for (const [cid, id] of a.cids) {
-        if (this.orders.userOf(id) !== user || this.orders.cidOf(id) !== cid) {
-          fail(`user ${user}: cid ${cid} maps to ${id}, which is not that open order`);
-        }
-      }
     }
     this.timers.validateInternalState();
     if (this.timers.size > this.spec.limits.max_armed_timers) fail("too many armed timers");
