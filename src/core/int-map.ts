@@ -1,5 +1,7 @@
 // A hash map from order ids (positive safe integers) to small non-negative
-// integers, in two typed arrays. Orders come and go by the hundred thousand;
+// integers, in one typed array: entry i's key at 2i and its value at 2i + 1,
+// so a lookup that finds its key has its value in the same cache line (two
+// arrays cost a second miss on every hit). Orders come and go by the hundred thousand;
 // a JS Map rebuilds its backing store as deleted entries pile up and each
 // rebuild is a large allocation; this table allocates only when it grows.
 // Linear probing with backward-shift deletion leaves no tombstones.
@@ -10,8 +12,10 @@ const EMPTY = 0;
 const GOLDEN = 0x9e3779b1;
 
 export class IntMap {
-  private keys: Float64Array;
-  private vals: Int32Array;
+  /** Entry i: key at 2i (EMPTY when free), value at 2i + 1. */
+  private entries: Float64Array;
+  /** Entries in the table (a power of two). */
+  private cap: number;
   private mask: number;
   private shift: number;
   size = 0;
@@ -36,8 +40,8 @@ export class IntMap {
     if (!ordered) this.inserted_sorted = false;
     let cap = 16;
     while (cap < capacity * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap);
+    this.entries = new Float64Array(cap * 2);
+    this.cap = cap;
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
   }
@@ -49,31 +53,31 @@ export class IntMap {
 
   /** The value of key, or -1. */
   get(key: number): number {
-    const keys = this.keys;
+    const e = this.entries;
     let i = this.home(key);
     for (;;) {
-      const k = keys[i] as number;
-      if (k === key) return this.vals[i] as number;
+      const k = e[2 * i] as number;
+      if (k === key) return e[2 * i + 1] as number;
       if (k === EMPTY) return -1;
       i = (i + 1) & this.mask;
     }
   }
 
   set(key: number, value: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys;
+    if ((this.size + 1) * 2 > this.cap) this.grow();
+    const e = this.entries;
     let i = this.home(key);
     for (;;) {
-      const k = keys[i] as number;
+      const k = e[2 * i] as number;
       if (k === key) {
         // forEachAscending reads values as inserted: one changed here sends it to the slow path.
-        if (this.vals[i] !== value) this.inserted_sorted = false;
-        this.vals[i] = value;
+        if (e[2 * i + 1] !== value) this.inserted_sorted = false;
+        e[2 * i + 1] = value;
         return;
       }
       if (k === EMPTY) {
-        keys[i] = key;
-        this.vals[i] = value;
+        e[2 * i] = key;
+        e[2 * i + 1] = value;
         this.size++;
         if (!this.ordered) return;
         const ins = this.inserted;
@@ -87,12 +91,11 @@ export class IntMap {
   }
 
   delete(key: number): boolean {
-    const keys = this.keys;
-    const vals = this.vals;
+    const e = this.entries;
     const mask = this.mask;
     let i = this.home(key);
     for (;;) {
-      const k = keys[i] as number;
+      const k = e[2 * i] as number;
       if (k === EMPTY) return false;
       if (k === key) break;
       i = (i + 1) & mask;
@@ -101,18 +104,18 @@ export class IntMap {
     let hole = i;
     let j = (i + 1) & mask;
     for (;;) {
-      const k = keys[j] as number;
+      const k = e[2 * j] as number;
       if (k === EMPTY) break;
       const h = this.home(k);
       const between = hole <= j ? hole < h && h <= j : hole < h || h <= j;
       if (!between) {
-        keys[hole] = k;
-        vals[hole] = vals[j] as number;
+        e[2 * hole] = k;
+        e[2 * hole + 1] = e[2 * j + 1] as number;
         hole = j;
       }
       j = (j + 1) & mask;
     }
-    keys[hole] = EMPTY;
+    e[2 * hole] = EMPTY;
     this.size--;
     if (this.inserted.length > 2 * this.size + 1024) this.compactInserted();
     return true;
@@ -181,20 +184,19 @@ export class IntMap {
       if (n === this.size) return out;
       n = 0;
     }
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as number;
+    const e = this.entries;
+    for (let i = 0; i < e.length; i += 2) {
+      const k = e[i] as number;
       if (k !== EMPTY) out[n++] = k;
     }
     return out.sort();
   }
 
   private grow(): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const cap = keys.length * 2;
-    this.keys = new Float64Array(cap);
-    this.vals = new Int32Array(cap);
+    const old = this.entries;
+    const cap = this.cap * 2;
+    this.entries = new Float64Array(cap * 2);
+    this.cap = cap;
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
     this.size = 0;
@@ -204,9 +206,9 @@ export class IntMap {
     const sorted = this.inserted_sorted;
     this.inserted = [];
     this.inserted_vals = [];
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as number;
-      if (k !== EMPTY) this.set(k, vals[i] as number);
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i] as number;
+      if (k !== EMPTY) this.set(k, old[i + 1] as number);
     }
     this.inserted = inserted;
     this.inserted_vals = inserted_vals;
