@@ -3,7 +3,15 @@
 // (UBSCore checks and freezes, matching, settlement of fills, the hash-chained
 // output of every command), not JSON.parse's.
 
-import { type Command, Core, hash64, hashHex, type Spec } from "../core/mod.ts";
+import {
+  type Command,
+  CommandKind,
+  Core,
+  hash64,
+  hashHex,
+  OrderType,
+  type Spec,
+} from "../core/mod.ts";
 import type { Parsed } from "./flow.ts";
 import { heapUsedAfterGc } from "./heap.ts";
 import { restingBook } from "./resting.ts";
@@ -21,6 +29,15 @@ export interface ReplayResult {
   /** The hash of the last output: equal across versions exactly when every output's bytes are. */
   output_hash: string;
   rejected: number;
+  /**
+   * The commands at or above p99: the share that were market orders that
+   * traded, and other commands that traded; the median trades of those that did.
+   */
+  slowest_percent: {
+    market_orders_that_traded: number;
+    other_commands_that_traded: number;
+    trades_median: number;
+  };
   /** The replay again with every output decoded into objects; ratio: this rate over the sealed one. */
   decoded: { commands_per_s: number; ratio: number };
   /** What the hash chain costs: one XXH64 of an output of the flow's mean size. */
@@ -60,6 +77,7 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
   const core = new Core(spec);
   const cmds = flow.flatMap((p) => ("cmd" in p ? [p.cmd] : []));
   const latency_ns = new Float64Array(cmds.length);
+  const trade_counts = new Int32Array(cmds.length);
   let trades = 0;
   let rejected = flow.length - cmds.length;
   // performance.now() (a double, in ms, to the nanosecond here) rather than
@@ -71,13 +89,16 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
     // The output is its sealed bytes (what the journal and every consumer
     // receive); objects are decoded only where wanted (`decoded` below).
     core.applySealed(cmds[i] as (typeof cmds)[number]);
-    trades += core.lastTradeCount();
+    const t = core.lastTradeCount();
+    trades += t;
+    trade_counts[i] = t;
     if (core.head.reject !== 0) rejected++;
     const now = performance.now();
     latency_ns[i] = (now - prev) * 1e6;
     prev = now;
   }
   const seconds = (prev - t0) / 1e3;
+  const slowest = slowestPercent(cmds, latency_ns, trade_counts);
   latency_ns.sort();
   let resting = 0;
   for (const b of core.me.books) if (b !== undefined) resting += b.orders.size;
@@ -108,7 +129,37 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
       commands_per_s: Math.round(flow.length / decoded_seconds),
       ratio: round(seconds / decoded_seconds, 3),
     },
+    slowest_percent: slowest,
     core,
+  };
+}
+
+/** What the slowest 1% of commands (the p99 tail) were. */
+function slowestPercent(
+  cmds: readonly Command[],
+  latency_ns: Float64Array,
+  trade_counts: Int32Array,
+): ReplayResult["slowest_percent"] {
+  const p99 = percentile(Float64Array.from(latency_ns).sort(), 0.99);
+  let n = 0;
+  let market = 0;
+  let limit = 0;
+  const counts: number[] = [];
+  for (let i = 0; i < cmds.length; i++) {
+    if ((latency_ns[i] as number) < p99) continue;
+    n++;
+    const c = cmds[i] as Command;
+    const t = trade_counts[i] as number;
+    if (t === 0) continue;
+    counts.push(t);
+    if (c.kind === CommandKind.Place && c.order_type === OrderType.Market) market++;
+    else limit++;
+  }
+  counts.sort((a, b) => a - b);
+  return {
+    market_orders_that_traded: round(market / Math.max(1, n), 3),
+    other_commands_that_traded: round(limit / Math.max(1, n), 3),
+    trades_median: counts[Math.floor(counts.length / 2)] ?? 0,
   };
 }
 
