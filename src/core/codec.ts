@@ -11,10 +11,14 @@ import { InvariantError } from "./errors.ts";
 
 const MAX_STR_BYTES = 65535;
 
+/** Lengths up to which Writer.prefix keeps its views. */
+const PREFIX_VIEWS_MAX = 4096;
+
 export class Writer {
   buf: Buffer;
   private dv: DataView;
   pos = 0;
+  private readonly prefix_views: (Uint8Array | undefined)[] = [];
 
   constructor(size_bytes = 4096) {
     this.buf = Buffer.allocUnsafe(size_bytes);
@@ -32,6 +36,7 @@ export class Writer {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.prefix_views.length = 0;
   }
 
   u8(v: number): void {
@@ -112,6 +117,21 @@ export class Writer {
       for (; i < n; i++) this.buf[at + i] = other.buf[i] as number;
     }
     this.pos = at + n;
+  }
+
+  /**
+   * A view of the first `length` bytes, one per length, made once and kept
+   * until the buffer grows: a writer reset for every output asks for views of
+   * a few hundred lengths a million times (the hash takes a view).
+   */
+  prefix(length: number): Uint8Array {
+    if (length > PREFIX_VIEWS_MAX) return this.buf.subarray(0, length);
+    let v = this.prefix_views[length];
+    if (v === undefined) {
+      v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, length);
+      this.prefix_views[length] = v;
+    }
+    return v;
   }
 
   /** A view of what was written; valid until the next write or reset. */

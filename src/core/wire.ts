@@ -622,7 +622,7 @@ function version(r: Reader, what: string): number {
 
 /** Hash what w holds from start on, append the hash; returns the hash. */
 export function seal(w: Writer, start: number): bigint {
-  const hash = hash64(w.view(start));
+  const hash = hash64(start === 0 ? w.prefix(w.pos) : w.view(start));
   w.u64(hash);
   return hash;
 }

@@ -1,0 +1,33 @@
+// The writer's reused views: what the hash of every output reads.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Writer } from "../../../src/core/codec.ts";
+
+test("a prefix view shows what the writer holds now, across resets and growth", () => {
+  const w = new Writer(16);
+  w.u32(0x01020304);
+  const first = w.prefix(w.pos);
+  assert.deepEqual([...first], [4, 3, 2, 1]);
+  w.reset();
+  w.u32(0x0a0b0c0d);
+  assert.strictEqual(w.prefix(4), first, "one view per length");
+  assert.deepEqual([...w.prefix(4)], [13, 12, 11, 10]);
+  // Growing moves the bytes to a new buffer: views of the old one must not be served.
+  for (let i = 0; i < 100; i++) w.u32(i);
+  const after = w.prefix(4);
+  assert.notStrictEqual(after, first);
+  assert.deepEqual([...after], [13, 12, 11, 10]);
+  assert.equal(after.buffer, w.buf.buffer);
+});
+
+test("append copies another writer's bytes exactly, short and long", () => {
+  for (const n of [0, 1, 3, 4, 5, 17, 5000]) {
+    const a = new Writer(8);
+    const b = new Writer(8);
+    a.u8(0xff);
+    for (let i = 0; i < n; i++) b.u8((i * 37) & 0xff);
+    a.append(b);
+    assert.equal(a.pos, 1 + n);
+    assert.deepEqual([...a.view(1)], [...b.view()]);
+  }
+});
