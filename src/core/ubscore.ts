@@ -108,6 +108,43 @@ function validCid(s: string): boolean {
   return true;
 }
 
+function balanceOutOfRange(
+  user_id: number,
+  asset_id: number,
+  avail: number,
+  frozen: number,
+): never {
+  throw new InvariantError(
+    `balance of user ${user_id} asset ${asset_id} would become avail=${avail} frozen=${frozen}`,
+  );
+}
+
+/** A stamped event as an object (standalone UBSCore), balances read after the change. */
+function balanceEvent(
+  user_id: number,
+  asset_id: number,
+  seq: number,
+  kind: BalanceKind,
+  delta_avail: number,
+  delta_frozen: number,
+  a: Account,
+  ref_id: number,
+  ref: string,
+): BalanceEvent {
+  return {
+    user_id,
+    asset_id,
+    seq,
+    kind,
+    delta_avail,
+    delta_frozen,
+    avail: a.avail[asset_id] as number,
+    frozen: a.frozen[asset_id] as number,
+    ref_id,
+    ref,
+  };
+}
+
 function emptyOrderIn(): OrderIn {
   return {
     kind: 1,
@@ -378,7 +415,11 @@ export class UbsCore {
     return this.writer.view();
   }
 
-  /** Apply one balance change and record it as a ledger event. */
+  /**
+   * Apply one balance change and record it as a ledger event. It runs for
+   * every delta of every trade: the rare paths (the broken-invariant error,
+   * the standalone service's event object) are functions of their own.
+   */
   private stamp(
     user_id: number,
     asset_id: number,
@@ -395,16 +436,14 @@ export class UbsCore {
     // Supply bounds every balance (conservation), so leaving [0, MAX] means the
     // engine and UBSCore disagree: stop rather than corrupt money.
     if (!(avail >= 0 && frozen >= 0 && avail <= MAX_UNITS && frozen <= MAX_UNITS)) {
-      throw new InvariantError(
-        `balance of user ${user_id} asset ${asset_id} would become avail=${avail} frozen=${frozen}`,
-      );
+      balanceOutOfRange(user_id, asset_id, avail, frozen);
     }
     a.avail[asset_id] = avail;
     a.frozen[asset_id] = frozen;
     const seq = (a.seq[asset_id] as number) + 1;
     a.seq[asset_id] = seq;
-    if (this.sections !== null) {
-      const sections = this.sections;
+    const sections = this.sections;
+    if (sections !== null) {
       sections.event(
         user_id,
         asset_id,
@@ -417,20 +456,11 @@ export class UbsCore {
         ref_id,
         ref,
       );
-      return;
+    } else {
+      events.push(
+        balanceEvent(user_id, asset_id, seq, kind, delta_avail, delta_frozen, a, ref_id, ref),
+      );
     }
-    events.push({
-      user_id,
-      asset_id,
-      seq,
-      kind,
-      delta_avail,
-      delta_frozen,
-      avail,
-      frozen,
-      ref_id,
-      ref,
-    });
   }
 
   private transfer(cmd: TransferCmd, out: UbsCommandAnswer): void {
