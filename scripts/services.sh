@@ -106,9 +106,12 @@ kafka_launch() {
   local d="$DIR/kafka" log="-Dlog4j2.configurationFile=$DIR/kafka/conf/log4j2.properties"
   kafka_config
   if [[ ! -f "$d/data/meta.properties" ]]; then
-    # A cluster id is 16 random bytes in unpadded base64url.
-    local id
-    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    # A cluster id is 16 random bytes in unpadded base64url; one that starts
+    # with "-" would read as an option to the storage tool, so draw again.
+    local id="-"
+    while [[ "$id" == -* ]]; do
+      id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    done
     "$JAVA" -Xmx256m "$log" -cp "$d/lib/*" kafka.tools.StorageTool format --standalone \
       -t "$id" -c "$d/conf/server.properties" >"$d/format.log" 2>&1 ||
       { cat "$d/format.log" >&2; die "kafka: formatting the data folder failed"; }

@@ -80,7 +80,10 @@ export class PrivateKafkaServer {
         "",
       ].join("\n"),
     );
-    const id = randomBytes(16).toString("base64url");
+    // A cluster id is 16 random bytes in unpadded base64url; one that starts
+    // with "-" reads as an option to the storage tool (1 format in 64 failed).
+    let id = randomBytes(16).toString("base64url");
+    while (id.startsWith("-")) id = randomBytes(16).toString("base64url");
     const format = spawnSync(
       javaBin(),
       [
