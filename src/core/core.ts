@@ -126,7 +126,7 @@ export class Core {
 
   /** How many trades the last output holds. */
   lastTradeCount(): number {
-    return this.sections.trade_count;
+    return this.sections.trades.count;
   }
 
   /** The earliest armed dead-man's-switch deadline (core time, ms), or 0 when none is armed. */

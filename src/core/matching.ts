@@ -27,7 +27,7 @@ import { OrderIndex } from "./order-index.ts";
 import type { OutputSections } from "./output-sections.ts";
 import { StopHeap } from "./stops.ts";
 import type { AmendIn, CancelIn, EngineOutput, MatchInput, OcoIn, OrderIn } from "./types.ts";
-import { writeEngineOutput } from "./wire.ts";
+import { writeEngineOutput, writeTradeItem, writeUpdateItem } from "./wire.ts";
 
 export class SymbolBook {
   readonly bids = new BookSide(true);
@@ -544,7 +544,8 @@ export class MatchingEngine {
 
     const sections = this.sections;
     if (sections !== null) {
-      sections.trade(
+      writeTradeItem(
+        sections.trades.item(),
         trade_id,
         s.id,
         price_ticks,
@@ -651,7 +652,8 @@ export class MatchingEngine {
 
   private update(o: RestingOrder, status: OrderStatus, reason: number, out: EngineOutput): void {
     if (this.sections !== null) {
-      this.sections.update(
+      writeUpdateItem(
+        this.sections.updates.item(),
         o.order_id,
         o.user_id,
         status,

@@ -43,7 +43,7 @@ import {
   type PlaceOcoCmd,
   type TransferCmd,
 } from "./types.ts";
-import { writeBalanceOutput } from "./wire.ts";
+import { writeBalanceOutput, writeEventItem } from "./wire.ts";
 
 export interface Account {
   /** Indexed by asset id. */
@@ -444,7 +444,8 @@ export class UbsCore {
     a.seq[asset_id] = seq;
     const sections = this.sections;
     if (sections !== null) {
-      sections.event(
+      writeEventItem(
+        sections.events.item(),
         user_id,
         asset_id,
         seq,
