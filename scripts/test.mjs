@@ -95,10 +95,13 @@ const status = run(
     "tsx",
     "--test",
     "--test-concurrency=1",
-    // A file whose tests are over ends even if a failed test left a socket
-    // open, and no single test may hang the run: a test that needs longer
-    // sets its own timeout.
-    "--test-force-exit",
+    // On Node 20 a file whose tests are over ends even if a failed test left
+    // a socket open. Newer runners (26 measured) exit before every file's
+    // results are in: the unit suite reported 632 and 635 of its 639 tests,
+    // all passed, with it, and 639 without; so there only the timeout
+    // guards, and a hang shows, where lost results would not.
+    ...(process.versions.node.startsWith("20.") ? ["--test-force-exit"] : []),
+    // No single test may hang the run: a test that needs longer sets its own timeout.
     `--test-timeout=${TEST_TIMEOUT_MS}`,
     ...files.map((f) => relative(root, f)),
   ],
