@@ -22,11 +22,13 @@ export class IntMap {
   /**
    * Keys in insertion order, deleted ones left in place until they outnumber
    * the live: order ids arrive ascending, so this is the ascending order that
-   * snapshots need, without sorting a hundred thousand ids in the pause.
+   * snapshots need, without sorting a hundred thousand ids in the pause. A
+   * typed array that only grows: a JS array shrunk by each compaction and
+   * grown again by pushes reallocated its backing store every time.
    */
-  private inserted: number[] = [];
-  /** The value each key of `inserted` was set with, at the same index. */
-  private inserted_vals: number[] = [];
+  private inserted: Float64Array;
+  /** Entries of `inserted` in use: key at 2i, the value it was set with at 2i + 1. */
+  private inserted_count = 0;
   private inserted_sorted = true;
 
   /**
@@ -44,6 +46,7 @@ export class IntMap {
     this.cap = cap;
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
+    this.inserted = new Float64Array(ordered ? cap : 0);
   }
 
   private home(key: number): number {
@@ -80,10 +83,13 @@ export class IntMap {
         e[2 * i + 1] = value;
         this.size++;
         if (!this.ordered) return;
+        const n = this.inserted_count;
+        if (n > 0 && key <= (this.inserted[2 * n - 2] as number)) this.inserted_sorted = false;
+        if (2 * n === this.inserted.length) this.growInserted();
         const ins = this.inserted;
-        if (ins.length > 0 && key <= (ins[ins.length - 1] as number)) this.inserted_sorted = false;
-        ins.push(key);
-        this.inserted_vals.push(value);
+        ins[2 * n] = key;
+        ins[2 * n + 1] = value;
+        this.inserted_count = n + 1;
         return;
       }
       i = (i + 1) & this.mask;
@@ -117,24 +123,28 @@ export class IntMap {
     }
     e[2 * hole] = EMPTY;
     this.size--;
-    if (this.inserted.length > 2 * this.size + 1024) this.compactInserted();
+    if (this.inserted_count > 2 * this.size + 1024) this.compactInserted();
     return true;
   }
 
   /** Drops deleted keys from the insertion order, in place (no allocation). */
   private compactInserted(): void {
     const ins = this.inserted;
-    const vals = this.inserted_vals;
     let n = 0;
-    for (let i = 0; i < ins.length; i++) {
-      const k = ins[i] as number;
+    for (let i = 0; i < this.inserted_count; i++) {
+      const k = ins[2 * i] as number;
       if (this.get(k) === -1) continue;
-      ins[n] = k;
-      vals[n] = vals[i] as number;
+      ins[2 * n] = k;
+      ins[2 * n + 1] = ins[2 * i + 1] as number;
       n++;
     }
-    ins.length = n;
-    vals.length = n;
+    this.inserted_count = n;
+  }
+
+  private growInserted(): void {
+    const bigger = new Float64Array(Math.max(32, this.inserted.length * 2));
+    bigger.set(this.inserted);
+    this.inserted = bigger;
   }
 
   /**
@@ -153,12 +163,11 @@ export class IntMap {
       return;
     }
     const ins = this.inserted;
-    const vals = this.inserted_vals;
     let last = 0;
     let n = 0;
-    for (let i = 0; i < ins.length; i++) {
-      const k = ins[i] as number;
-      const v = vals[i] as number;
+    for (let i = 0; i < this.inserted_count; i++) {
+      const k = ins[2 * i] as number;
+      const v = ins[2 * i + 1] as number;
       if (k > last && live(k, v)) {
         fn(k, v);
         last = k;
@@ -174,7 +183,8 @@ export class IntMap {
     let n = 0;
     if (this.inserted_sorted) {
       let last = 0;
-      for (const k of this.inserted) {
+      for (let i = 0; i < this.inserted_count; i++) {
+        const k = this.inserted[2 * i] as number;
         // A key deleted and set again appears twice; the later copy is out of order.
         if (k > last && this.get(k) !== -1) {
           out[n++] = k;
@@ -200,18 +210,18 @@ export class IntMap {
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
     this.size = 0;
-    // Re-setting every key must not append it to the insertion order again.
-    const inserted = this.inserted;
-    const inserted_vals = this.inserted_vals;
-    const sorted = this.inserted_sorted;
-    this.inserted = [];
-    this.inserted_vals = [];
-    for (let i = 0; i < old.length; i += 2) {
-      const k = old[i] as number;
-      if (k !== EMPTY) this.set(k, old[i + 1] as number);
+    // Keys are distinct: each goes to the first free entry of its probe run,
+    // and the insertion order is left as it was.
+    const e = this.entries;
+    const mask = this.mask;
+    for (let j = 0; j < old.length; j += 2) {
+      const k = old[j] as number;
+      if (k === EMPTY) continue;
+      let i = this.home(k);
+      while (e[2 * i] !== EMPTY) i = (i + 1) & mask;
+      e[2 * i] = k;
+      e[2 * i + 1] = old[j + 1] as number;
+      this.size++;
     }
-    this.inserted = inserted;
-    this.inserted_vals = inserted_vals;
-    this.inserted_sorted = sorted;
   }
 }
