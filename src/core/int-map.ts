@@ -66,6 +66,21 @@ export class IntMap {
     }
   }
 
+  /** The value of key if it has one (left as it is), else sets it and returns -1: one probe. */
+  getOrSet(key: number, value: number): number {
+    if ((this.size + 1) * 2 > this.cap) this.grow();
+    const e = this.entries;
+    let i = this.home(key);
+    for (;;) {
+      const k = e[2 * i] as number;
+      if (k === key) return e[2 * i + 1] as number;
+      if (k === EMPTY) break;
+      i = (i + 1) & this.mask;
+    }
+    this.set(key, value);
+    return -1;
+  }
+
   set(key: number, value: number): void {
     if ((this.size + 1) * 2 > this.cap) this.grow();
     const e = this.entries;

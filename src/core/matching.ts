@@ -411,6 +411,8 @@ export class MatchingEngine {
   /** Execute triggered stops one at a time, in trigger order, until none is left. */
   private runTriggered(book: SymbolBook, out: EngineOutput): void {
     const q = this.queue;
+    // Nearly always empty; setting an array's length is a runtime call even then.
+    if (q.length === 0) return;
     while (this.queue_head < q.length) {
       const o = q[this.queue_head++] as RestingOrder;
       this.activate(book, o, out);

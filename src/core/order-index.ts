@@ -19,19 +19,18 @@ export class OrderIndex {
   }
 
   set(order_id: number, o: RestingOrder): void {
-    const existing = this.slots.get(order_id);
+    const free =
+      this.free.length > 0 ? (this.free[this.free.length - 1] as number) : this.nodes.length;
+    const existing = this.slots.getOrSet(order_id, free);
     if (existing !== -1) {
       this.nodes[existing] = o;
       return;
     }
-    let slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.nodes.length;
-      this.nodes.push(o);
-    } else {
-      this.nodes[slot] = o;
+    if (free === this.nodes.length) this.nodes.push(o);
+    else {
+      this.free.pop();
+      this.nodes[free] = o;
     }
-    this.slots.set(order_id, slot);
   }
 
   delete(order_id: number): boolean {

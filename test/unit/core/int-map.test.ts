@@ -84,3 +84,14 @@ test("heavy churn at a steady size stays cheap and keeps ascending order", () =>
   // Its storage (two numbers an entry) doubles when full: at most twice the bound.
   assert.ok(log.inserted.length <= 2 * 2 * (2 * m.size + 1025));
 });
+
+test("getOrSet sets an absent key and leaves a present one", () => {
+  const m = new IntMap(16);
+  assert.equal(m.getOrSet(7, 3), -1);
+  assert.equal(m.get(7), 3);
+  assert.equal(m.getOrSet(7, 9), 3);
+  assert.equal(m.get(7), 3);
+  assert.equal(m.size, 1);
+  for (let k = 100; k < 200; k++) assert.equal(m.getOrSet(k, k), -1);
+  assert.deepEqual([...m.keysAscending()].slice(0, 3), [7, 100, 101]);
+});
