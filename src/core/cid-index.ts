@@ -42,10 +42,29 @@ export class CidIndex {
   /** Pairs whose fingerprint another pair holds in the table, by "user:cid". */
   private readonly overflow = new Map<string, number>();
 
+  /**
+   * The last pair fingerprinted: a new order's pair is looked up by the
+   * duplicate check and then added, so the second walk of its characters is
+   * saved (the string is usually the same object, compared by reference).
+   */
+  private last_user = -1;
+  private last_cid = "";
+  private last_fp = 0;
+
   constructor(
     private readonly holds: SlotHolds,
     private readonly fingerprint: (user_id: number, cid: string) => number = cidFingerprint,
   ) {}
+
+  /** The pair's fingerprint: what add returns, and what remove takes. */
+  fingerprintOf(user_id: number, cid: string): number {
+    if (user_id === this.last_user && cid === this.last_cid) return this.last_fp;
+    const fp = this.fingerprint(user_id, cid);
+    this.last_user = user_id;
+    this.last_cid = cid;
+    this.last_fp = fp;
+    return fp;
+  }
 
   get size(): number {
     return this.table.size + this.overflow.size;
@@ -53,15 +72,18 @@ export class CidIndex {
 
   /** The slot of the user's open order with this client id, or -1. */
   get(user_id: number, cid: string): number {
-    const slot = this.table.get(this.fingerprint(user_id, cid));
+    const slot = this.table.get(this.fingerprintOf(user_id, cid));
     if (slot !== -1 && this.holds(slot, user_id, cid)) return slot;
     if (this.overflow.size === 0) return -1;
     return this.overflow.get(`${user_id}:${cid}`) ?? -1;
   }
 
-  /** Index an open order; throws, changing nothing, when the pair is open already. */
-  add(user_id: number, cid: string, slot: number): void {
-    const fp = this.fingerprint(user_id, cid);
+  /**
+   * Index an open order; throws, changing nothing, when the pair is open
+   * already. Returns the pair's fingerprint, for remove.
+   */
+  add(user_id: number, cid: string, slot: number): number {
+    const fp = this.fingerprintOf(user_id, cid);
     const taken = this.table.get(fp);
     if (
       (taken !== -1 && this.holds(taken, user_id, cid)) ||
@@ -71,11 +93,11 @@ export class CidIndex {
     }
     if (taken === -1) this.table.set(fp, slot);
     else this.overflow.set(`${user_id}:${cid}`, slot);
+    return fp;
   }
 
-  /** Forget an open order's pair (indexed at `slot`). */
-  remove(user_id: number, cid: string, slot: number): void {
-    const fp = this.fingerprint(user_id, cid);
+  /** Forget an open order's pair (indexed at `slot`, fingerprint `fp` as add returned it). */
+  remove(user_id: number, cid: string, slot: number, fp: number): void {
     if (this.table.get(fp) === slot) this.table.delete(fp);
     else if (!this.overflow.delete(`${user_id}:${cid}`)) {
       throw new InvariantError(`client order id ${cid} of user ${user_id} was not indexed`);

@@ -23,6 +23,8 @@ export class OpenOrders {
   private symbols = new Uint16Array(1024);
   private sides = new Uint8Array(1024);
   private cids: string[] = new Array(1024).fill("");
+  /** The fingerprint of (owner, cid) when the order has a cid: removal does not walk the string again. */
+  private cid_fps = new Float64Array(1024);
   private readonly free: number[] = [];
   private used = 0;
   /** Open orders with a client order id, by (owner, cid). */
@@ -62,7 +64,7 @@ export class OpenOrders {
     // First, so that a refusal leaves nothing half-registered.
     if (cid !== "") {
       try {
-        this.by_cid.add(user_id, cid, slot);
+        this.cid_fps[slot] = this.by_cid.add(user_id, cid, slot);
       } catch (err) {
         this.free.push(slot);
         throw err;
@@ -118,7 +120,7 @@ export class OpenOrders {
     }
     const cid = this.cids[slot] as string;
     const user_id = this.users[slot] as number;
-    if (cid !== "") this.by_cid.remove(user_id, cid, slot);
+    if (cid !== "") this.by_cid.remove(user_id, cid, slot, this.cid_fps[slot] as number);
     this.cids[slot] = "";
     this.free.push(slot);
     return user_id;
@@ -213,6 +215,7 @@ export class OpenOrders {
     this.ids = f64(this.ids);
     this.users = f64(this.users);
     this.links = f64(this.links);
+    this.cid_fps = f64(this.cid_fps);
     const symbols = new Uint16Array(n);
     symbols.set(this.symbols);
     this.symbols = symbols;
