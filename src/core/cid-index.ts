@@ -98,8 +98,11 @@ export class CidIndex {
 
   /** Forget an open order's pair (indexed at `slot`, fingerprint `fp` as add returned it). */
   remove(user_id: number, cid: string, slot: number, fp: number): void {
-    if (this.table.get(fp) === slot) this.table.delete(fp);
-    else if (!this.overflow.delete(`${user_id}:${cid}`)) {
+    const taken = this.table.take(fp);
+    if (taken === slot) return;
+    // The fingerprint is another pair's (a collision): it stays, and this pair is in the overflow.
+    if (taken !== -1) this.table.set(fp, taken);
+    if (!this.overflow.delete(`${user_id}:${cid}`)) {
       throw new InvariantError(`client order id ${cid} of user ${user_id} was not indexed`);
     }
   }

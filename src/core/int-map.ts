@@ -112,15 +112,21 @@ export class IntMap {
   }
 
   delete(key: number): boolean {
+    return this.take(key) !== -1;
+  }
+
+  /** Delete key and return the value it had, or -1 when absent: one probe for both. */
+  take(key: number): number {
     const e = this.entries;
     const mask = this.mask;
     let i = this.home(key);
     for (;;) {
       const k = e[2 * i] as number;
-      if (k === EMPTY) return false;
+      if (k === EMPTY) return -1;
       if (k === key) break;
       i = (i + 1) & mask;
     }
+    const value = e[2 * i + 1] as number;
     // Shift later entries of the same probe run back into the hole.
     let hole = i;
     let j = (i + 1) & mask;
@@ -139,7 +145,7 @@ export class IntMap {
     e[2 * hole] = EMPTY;
     this.size--;
     if (this.inserted_count > 2 * this.size + 1024) this.compactInserted();
-    return true;
+    return value;
   }
 
   /** Drops deleted keys from the insertion order, in place (no allocation). */

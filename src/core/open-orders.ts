@@ -108,9 +108,8 @@ export class OpenOrders {
 
   /** Remove an open order; returns its owner, or -1 when it was not open. */
   remove(order_id: number): number {
-    const slot = this.slot_of.get(order_id);
+    const slot = this.slot_of.take(order_id);
     if (slot === NONE) return -1;
-    this.slot_of.delete(order_id);
     this.ids[slot] = 0;
     // A partner that outlives this leg is no longer linked.
     const link = this.links[slot] as number;

@@ -34,9 +34,8 @@ export class OrderIndex {
   }
 
   delete(order_id: number): boolean {
-    const slot = this.slots.get(order_id);
+    const slot = this.slots.take(order_id);
     if (slot === -1) return false;
-    this.slots.delete(order_id);
     this.nodes[slot] = undefined;
     this.free.push(slot);
     return true;

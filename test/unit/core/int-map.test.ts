@@ -95,3 +95,13 @@ test("getOrSet sets an absent key and leaves a present one", () => {
   for (let k = 100; k < 200; k++) assert.equal(m.getOrSet(k, k), -1);
   assert.deepEqual([...m.keysAscending()].slice(0, 3), [7, 100, 101]);
 });
+
+test("take deletes a key and returns its value, -1 when absent", () => {
+  const m = new IntMap(16);
+  for (let k = 1; k <= 100; k++) m.set(k, k * 2);
+  assert.equal(m.take(50), 100);
+  assert.equal(m.take(50), -1);
+  assert.equal(m.get(50), -1);
+  assert.equal(m.size, 99);
+  for (let k = 1; k <= 100; k++) if (k !== 50) assert.equal(m.get(k), k * 2);
+});
