@@ -108,7 +108,7 @@ export class Writer {
     const n = other.pos;
     if (this.pos + n > this.buf.length) this.grow(n);
     const at = this.pos;
-    if (n > 64) {
+    if (n > 16) {
       this.buf.set(other.prefix(n), at);
     } else {
       const from = other.dv;
