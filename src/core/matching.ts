@@ -26,7 +26,15 @@ import { mulPpmFloor } from "./money.ts";
 import { OrderIndex } from "./order-index.ts";
 import type { OutputSections } from "./output-sections.ts";
 import { StopHeap } from "./stops.ts";
-import type { AmendIn, CancelIn, EngineOutput, MatchInput, OcoIn, OrderIn } from "./types.ts";
+import type {
+  AmendIn,
+  CancelIn,
+  EngineOutput,
+  MatchInput,
+  OcoIn,
+  OrderIn,
+  Trade,
+} from "./types.ts";
 import { writeEngineOutput, writeTradeItem, writeUpdateItem } from "./wire.ts";
 
 export class SymbolBook {
@@ -105,6 +113,23 @@ function engineOutput(input: MatchInput, output_seq: number, prev_hash: bigint):
   };
 }
 
+function emptyTrade(): Trade {
+  return {
+    trade_id: 0,
+    symbol_id: 0,
+    price_ticks: 0,
+    qty_lots: 0,
+    quote_units: 0,
+    maker_order_id: 0,
+    taker_order_id: 0,
+    maker_user_id: 0,
+    taker_user_id: 0,
+    taker_side: Side.Buy,
+    buyer_fee_units: 0,
+    seller_fee_units: 0,
+  };
+}
+
 export class MatchingEngine {
   readonly books: (SymbolBook | undefined)[] = [];
   /**
@@ -118,6 +143,8 @@ export class MatchingEngine {
     0,
     GENESIS_HASH,
   );
+  /** The trade fill() writes into `sections`; reused. */
+  private readonly trade_item = emptyTrade();
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(64 * 1024);
   private readonly pool = new OrderPool();
@@ -544,39 +571,23 @@ export class MatchingEngine {
     }
     if (price_ticks > this.exec_high_ticks) this.exec_high_ticks = price_ticks;
 
+    // One reused trade for the sections (written as bytes at once), a new one for the list.
     const sections = this.sections;
-    if (sections !== null) {
-      writeTradeItem(
-        sections.trades.item(),
-        trade_id,
-        s.id,
-        price_ticks,
-        lots,
-        notional_units,
-        maker.order_id,
-        taker.order_id,
-        maker.user_id,
-        taker.user_id,
-        taker.side,
-        buyer_fee,
-        seller_fee,
-      );
-    } else {
-      out.trades.push({
-        trade_id,
-        symbol_id: s.id,
-        price_ticks,
-        qty_lots: lots,
-        quote_units: notional_units,
-        maker_order_id: maker.order_id,
-        taker_order_id: taker.order_id,
-        maker_user_id: maker.user_id,
-        taker_user_id: taker.user_id,
-        taker_side: taker.side,
-        buyer_fee_units: buyer_fee,
-        seller_fee_units: seller_fee,
-      });
-    }
+    const t = sections !== null ? this.trade_item : emptyTrade();
+    t.trade_id = trade_id;
+    t.symbol_id = s.id;
+    t.price_ticks = price_ticks;
+    t.qty_lots = lots;
+    t.quote_units = notional_units;
+    t.maker_order_id = maker.order_id;
+    t.taker_order_id = taker.order_id;
+    t.maker_user_id = maker.user_id;
+    t.taker_user_id = taker.user_id;
+    t.taker_side = taker.side;
+    t.buyer_fee_units = buyer_fee;
+    t.seller_fee_units = seller_fee;
+    if (sections !== null) writeTradeItem(sections.trades.item(), t);
+    else out.trades.push(t);
     const base = s.base.id;
     const quote = s.quote.id;
     const B = BalanceKind;
@@ -654,16 +665,7 @@ export class MatchingEngine {
 
   private update(o: RestingOrder, status: OrderStatus, reason: number, out: EngineOutput): void {
     if (this.sections !== null) {
-      writeUpdateItem(
-        this.sections.updates.item(),
-        o.order_id,
-        o.user_id,
-        status,
-        o.filled_lots,
-        o.remaining_lots,
-        o.filled_quote_units,
-        reason,
-      );
+      writeUpdateItem(this.sections.updates.item(), o, status, reason);
       return;
     }
     out.updates.push({

@@ -120,28 +120,18 @@ function balanceOutOfRange(
 }
 
 /** A stamped event as an object (standalone UBSCore), balances read after the change. */
-function balanceEvent(
-  user_id: number,
-  asset_id: number,
-  seq: number,
-  kind: BalanceKind,
-  delta_avail: number,
-  delta_frozen: number,
-  a: Account,
-  ref_id: number,
-  ref: string,
-): BalanceEvent {
+function emptyEvent(): BalanceEvent {
   return {
-    user_id,
-    asset_id,
-    seq,
-    kind,
-    delta_avail,
-    delta_frozen,
-    avail: a.avail[asset_id] as number,
-    frozen: a.frozen[asset_id] as number,
-    ref_id,
-    ref,
+    user_id: 0,
+    asset_id: 0,
+    seq: 0,
+    kind: BalanceKind.Deposit,
+    delta_avail: 0,
+    delta_frozen: 0,
+    avail: 0,
+    frozen: 0,
+    ref_id: 0,
+    ref: "",
   };
 }
 
@@ -184,6 +174,8 @@ export class UbsCore {
   sections: OutputSections | null = null;
   /** The engine inputs reused while `sections` is set (see placeOrder, cancelInput). */
   private readonly order_in = emptyOrderIn();
+  /** The balance event stamp() writes into `sections`; reused. */
+  private readonly event_item = emptyEvent();
   private readonly cancel_in = emptyCancelIn();
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
@@ -442,26 +434,21 @@ export class UbsCore {
     a.frozen[asset_id] = frozen;
     const seq = (a.seq[asset_id] as number) + 1;
     a.seq[asset_id] = seq;
+    // One reused event for the sections (written as bytes at once), a new one for the list.
     const sections = this.sections;
-    if (sections !== null) {
-      writeEventItem(
-        sections.events.item(),
-        user_id,
-        asset_id,
-        seq,
-        kind,
-        delta_avail,
-        delta_frozen,
-        avail,
-        frozen,
-        ref_id,
-        ref,
-      );
-    } else {
-      events.push(
-        balanceEvent(user_id, asset_id, seq, kind, delta_avail, delta_frozen, a, ref_id, ref),
-      );
-    }
+    const e = sections !== null ? this.event_item : emptyEvent();
+    e.user_id = user_id;
+    e.asset_id = asset_id;
+    e.seq = seq;
+    e.kind = kind;
+    e.delta_avail = delta_avail;
+    e.delta_frozen = delta_frozen;
+    e.avail = avail;
+    e.frozen = frozen;
+    e.ref_id = ref_id;
+    e.ref = ref;
+    if (sections !== null) writeEventItem(sections.events.item(), e);
+    else events.push(e);
   }
 
   private transfer(cmd: TransferCmd, out: UbsCommandAnswer): void {

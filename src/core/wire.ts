@@ -352,23 +352,26 @@ export function readMatchInput(r: Reader, v: number = WIRE_VERSION): MatchInput 
   throw new InvariantError(`decode: unknown match input kind ${kind}`);
 }
 
-/** One order update's bytes: shared by the list encoder and OutputSections, so both write the same. */
-export function writeUpdateItem(
-  w: Writer,
-  order_id: number,
-  user_id: number,
-  status: number,
-  filled_lots: number,
-  remaining_lots: number,
-  filled_quote_units: number,
-  reason: number,
-): void {
-  w.int(order_id);
-  w.int(user_id);
+/** The fields of an order update that writeUpdateItem reads from an object (an engine order node is one). */
+export type UpdateFields = Pick<
+  OrderUpdate,
+  "order_id" | "user_id" | "filled_lots" | "remaining_lots" | "filled_quote_units"
+>;
+
+/**
+ * One order update's bytes: shared by the list encoder and OutputSections, so
+ * both write the same. The item encoders take their numbers in an object, not
+ * as arguments: passed to a call the optimiser does not inline, every amount
+ * beyond a small integer would be boxed on the heap, an allocation per number
+ * per item on the hot path.
+ */
+export function writeUpdateItem(w: Writer, u: UpdateFields, status: number, reason: number): void {
+  w.int(u.order_id);
+  w.int(u.user_id);
   w.u8(status);
-  w.int(filled_lots);
-  w.int(remaining_lots);
-  w.int(filled_quote_units);
+  w.int(u.filled_lots);
+  w.int(u.remaining_lots);
+  w.int(u.filled_quote_units);
   w.u16(reason);
 }
 
@@ -376,16 +379,7 @@ function writeUpdates(w: Writer, list: OrderUpdate[]): void {
   w.u32(list.length);
   for (let i = 0; i < list.length; i++) {
     const u = list[i] as OrderUpdate;
-    writeUpdateItem(
-      w,
-      u.order_id,
-      u.user_id,
-      u.status,
-      u.filled_lots,
-      u.remaining_lots,
-      u.filled_quote_units,
-      u.reason,
-    );
+    writeUpdateItem(w, u, u.status, u.reason);
   }
 }
 
@@ -407,55 +401,24 @@ function readUpdates(r: Reader): OrderUpdate[] {
 }
 
 /** One trade's bytes (see writeUpdateItem). */
-export function writeTradeItem(
-  w: Writer,
-  trade_id: number,
-  symbol_id: number,
-  price_ticks: number,
-  qty_lots: number,
-  quote_units: number,
-  maker_order_id: number,
-  taker_order_id: number,
-  maker_user_id: number,
-  taker_user_id: number,
-  taker_side: number,
-  buyer_fee_units: number,
-  seller_fee_units: number,
-): void {
-  w.int(trade_id);
-  w.u16(symbol_id);
-  w.int(price_ticks);
-  w.int(qty_lots);
-  w.int(quote_units);
-  w.int(maker_order_id);
-  w.int(taker_order_id);
-  w.int(maker_user_id);
-  w.int(taker_user_id);
-  w.u8(taker_side);
-  w.int(buyer_fee_units);
-  w.int(seller_fee_units);
+export function writeTradeItem(w: Writer, t: Trade): void {
+  w.int(t.trade_id);
+  w.u16(t.symbol_id);
+  w.int(t.price_ticks);
+  w.int(t.qty_lots);
+  w.int(t.quote_units);
+  w.int(t.maker_order_id);
+  w.int(t.taker_order_id);
+  w.int(t.maker_user_id);
+  w.int(t.taker_user_id);
+  w.u8(t.taker_side);
+  w.int(t.buyer_fee_units);
+  w.int(t.seller_fee_units);
 }
 
 function writeTrades(w: Writer, list: Trade[]): void {
   w.u32(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i] as Trade;
-    writeTradeItem(
-      w,
-      t.trade_id,
-      t.symbol_id,
-      t.price_ticks,
-      t.qty_lots,
-      t.quote_units,
-      t.maker_order_id,
-      t.taker_order_id,
-      t.maker_user_id,
-      t.taker_user_id,
-      t.taker_side,
-      t.buyer_fee_units,
-      t.seller_fee_units,
-    );
-  }
+  for (let i = 0; i < list.length; i++) writeTradeItem(w, list[i] as Trade);
 }
 
 function readTrades(r: Reader): Trade[] {
@@ -546,49 +509,22 @@ function readCompletions(r: Reader): Completion[] {
 }
 
 /** One balance event's bytes (see writeUpdateItem). */
-export function writeEventItem(
-  w: Writer,
-  user_id: number,
-  asset_id: number,
-  seq: number,
-  kind: number,
-  delta_avail: number,
-  delta_frozen: number,
-  avail: number,
-  frozen: number,
-  ref_id: number,
-  ref: string,
-): void {
-  w.int(user_id);
-  w.u16(asset_id);
-  w.int(seq);
-  w.u8(kind);
-  w.int(delta_avail);
-  w.int(delta_frozen);
-  w.int(avail);
-  w.int(frozen);
-  w.int(ref_id);
-  w.str(ref);
+export function writeEventItem(w: Writer, e: BalanceEvent): void {
+  w.int(e.user_id);
+  w.u16(e.asset_id);
+  w.int(e.seq);
+  w.u8(e.kind);
+  w.int(e.delta_avail);
+  w.int(e.delta_frozen);
+  w.int(e.avail);
+  w.int(e.frozen);
+  w.int(e.ref_id);
+  w.str(e.ref);
 }
 
 function writeEvents(w: Writer, list: BalanceEvent[]): void {
   w.u32(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i] as BalanceEvent;
-    writeEventItem(
-      w,
-      e.user_id,
-      e.asset_id,
-      e.seq,
-      e.kind,
-      e.delta_avail,
-      e.delta_frozen,
-      e.avail,
-      e.frozen,
-      e.ref_id,
-      e.ref,
-    );
-  }
+  for (let i = 0; i < list.length; i++) writeEventItem(w, list[i] as BalanceEvent);
 }
 
 function readEvents(r: Reader): BalanceEvent[] {
