@@ -7,6 +7,7 @@
 
 import type { OrderType, Side, Stp, TimeInForce } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
+import { IntMap } from "./int-map.ts";
 
 /** Where an order node is: being matched (in no structure), resting on a book side, or waiting for its trigger. */
 export const Where = { InFlight: 0, Resting: 1, Waiting: 2 } as const;
@@ -147,7 +148,14 @@ export class Level {
 
 /** Bids order by higher price first, asks by lower. */
 export class BookSide {
-  private readonly levels = new Map<number, Level>();
+  /**
+   * Levels by price: an IntMap to a slot of `level_at`. A JS Map rebuilt its
+   * table as sweeps emptied levels and new prices opened others, a cost paid
+   * by the orders that make the latency tail.
+   */
+  private readonly level_slot = new IntMap(64, false);
+  private readonly level_at: (Level | undefined)[] = [];
+  private readonly free_slots: number[] = [];
   private readonly heap: Level[] = [];
   private empty_levels = 0;
   order_count = 0;
@@ -161,6 +169,24 @@ export class BookSide {
   readonly changed: Level[] = [];
 
   constructor(readonly is_bid: boolean) {}
+
+  private levelAt(price_ticks: number): Level | undefined {
+    const slot = this.level_slot.get(price_ticks);
+    return slot === -1 ? undefined : this.level_at[slot];
+  }
+
+  private addLevel(level: Level): void {
+    const slot = this.free_slots.pop() ?? this.level_at.length;
+    this.level_at[slot] = level;
+    this.level_slot.set(level.price_ticks, slot);
+  }
+
+  private dropLevel(level: Level): void {
+    const slot = this.level_slot.take(level.price_ticks);
+    if (slot === -1) throw new InvariantError(`level ${level.price_ticks} is not in the price map`);
+    this.level_at[slot] = undefined;
+    this.free_slots.push(slot);
+  }
 
   private mark(level: Level): void {
     if (this.track_changes && !level.changed) {
@@ -187,7 +213,7 @@ export class BookSide {
       const top = heap[0] as Level;
       if (top.count > 0) return top;
       this.popTop();
-      this.levels.delete(top.price_ticks);
+      this.dropLevel(top);
       this.empty_levels--;
     }
     return null;
@@ -200,10 +226,10 @@ export class BookSide {
 
   /** Append at the tail of its price level (time priority). */
   insert(o: RestingOrder): void {
-    let level = this.levels.get(o.price_ticks);
+    let level = this.levelAt(o.price_ticks);
     if (level === undefined) {
       level = new Level(o.price_ticks);
-      this.levels.set(o.price_ticks, level);
+      this.addLevel(level);
       this.push(level);
     } else if (level.count === 0) {
       this.empty_levels--;
@@ -278,7 +304,7 @@ export class BookSide {
   /** Live levels, best first, up to `limit`. For queries, not the hot path. */
   depth(limit: number): { price_ticks: number; qty_lots: number; orders: number }[] {
     const live: Level[] = [];
-    for (const l of this.levels.values()) if (l.count > 0) live.push(l);
+    for (const l of this.heap) if (l.count > 0) live.push(l);
     live.sort((a, b) =>
       this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
     );
@@ -307,7 +333,7 @@ export class BookSide {
   /** Orders in priority order (best level first, FIFO within), for snapshots. */
   *ordersInPriority(): Generator<RestingOrder> {
     const live: Level[] = [];
-    for (const l of this.levels.values()) if (l.count > 0) live.push(l);
+    for (const l of this.heap) if (l.count > 0) live.push(l);
     live.sort((a, b) =>
       this.is_bid ? b.price_ticks - a.price_ticks : a.price_ticks - b.price_ticks,
     );
@@ -333,13 +359,18 @@ export class BookSide {
       if (i > 0 && this.before(l, heap[(i - 1) >> 1] as Level)) {
         fail(`heap order broken at level ${l.price_ticks}`);
       }
-      if (this.levels.get(l.price_ticks) !== l) fail(`level ${l.price_ticks} not in the price map`);
+      if (this.levelAt(l.price_ticks) !== l) fail(`level ${l.price_ticks} not in the price map`);
       if (seen.has(l)) fail(`level ${l.price_ticks} twice in the heap`);
       seen.add(l);
       if (l.count === 0) empty++;
     }
-    if (this.levels.size !== heap.length) {
-      fail(`${this.levels.size} levels in the price map, ${heap.length} in the heap`);
+    if (this.level_slot.size !== heap.length) {
+      fail(`${this.level_slot.size} levels in the price map, ${heap.length} in the heap`);
+    }
+    if (this.level_slot.size + this.free_slots.length !== this.level_at.length) {
+      fail(
+        `level slots: ${this.level_slot.size} used, ${this.free_slots.length} free, of ${this.level_at.length}`,
+      );
     }
     if (empty !== this.empty_levels) fail(`${empty} empty levels, counted ${this.empty_levels}`);
     const out: RestingOrder[] = [];
@@ -378,7 +409,7 @@ export class BookSide {
     let n = 0;
     for (const l of heap) {
       if (l.count > 0) heap[n++] = l;
-      else this.levels.delete(l.price_ticks);
+      else this.dropLevel(l);
     }
     heap.length = n;
     this.empty_levels = 0;
