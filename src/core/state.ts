@@ -71,18 +71,20 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.int(u.best_bid[id] as number);
     w.int(u.best_ask[id] as number);
   }
+  // Maps are walked with forEach: a for-of loop with destructuring allocated
+  // an entry, an iterator and results per element, inside the snapshot pause.
   w.u32(u.accounts.size);
-  for (const [user_id, a] of u.accounts) {
+  u.accounts.forEach((a, user_id) => {
     w.int(user_id);
     for (let i = 0; i < slots; i++) {
       w.int(a.avail[i] as number);
       w.int(a.frozen[i] as number);
       w.int(a.seq[i] as number);
     }
-  }
+  });
   // Insertion order is the order they are forgotten in; a restore keeps it.
   w.u32(u.transfers.size);
-  for (const [request_id, t] of u.transfers) {
+  u.transfers.forEach((t, request_id) => {
     w.str(request_id);
     w.u8(t.kind);
     w.int(t.user_id);
@@ -93,7 +95,7 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.bool(t.event !== null);
     if (t.event !== null) writeEvent(w, t.event);
     w.int(t.seen_ms);
-  }
+  });
   w.u32(u.completed.count());
   u.completed.forEach((order_id, user_id) => {
     w.int(order_id);
