@@ -7,10 +7,13 @@ import {
   type Command,
   CommandKind,
   Core,
+  commandKindName,
   hash64,
   hashHex,
   OrderType,
+  orderTypeName,
   type Spec,
+  tifName,
 } from "../core/mod.ts";
 import type { Parsed } from "./flow.ts";
 import { heapUsedAfterGc } from "./heap.ts";
@@ -38,6 +41,12 @@ export interface ReplayResult {
     other_commands_that_traded: number;
     trades_median: number;
   };
+  /**
+   * Where the replay's time went, by what the command was and did (kind, an
+   * order's type and time in force, refused or trading): count, mean
+   * microseconds, share of the replay's time; the eight largest shares.
+   */
+  by_kind: { what: string; count: number; mean_us: number; share: number }[];
   /** The replay again with every output decoded into objects; ratio: this rate over the sealed one. */
   decoded: { commands_per_s: number; ratio: number };
   /** What the hash chain costs: one XXH64 of an output of the flow's mean size. */
@@ -85,6 +94,7 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
   // performance.now() (a double, in ms, to the nanosecond here) rather than
   // hrtime.bigint(): two BigInts a command cost the loop more than some
   // commands cost the core.
+  const refused = new Uint8Array(cmds.length);
   const t0 = performance.now();
   let prev = t0;
   for (let i = 0; i < cmds.length; i++) {
@@ -94,13 +104,17 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
     const t = core.lastTradeCount();
     trades += t;
     trade_counts[i] = t;
-    if (core.head.reject !== 0) rejected++;
+    if (core.head.reject !== 0) {
+      rejected++;
+      refused[i] = 1;
+    }
     const now = performance.now();
     latency_ns[i] = (now - prev) * 1e6;
     prev = now;
   }
   const seconds = (prev - t0) / 1e3;
   const slowest = slowestPercent(cmds, latency_ns, trade_counts);
+  const by_kind = byKind(cmds, latency_ns, trade_counts, refused);
   latency_ns.sort();
   let resting = 0;
   for (const b of core.me.books) if (b !== undefined) resting += b.orders.size;
@@ -132,6 +146,7 @@ export function replay(spec: Spec, flow: readonly Parsed[]): ReplayResult & { co
       ratio: round(seconds / decoded_seconds, 3),
     },
     slowest_percent: slowest,
+    by_kind,
     core,
   };
 }
@@ -163,6 +178,37 @@ function slowestPercent(
     other_commands_that_traded: round(limit / Math.max(1, n), 3),
     trades_median: counts[Math.floor(counts.length / 2)] ?? 0,
   };
+}
+
+function byKind(
+  cmds: readonly Command[],
+  latency_ns: Float64Array,
+  trade_counts: Int32Array,
+  refused: Uint8Array,
+): ReplayResult["by_kind"] {
+  const groups = new Map<string, { count: number; ns: number }>();
+  let total_ns = 0;
+  for (let i = 0; i < cmds.length; i++) {
+    const c = cmds[i] as Command;
+    let what: string = commandKindName[c.kind] ?? String(c.kind);
+    if (c.kind === CommandKind.Place) what += ` ${orderTypeName[c.order_type]} ${tifName[c.tif]}`;
+    if (refused[i] === 1) what += ", refused";
+    else if ((trade_counts[i] as number) > 0) what += ", traded";
+    const g = groups.get(what) ?? { count: 0, ns: 0 };
+    g.count++;
+    g.ns += latency_ns[i] as number;
+    groups.set(what, g);
+    total_ns += latency_ns[i] as number;
+  }
+  return [...groups]
+    .map(([what, g]) => ({
+      what,
+      count: g.count,
+      mean_us: round(g.ns / g.count / 1000),
+      share: round(g.ns / Math.max(1, total_ns), 3),
+    }))
+    .sort((a, b) => b.share - a.share)
+    .slice(0, 8);
 }
 
 /**

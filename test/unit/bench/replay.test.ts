@@ -1,0 +1,41 @@
+// The replay benchmark's breakdown of where its time went: every command is
+// in exactly one group, the groups name what the commands were and did, and
+// their shares are of the replay's own time.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { generateFlow, type Parsed, replay, toCommand } from "../../../src/bench/mod.ts";
+import { loadSpec } from "../../../src/core/mod.ts";
+
+const spec = loadSpec();
+
+test("by_kind groups the replayed commands by kind, order type, refusal and trading", () => {
+  const flow: Parsed[] = [];
+  let ts = 1_700_000_000_000;
+  for (const line of generateFlow(spec, { commands: 5_000, seed: 1, users: 50 })) {
+    flow.push({ cmd: toCommand(spec, line, ts++), line: null });
+  }
+  const { core: _core, ...r } = replay(spec, flow);
+  assert.ok(r.by_kind.length > 0 && r.by_kind.length <= 8);
+  const counted = r.by_kind.reduce((n, g) => n + g.count, 0);
+  assert.ok(counted <= r.commands, `${counted} counted of ${r.commands}`);
+  let share = 0;
+  let last = 1;
+  for (const g of r.by_kind) {
+    assert.match(
+      g.what,
+      /^(Deposit|Withdraw|Place (Limit|Market) (GTC|IOC|FOK)|Cancel)(, (refused|traded))?$/,
+    );
+    assert.ok(g.count > 0 && g.mean_us > 0, JSON.stringify(g));
+    assert.ok(g.share <= last, "sorted by share, largest first");
+    last = g.share;
+    share += g.share;
+  }
+  assert.ok(share > 0.5 && share <= 1.001, `shares add up to ${share}`);
+  const names = r.by_kind.map((g) => g.what);
+  assert.ok(names.includes("Place Limit GTC"), names.join("; "));
+  assert.ok(
+    names.some((n) => n.startsWith("Cancel")),
+    names.join("; "),
+  );
+});
