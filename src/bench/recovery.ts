@@ -1,8 +1,7 @@
 // Recovery and snapshot measurements for the combined core.
 
-import { type CoreOutput, hashHex, type Spec } from "../core/mod.ts";
+import { type CoreOutput, hashHex, restingBook, type Spec } from "../core/mod.ts";
 import { openDurableSequencer } from "../pipeline/mod.ts";
-import { restingBook } from "./resting.ts";
 
 export interface RecoveryResult {
   mode: "recovery";

@@ -12,12 +12,12 @@ import {
   hashHex,
   OrderType,
   orderTypeName,
+  restingBook,
   type Spec,
   tifName,
 } from "../core/mod.ts";
 import type { Parsed } from "./flow.ts";
 import { heapUsedAfterGc } from "./heap.ts";
-import { restingBook } from "./resting.ts";
 
 export interface ReplayResult {
   commands: number;

@@ -23,7 +23,7 @@ export {
   type SymbolSpec,
 } from "./config.ts";
 export { FEE_USER_ID, ID_LENGTH_MAX, tradeIdOf } from "./constants.ts";
-export { Core } from "./core.ts";
+export { Core, warmSnapshotCode } from "./core.ts";
 export {
   BalanceKind,
   balanceKindName,
@@ -143,6 +143,7 @@ export {
   OutputBatchWriter,
   readOutputBatch,
 } from "./output-batch.ts";
+export { type RestingBook, restingBook } from "./resting-book.ts";
 export { readEngineState, readUbsState, writeEngineState, writeUbsState } from "./state.ts";
 export { StopHeap } from "./stops.ts";
 export { Timers } from "./timers.ts";

@@ -15,6 +15,7 @@ import {
   readCoreOutputHead,
   type Spec,
   sealedHash,
+  warmSnapshotCode,
 } from "../core/mod.ts";
 import { Journal, JournalError, type JournalIo, SnapshotStore } from "../journal/mod.ts";
 import type { Durability } from "./sequencer.ts";
@@ -139,6 +140,8 @@ export class CoreJournal implements Durability {
             ? null
             : { file: torn.file, offset: torn.offset, truncated_bytes: torn.truncated_bytes },
       };
+      // Before the first command: the first snapshot then pauses as briefly as the next.
+      warmSnapshotCode(opts.spec);
       return new CoreJournal(core, journal, snapshots, recovery, opts);
     } catch (err) {
       await journal.close().catch(() => undefined);

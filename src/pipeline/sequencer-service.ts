@@ -21,6 +21,7 @@ import {
   readOutputBatch,
   type Spec,
   sealedHash,
+  warmSnapshotCode,
 } from "../core/mod.ts";
 import { SnapshotStore } from "../journal/mod.ts";
 import {
@@ -207,6 +208,8 @@ export class SequencerService {
     let service: SequencerService | null = null;
     const fail = (err: unknown) => service?.fail(err);
     const sink = new OutputTopicSink(log, topic_last, fail, () => service?.progress());
+    // Before the first input: the first snapshot then pauses as briefly as the next.
+    warmSnapshotCode(spec);
     const stages = (opts.stages ?? []).map((make) => make(restored.core));
     const on_applied = composeApplied([opts.on_applied, ...stages.map((st) => st.on_applied)]);
     const sequencer = new Sequencer(

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { toCommand } from "../../../src/bench/flow.ts";
 import { generateFlow } from "../../../src/bench/generate.ts";
-import { Core, loadSpec } from "../../../src/core/mod.ts";
+import { Core, loadSpec, restingBook, warmSnapshotCode } from "../../../src/core/mod.ts";
 
 const spec = loadSpec();
 
@@ -53,4 +53,22 @@ test("a snapshot leaves the registry out and a restore rebuilds it from the book
     });
   }
   assert.deepEqual(Buffer.from(restored.snapshot()), bytes);
+});
+
+test("the snapshot warm-up works on a core of its own: a core snapshots the same bytes after it", () => {
+  const before = liveCore();
+  const bytes = Buffer.from(before.snapshot());
+  const hash = before.stateHash();
+  warmSnapshotCode(spec);
+  const after = liveCore();
+  assert.equal(after.stateHash(), hash);
+  assert.ok(Buffer.from(after.snapshot()).equals(bytes));
+  assert.ok(Buffer.from(before.snapshot()).equals(bytes));
+  // It rests real orders: the configuration accepts them, so the code it warms is the code that runs.
+  const probe = new Core(spec);
+  const book = restingBook(spec.symbols[0] as (typeof spec.symbols)[number], 100, 1000, "probe-");
+  for (const d of book.deposits) probe.applySealed(d);
+  probe.applySealed(book.order(0));
+  assert.equal(probe.head.reject, 0);
+  assert.equal(probe.me.books[1]?.orders.size, 1);
 });

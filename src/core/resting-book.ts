@@ -1,17 +1,12 @@
-// A book of resting buy orders for the measurements that need one (heap per
-// order, snapshot pause): users funded in the quote asset, then non-crossing
-// limit buys spread over `levels` price levels below the middle of the range.
+// A book of resting buy orders, for what needs one without a flow: the
+// warm-up of the snapshot code (core.ts) and the measurements of heap per
+// order and of the snapshot pause. Users funded in the quote asset, then
+// non-crossing limit buys spread over `levels` price levels below the middle
+// of the price range.
 
-import {
-  CommandKind,
-  OrderType,
-  type PlaceCmd,
-  Side,
-  STP_DEFAULT,
-  type SymbolSpec,
-  TimeInForce,
-  type TransferCmd,
-} from "../core/mod.ts";
+import type { SymbolSpec } from "./config.ts";
+import { CommandKind, OrderType, Side, STP_DEFAULT, TimeInForce } from "./enums.ts";
+import type { PlaceCmd, TransferCmd } from "./types.ts";
 
 export interface RestingBook {
   deposits: TransferCmd[];
