@@ -119,7 +119,7 @@ function balanceOutOfRange(
   );
 }
 
-/** A stamped event as an object (standalone UBSCore), balances read after the change. */
+/** A balance event to fill: stamp()'s reused one, or a new one for a standalone output's list. */
 function emptyEvent(): BalanceEvent {
   return {
     user_id: 0,
