@@ -14,8 +14,8 @@ import type { Spec } from "./config.ts";
 import { triggersOnRise } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
 import { MatchingEngine, type MatchingOptions, type SymbolBook } from "./matching.ts";
-import type { BalanceEvent } from "./types.ts";
 import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
+import { readEventItem, writeEventItem } from "./wire.ts";
 
 // UBS3 leaves out UBSCore's open-order registry: every field of it is also in
 // the engine's order nodes (validateInternalState checks they agree), so a
@@ -24,34 +24,6 @@ import { type TransferRecord, UbsCore, type UbsOptions } from "./ubscore.ts";
 const UBS_MAGIC = 0x55425333; // "UBS3"
 const UBS2_MAGIC = 0x55425332;
 const ME_MAGIC = 0x4d454e32; // "MEN2"
-
-function writeEvent(w: Writer, e: BalanceEvent): void {
-  w.int(e.user_id);
-  w.u16(e.asset_id);
-  w.int(e.seq);
-  w.u8(e.kind);
-  w.int(e.delta_avail);
-  w.int(e.delta_frozen);
-  w.int(e.avail);
-  w.int(e.frozen);
-  w.int(e.ref_id);
-  w.str(e.ref);
-}
-
-function readEvent(r: Reader): BalanceEvent {
-  return {
-    user_id: r.int(),
-    asset_id: r.u16(),
-    seq: r.int(),
-    kind: r.u8() as BalanceEvent["kind"],
-    delta_avail: r.int(),
-    delta_frozen: r.int(),
-    avail: r.int(),
-    frozen: r.int(),
-    ref_id: r.int(),
-    ref: r.str(),
-  };
-}
 
 export function writeUbsState(w: Writer, u: UbsCore): void {
   const slots = u.supply.length;
@@ -93,7 +65,7 @@ export function writeUbsState(w: Writer, u: UbsCore): void {
     w.int(t.ts_ms);
     w.u16(t.reject);
     w.bool(t.event !== null);
-    if (t.event !== null) writeEvent(w, t.event);
+    if (t.event !== null) writeEventItem(w, t.event);
     w.int(t.seen_ms);
   });
   w.u32(u.completed.count());
@@ -161,7 +133,7 @@ export function readUbsState(r: Reader, spec: Spec, options: UbsOptions = {}): U
       amount_units: r.int(),
       ts_ms: r.int(),
       reject: r.u16(),
-      event: r.bool() ? readEvent(r) : null,
+      event: r.bool() ? readEventItem(r) : null,
       seen_ms: r.int(),
     };
     u.transfers.set(request_id, t);

@@ -508,7 +508,7 @@ function readCompletions(r: Reader): Completion[] {
   return out;
 }
 
-/** One balance event's bytes (see writeUpdateItem). */
+/** One balance event's bytes (see writeUpdateItem); snapshots write a transfer record's event with it too. */
 export function writeEventItem(w: Writer, e: BalanceEvent): void {
   w.int(e.user_id);
   w.u16(e.asset_id);
@@ -527,23 +527,26 @@ function writeEvents(w: Writer, list: BalanceEvent[]): void {
   for (let i = 0; i < list.length; i++) writeEventItem(w, list[i] as BalanceEvent);
 }
 
+/** One balance event, as writeEventItem wrote it (also a transfer record's event in snapshots). */
+export function readEventItem(r: Reader): BalanceEvent {
+  return {
+    user_id: r.int(),
+    asset_id: r.u16(),
+    seq: r.int(),
+    kind: r.u8() as BalanceEvent["kind"],
+    delta_avail: r.int(),
+    delta_frozen: r.int(),
+    avail: r.int(),
+    frozen: r.int(),
+    ref_id: r.int(),
+    ref: r.str(),
+  };
+}
+
 function readEvents(r: Reader): BalanceEvent[] {
   const n = r.u32();
   const out: BalanceEvent[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = {
-      user_id: r.int(),
-      asset_id: r.u16(),
-      seq: r.int(),
-      kind: r.u8() as BalanceEvent["kind"],
-      delta_avail: r.int(),
-      delta_frozen: r.int(),
-      avail: r.int(),
-      frozen: r.int(),
-      ref_id: r.int(),
-      ref: r.str(),
-    };
-  }
+  for (let i = 0; i < n; i++) out[i] = readEventItem(r);
   return out;
 }
 
