@@ -1,7 +1,8 @@
 // `npm run bench`: the recorded benchmarks of the core, in one run.
 //
-//   npm run bench              replay (100K and 1M, with nodejs-order-book), durability, recovery, snapshot pause
-//   npm run bench -- replay    only the replay part
+//   npm run bench              replay (100K and 1M, with nodejs-order-book), the path's steps in
+//                              cache, durability, recovery, snapshot pause
+//   npm run bench -- replay    only the replay part and the steps in cache
 //   npm run bench -- services  the services: embedded vs distributed pipeline (needs NATS and
 //                              PostgreSQL), HTTP order entry, logging cost on replay, settlement lag
 //   npm run bench -- fanout    market data: 1,000 WebSocket subscribers to depth and trades while
@@ -113,6 +114,7 @@ try {
     if (only !== "replay") args.push("--journal", join(tmp, `journal-${n}`));
     results[`replay_${n}`] = bourse(args);
   }
+  if (replays) results.paths = bourse(["paths"]);
   if (only === undefined) {
     const dir = join(tmp, "journal-1000000");
     results.recovery_without_snapshot = bourse(["recovery", "--journal", dir]);

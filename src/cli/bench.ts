@@ -147,6 +147,21 @@ export function benchCommand(): Command {
     });
 
   bench
+    .command("paths")
+    .description(
+      "the order path's steps one at a time on a book that stays in cache (a resting limit order, a market order's trades, a cancel): ns each, median and range over rounds",
+    )
+    .option("--rounds <n>", "measured rounds", int, 9)
+    .option("--iterations <n>", "repetitions of the steps per round", int, 20_000)
+    .option("--symbol <name>", "symbol to trade (default: the first configured)")
+    .addOption(configOption())
+    .action(async (o: { rounds: number; iterations: number; symbol?: string; config?: string }) => {
+      const { measurePaths } = await import("../bench/paths.ts");
+      const spec = await loadSpec(o.config);
+      console.log(JSON.stringify(measurePaths(spec, o, o.symbol)));
+    });
+
+  bench
     .command("snapshot")
     .description("time the engine pause while a snapshot of N resting orders is taken")
     .option("--resting <n>", "resting orders on the book", int, 100_000)
