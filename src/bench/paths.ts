@@ -1,6 +1,6 @@
 // The order path's steps one at a time, on a book so small that it stays in
 // the processor's caches: a limit order that rests, a market order's trades,
-// a cancel. `bench replay` times a mixed flow over a book of a hundred
+// a cancel, a refused cancel (the cost every command has). `bench replay` times a mixed flow over a book of a hundred
 // thousand orders; the difference between its per-kind figures (by_kind) and
 // these is what the mix and the large book add (cache misses, branches the
 // processor cannot predict), the rest is the work itself. The same steps
@@ -16,6 +16,7 @@ import {
   MAX_UNITS,
   OrderType,
   type PlaceCmd,
+  Reject,
   Side,
   type Spec,
   STP_DEFAULT,
@@ -55,6 +56,11 @@ export interface PathsResult {
   market_order_ns: Spread;
   /** A cancel by client order id of a resting buy. */
   cancel_ns: Spread;
+  /**
+   * A cancel refused (no such order): what every command costs whatever it
+   * does (the output's head with the command, its sealing, the hash).
+   */
+  refused_ns: Spread;
   /** Sealed output bytes of the market buy. */
   market_output_bytes: number;
 }
@@ -116,6 +122,7 @@ class Steps {
   private readonly buy: PlaceCmd;
   private readonly bid: PlaceCmd;
   private readonly cancel: CancelCmd;
+  private readonly refused: CancelCmd;
   market_output_bytes = 0;
 
   constructor(spec: Spec, s: SymbolSpec, total_iterations: number) {
@@ -146,21 +153,23 @@ class Steps {
       ts_ms: 0,
       corr: "",
     };
+    this.refused = { ...this.cancel, cid: "none" };
   }
 
-  private apply(cmd: Command): void {
+  private apply(cmd: Command, reject = 0): void {
     cmd.ts_ms = ++this.ts_ms;
     this.core.applySealed(cmd);
-    if (this.core.head.reject !== 0) {
-      throw new Error(`bench paths: command ${cmd.kind} refused (${this.core.head.reject})`);
+    if (this.core.head.reject !== reject) {
+      throw new Error(`bench paths: command ${cmd.kind} answered ${this.core.head.reject}`);
     }
   }
 
   /** One round: `iterations` times the steps; mean nanoseconds of each. */
-  round(iterations: number): { place: number; trade: number; market: number; cancel: number } {
+  round(iterations: number): Record<"place" | "trade" | "market" | "cancel" | "refused", number> {
     let place_ms = 0;
     let market_ms = 0;
     let cancel_ms = 0;
+    let refused_ms = 0;
     let trades = 0;
     for (let i = 0; i < iterations; i++) {
       const t0 = performance.now();
@@ -174,9 +183,12 @@ class Steps {
       const t3 = performance.now();
       this.apply(this.cancel);
       const t4 = performance.now();
+      this.apply(this.refused, Reject.UNKNOWN_ORDER.id);
+      const t5 = performance.now();
       place_ms += t1 - t0;
       market_ms += t2 - t1;
       cancel_ms += t4 - t3;
+      refused_ms += t5 - t4;
     }
     if (trades !== iterations * MAKERS) {
       throw new Error(`bench paths: ${trades} trades, expected ${iterations * MAKERS}`);
@@ -186,6 +198,7 @@ class Steps {
       trade: (market_ms * 1e6) / trades,
       market: (market_ms * 1e6) / iterations,
       cancel: (cancel_ms * 1e6) / iterations,
+      refused: (refused_ms * 1e6) / iterations,
     };
   }
 }
@@ -210,6 +223,7 @@ export function measurePaths(spec: Spec, o: PathsOptions, symbol?: string): Path
     trade_ns: spread(rounds.map((r) => r.trade)),
     market_order_ns: spread(rounds.map((r) => r.market)),
     cancel_ns: spread(rounds.map((r) => r.cancel)),
+    refused_ns: spread(rounds.map((r) => r.refused)),
     market_output_bytes: steps.market_output_bytes,
   };
 }

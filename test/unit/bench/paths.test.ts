@@ -15,7 +15,7 @@ test("bench paths times a resting order, a market order's trades and a cancel", 
   assert.equal(r.mode, "paths");
   assert.equal(r.symbol, spec.symbols[0]?.name);
   assert.deepEqual([r.rounds, r.iterations], [3, 40]);
-  for (const s of [r.place_rest_ns, r.trade_ns, r.market_order_ns, r.cancel_ns]) {
+  for (const s of [r.place_rest_ns, r.trade_ns, r.market_order_ns, r.cancel_ns, r.refused_ns]) {
     assert.ok(s.min > 0 && s.min <= s.median && s.median <= s.max, JSON.stringify(s));
   }
   // Ten trades a market buy: the whole order costs more than one of its trades.
