@@ -143,8 +143,11 @@ export class Level {
   /** True while the level is listed in its side's `changed` (see BookSide.track_changes). */
   changed = false;
 
-  constructor(readonly price_ticks: number) {}
+  constructor(public price_ticks: number) {}
 }
+
+/** Dropped levels kept for new prices (see BookSide.dropLevel); a bound on what the spare list holds. */
+const SPARE_LEVELS = 1024;
 
 /** Bids order by higher price first, asks by lower. */
 export class BookSide {
@@ -156,6 +159,12 @@ export class BookSide {
   private readonly level_slot = new IntMap(64, false);
   private readonly level_at: (Level | undefined)[] = [];
   private readonly free_slots: number[] = [];
+  /**
+   * Levels dropped from the book, reused for the next new prices: prices
+   * open and close all day, and a level object made for each was garbage
+   * soon after (about 7% of what the core allocated per command).
+   */
+  private readonly spare_levels: Level[] = [];
   private readonly heap: Level[] = [];
   private empty_levels = 0;
   order_count = 0;
@@ -186,6 +195,20 @@ export class BookSide {
     if (slot === -1) throw new InvariantError(`level ${level.price_ticks} is not in the price map`);
     this.level_at[slot] = undefined;
     this.free_slots.push(slot);
+    // A level listed in `changed` is read by market data after the command
+    // (its price, its total of 0): it may not take another price before.
+    if (!level.changed && this.spare_levels.length < SPARE_LEVELS) this.spare_levels.push(level);
+  }
+
+  private newLevel(price_ticks: number): Level {
+    const level = this.spare_levels.pop();
+    if (level === undefined) return new Level(price_ticks);
+    // Dropped only when empty and off the heap (push sets its index again).
+    if (level.count !== 0 || level.head !== null || level.total_lots !== 0) {
+      throw new InvariantError(`spare level ${level.price_ticks} is not empty`);
+    }
+    level.price_ticks = price_ticks;
+    return level;
   }
 
   private mark(level: Level): void {
@@ -228,7 +251,7 @@ export class BookSide {
   insert(o: RestingOrder): void {
     let level = this.levelAt(o.price_ticks);
     if (level === undefined) {
-      level = new Level(o.price_ticks);
+      level = this.newLevel(o.price_ticks);
       this.addLevel(level);
       this.push(level);
     } else if (level.count === 0) {
@@ -373,6 +396,14 @@ export class BookSide {
       );
     }
     if (empty !== this.empty_levels) fail(`${empty} empty levels, counted ${this.empty_levels}`);
+    if (this.spare_levels.length > SPARE_LEVELS) fail("more spare levels than the bound");
+    for (const l of this.spare_levels) {
+      if (seen.has(l)) fail(`spare level ${l.price_ticks} is on the book`);
+      if (l.count !== 0 || l.head !== null || l.tail !== null || l.total_lots !== 0 || l.changed) {
+        fail(`spare level ${l.price_ticks} is not empty`);
+      }
+      seen.add(l);
+    }
     const out: RestingOrder[] = [];
     for (const l of heap) {
       let count = 0;

@@ -188,6 +188,13 @@ export class UbsCore {
    * recognise, so it is refused (REQUEST_EXPIRED).
    */
   transfer_horizon_ms = Number.MIN_SAFE_INTEGER;
+  /**
+   * At most the oldest transfer record's seen_ms (records are added in time
+   * order and forgotten oldest first), so that forgetTransfers knows when
+   * nothing is due without walking the map. Not state: a restored core
+   * starts from the minimum and finds the value at its first walk.
+   */
+  private transfers_oldest_ms = Number.MIN_SAFE_INTEGER;
   /** The core's time: the largest ts_ms of any command so far. Timers and the transfer window run on it. */
   time_ms = 0;
   /** Armed cancel-all-after timers (the dead-man's switch). */
@@ -520,14 +527,23 @@ export class UbsCore {
    * oldest beyond `keep`; the horizon moves to the newest one forgotten.
    */
   private forgetTransfers(keep: number): void {
-    const window_ms = this.spec.limits.transfer_window_ms;
     const t = this.transfers;
     if (t.size === 0) return;
+    const due_ms = this.time_ms - this.spec.limits.transfer_window_ms;
+    const within = keep === 0 || t.size <= keep;
+    // Nothing due (the usual case on every transfer): no walk, whose
+    // iterator and entries were garbage each time.
+    if (this.transfers_oldest_ms >= due_ms && within) return;
     for (const [id, r] of t) {
-      if (r.seen_ms >= this.time_ms - window_ms && (keep === 0 || t.size <= keep)) break;
+      if (r.seen_ms >= due_ms && (keep === 0 || t.size <= keep)) {
+        this.transfers_oldest_ms = r.seen_ms;
+        return;
+      }
       t.delete(id);
       if (r.seen_ms > this.transfer_horizon_ms) this.transfer_horizon_ms = r.seen_ms;
     }
+    // Emptied: whatever comes next is seen at this time or later.
+    this.transfers_oldest_ms = this.time_ms;
   }
 
   private checkTransfer(cmd: TransferCmd): number {
@@ -1057,6 +1073,10 @@ export class UbsCore {
       last_seen = t.seen_ms;
     }
     if (this.transfer_horizon_ms > this.time_ms) fail("transfer horizon in the future");
+    const first = this.transfers.values().next();
+    if (!first.done && first.value.seen_ms < this.transfers_oldest_ms) {
+      fail(`transfer record seen at ${first.value.seen_ms}, before the oldest kept`);
+    }
     if (this.completed.count() > this.completed.capacity)
       fail("completed-order memory over its bound");
   }

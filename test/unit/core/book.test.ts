@@ -49,3 +49,48 @@ test("levels emptied deep in the book do not accumulate", () => {
   );
   assert.equal(bids.bestPrice(), 1_000_000);
 });
+
+test("a dropped level is reused for a new price, never one market data has yet to read", () => {
+  const asks = new BookSide(false);
+  const spare = (): unknown[] => (asks as unknown as { spare_levels: unknown[] }).spare_levels;
+  // As the engine sets it when an order rests: the self-check wants time priority.
+  const resting = (id: number, price: number): RestingOrder => {
+    const o = order(id, price);
+    o.entry_seq = id;
+    return o;
+  };
+  const a = resting(1, 101);
+  asks.insert(a);
+  asks.insert(resting(2, 105));
+  asks.remove(a);
+  assert.equal(asks.bestPrice(), 105, "the empty level at the top is dropped");
+  assert.equal(spare().length, 1);
+  asks.insert(resting(3, 99));
+  assert.equal(spare().length, 0, "the new price took the dropped level");
+  assert.deepEqual(
+    asks.depth(10).map((l) => [l.price_ticks, l.qty_lots]),
+    [
+      [99, 1],
+      [105, 1],
+    ],
+  );
+  asks.validateInternalState("asks");
+
+  // With change marks on, a level emptied and dropped in one command is read
+  // after it (its price, a total of 0): it must keep its price until then.
+  asks.track_changes = true;
+  const b = resting(4, 99);
+  asks.remove(asks.ordersInPriority().next().value as RestingOrder);
+  asks.insert(b);
+  asks.remove(b);
+  assert.equal(asks.bestPrice(), 105);
+  assert.equal(spare().length, 0, "a marked level is not kept for reuse");
+  asks.insert(resting(5, 98));
+  const marked = asks.changed.map((l) => [l.price_ticks, l.count]);
+  assert.deepEqual(marked, [
+    [99, 0],
+    [98, 1],
+  ]);
+  asks.clearChanged();
+  asks.validateInternalState("asks");
+});
