@@ -207,6 +207,9 @@ class Steps {
 export function measurePaths(spec: Spec, o: PathsOptions, symbol?: string): PathsResult {
   const s = symbol === undefined ? spec.symbols[0] : spec.symbolByName.get(symbol);
   if (s === undefined) throw new RangeError(`bench paths: no symbol ${symbol ?? "configured"}`);
+  if (!(o.rounds >= 1 && o.iterations >= 1)) {
+    throw new RangeError("bench paths: rounds and iterations must be at least 1");
+  }
   const warm_rounds = 2;
   const steps = new Steps(spec, s, (o.rounds + warm_rounds) * o.iterations);
   for (let r = 0; r < warm_rounds; r++) steps.round(o.iterations);

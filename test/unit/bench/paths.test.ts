@@ -24,9 +24,18 @@ test("bench paths times a resting order, a market order's trades and a cancel", 
   assert.ok(r.market_output_bytes > 10 * 100, String(r.market_output_bytes));
 });
 
-test("bench paths names a symbol the configuration does not have", () => {
+test("bench paths refuses a symbol the configuration does not have, and empty runs", () => {
   assert.throws(() => measurePaths(spec, { rounds: 1, iterations: 1 }, "NOPE_USDT"), {
     name: "RangeError",
     message: "bench paths: no symbol NOPE_USDT",
   });
+  for (const o of [
+    { rounds: 0, iterations: 10 },
+    { rounds: 3, iterations: 0 },
+  ]) {
+    assert.throws(() => measurePaths(spec, o), {
+      name: "RangeError",
+      message: "bench paths: rounds and iterations must be at least 1",
+    });
+  }
 });
