@@ -149,7 +149,7 @@ export function benchCommand(): Command {
   bench
     .command("paths")
     .description(
-      "the order path's steps one at a time on a book that stays in cache (a resting limit order, a market order's trades, a cancel): ns each, median and range over rounds",
+      "the order path's steps one at a time on a book that stays in cache (a resting limit order, a market order's trades, a cancel, a refused cancel): ns each, median and range over rounds",
     )
     .option("--rounds <n>", "measured rounds", int, 9)
     .option("--iterations <n>", "repetitions of the steps per round", int, 20_000)
