@@ -11,7 +11,7 @@ import { Reader, Writer } from "./codec.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { CancelReplaceMode, CommandKind, Side } from "./enums.ts";
 import { assert, InvariantError, Reject } from "./errors.ts";
-import { GENESIS_HASH, hash64 } from "./hash.ts";
+import { type Hash64, hash64, joinHash, splitHash } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
 import { OutputSections } from "./output-sections.ts";
 import { restingBook } from "./resting-book.ts";
@@ -62,9 +62,45 @@ export function warmSnapshotCode(spec: Spec): void {
   for (let i = 0; i < 3; i++) core.snapshot();
 }
 
+/**
+ * The last output's fields other than its lists (those are in the core's
+ * OutputSections). Its hashes are the core's chain, kept as 32-bit halves so
+ * that sealing allocates nothing; reading one makes the BigInt.
+ */
+class OutputHead implements CoreOutput {
+  output_seq = 0;
+  input: Command = { kind: CommandKind.Tick, ts_ms: 0, corr: "" };
+  symbol_id = 0;
+  order_id = 0;
+  reject = 0;
+  other_order_id = 0;
+  other_reject = 0;
+  duplicate = false;
+  readonly updates = NONE;
+  readonly trades = NONE;
+  readonly events = NONE;
+  readonly completions = NONE;
+
+  constructor(
+    private readonly before: Hash64,
+    private readonly sealed: Hash64,
+  ) {}
+
+  get prev_hash(): bigint {
+    return joinHash(this.before.hi, this.before.lo);
+  }
+
+  get hash(): bigint {
+    return joinHash(this.sealed.hi, this.sealed.lo);
+  }
+}
+
 export class Core {
   output_seq = 0;
-  prev_hash = GENESIS_HASH;
+  /** The last output's hash (the next one's prev_hash), in halves. */
+  private readonly last_hash: Hash64 = { hi: 0, lo: 0 };
+  /** The hash before it: the last output's prev_hash. */
+  private readonly before_hash: Hash64 = { hi: 0, lo: 0 };
   /** Bytes of every output this core sealed (not state: a figure for benchmarks). */
   encoded_bytes = 0;
   private readonly writer = new Writer(64 * 1024);
@@ -77,22 +113,16 @@ export class Core {
    * The output's other fields, reused from command to command; its lists stay
    * empty (they are in `sections`). Valid until the next command.
    */
-  readonly head: CoreOutput = {
-    output_seq: 0,
-    prev_hash: GENESIS_HASH,
-    hash: 0n,
-    input: { kind: CommandKind.Tick, ts_ms: 0, corr: "" },
-    symbol_id: 0,
-    order_id: 0,
-    reject: 0,
-    other_order_id: 0,
-    other_reject: 0,
-    duplicate: false,
-    updates: NONE,
-    trades: NONE,
-    events: NONE,
-    completions: NONE,
-  };
+  readonly head: CoreOutput = new OutputHead(this.before_hash, this.last_hash);
+
+  /** The hash of the last output sealed (GENESIS_HASH before the first). */
+  get prev_hash(): bigint {
+    return joinHash(this.last_hash.hi, this.last_hash.lo);
+  }
+
+  set prev_hash(hash: bigint) {
+    splitHash(hash, this.last_hash);
+  }
 
   constructor(
     readonly spec: Spec,
@@ -119,8 +149,8 @@ export class Core {
     ubs.advance(cmd.ts_ms);
     const out = this.head;
     out.output_seq = this.output_seq + 1;
-    out.prev_hash = this.prev_hash;
-    out.hash = 0n;
+    this.before_hash.hi = this.last_hash.hi;
+    this.before_hash.lo = this.last_hash.lo;
     out.input = cmd;
     out.symbol_id = 0;
     out.order_id = 0;
@@ -144,10 +174,9 @@ export class Core {
         this.step(cmd, out);
     }
     this.writer.reset();
-    out.hash = this.sections.seal(this.writer, out);
+    this.sections.seal(this.writer, out, this.before_hash, this.last_hash);
     this.encoded_bytes += this.writer.pos;
     this.output_seq = out.output_seq;
-    this.prev_hash = out.hash;
   }
 
   /** How many trades the last output holds. */

@@ -72,7 +72,16 @@ export {
   transferEventIdOf,
   transferTypeOf,
 } from "./event-ids.ts";
-export { GENESIS_HASH, hash64, hashHex, parseHashHex } from "./hash.ts";
+export {
+  GENESIS_HASH,
+  type Hash64,
+  hash64,
+  hash64Into,
+  hashHex,
+  joinHash,
+  parseHashHex,
+  splitHash,
+} from "./hash.ts";
 export {
   type AmendInput,
   amendCommand,

@@ -12,8 +12,9 @@
 
 import { Writer } from "./codec.ts";
 import { assert } from "./errors.ts";
+import type { Hash64 } from "./hash.ts";
 import type { CoreOutput } from "./types.ts";
-import { seal, writeCompletionItem, writeCoreOutputHead } from "./wire.ts";
+import { sealInto, writeCompletionItem, writeCoreOutputHead } from "./wire.ts";
 
 /** Fields per delta in OutputSections.deltas. */
 export const DELTA_FIELDS = 6;
@@ -101,18 +102,19 @@ export class OutputSections {
   }
 
   /**
-   * The sealed output: `head`'s fields (its lists unread), these lists, the
-   * hash. Returns the hash; the bytes are what w holds from where it was.
+   * The sealed output: `head`'s fields (its lists and hashes unread), the
+   * previous output's hash, these lists, the hash, which goes into `hash`;
+   * the bytes are what w holds from where it was.
    */
-  seal(w: Writer, head: CoreOutput): bigint {
+  seal(w: Writer, head: CoreOutput, prev_hash: Hash64, hash: Hash64): void {
     assert(this.delta_count === 0, "output sections: engine deltas left unsettled");
     const start = w.pos;
-    writeCoreOutputHead(w, head);
+    writeCoreOutputHead(w, head, prev_hash);
     this.updates.writeTo(w);
     this.trades.writeTo(w);
     this.events.writeTo(w);
     this.completions.writeTo(w);
-    return seal(w, start);
+    sealInto(w, start, hash);
   }
 }
 

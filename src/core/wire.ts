@@ -5,7 +5,7 @@
 import { Reader, Writer } from "./codec.ts";
 import { CommandKind } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
-import { hash64 } from "./hash.ts";
+import { type Hash64, hash64, hash64Into, splitHash } from "./hash.ts";
 import type {
   BalanceDelta,
   BalanceEvent,
@@ -566,6 +566,20 @@ export function seal(w: Writer, start: number): bigint {
   return hash;
 }
 
+/** seal() for the hot path: the hash into `out` as halves, nothing allocated. */
+export function sealInto(w: Writer, start: number, out: Hash64): void {
+  hash64Into(start === 0 ? w.prefix(w.pos) : w.view(start), out);
+  writeHash(w, out);
+}
+
+/** A hash in halves, as w.u64 writes the whole (little-endian: low half first). */
+function writeHash(w: Writer, h: Hash64): void {
+  w.u32(h.lo);
+  w.u32(h.hi);
+}
+
+const prev_scratch: Hash64 = { hi: 0, lo: 0 };
+
 export function writeEngineOutput(w: Writer, o: EngineOutput): bigint {
   const start = w.pos;
   w.u8(WIRE_VERSION);
@@ -641,7 +655,8 @@ export function readBalanceOutput(r: Reader): BalanceOutput {
 
 export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   const start = w.pos;
-  writeCoreOutputHead(w, o);
+  splitHash(o.prev_hash, prev_scratch);
+  writeCoreOutputHead(w, o, prev_scratch);
   writeUpdates(w, o.updates);
   writeTrades(w, o.trades);
   writeEvents(w, o.events);
@@ -649,11 +664,11 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   return seal(w, start);
 }
 
-/** A CoreOutput's fields before its lists (its lists are not read). */
-export function writeCoreOutputHead(w: Writer, o: CoreOutput): void {
+/** A CoreOutput's fields before its lists (its lists are not read; its prev_hash is given in halves). */
+export function writeCoreOutputHead(w: Writer, o: CoreOutput, prev_hash: Hash64): void {
   w.u8(WIRE_VERSION);
   w.int(o.output_seq);
-  w.u64(o.prev_hash);
+  writeHash(w, prev_hash);
   writeCommand(w, o.input);
   w.u16(o.symbol_id);
   w.int(o.order_id);
