@@ -26,7 +26,7 @@ import {
 } from "../core/mod.ts";
 
 /** Makers per round, each resting one sell on a level of its own; the market buy takes them all. */
-const MAKERS = 10;
+export const MAKERS = 10;
 const TAKER = MAKERS + 1;
 const BIDDER = MAKERS + 2;
 
@@ -115,7 +115,7 @@ function spread(xs: number[]): Spread {
   };
 }
 
-class Steps {
+export class Steps {
   readonly core: Core;
   private ts_ms = 0;
   private readonly asks: PlaceCmd[] = [];
@@ -125,7 +125,12 @@ class Steps {
   private readonly refused: CancelCmd;
   market_output_bytes = 0;
 
-  constructor(spec: Spec, s: SymbolSpec, total_iterations: number) {
+  constructor(
+    spec: Spec,
+    readonly symbol: SymbolSpec,
+    total_iterations: number,
+  ) {
+    const s = symbol;
     this.core = new Core(spec);
     const mid = Math.floor(s.max_price_ticks / 20);
     // The smallest quantity above the minimum notional at the middle price.
@@ -164,6 +169,28 @@ class Steps {
     }
   }
 
+  /** MAKERS limit sells, each resting on a level of its own. */
+  rest(): void {
+    for (let k = 0; k < MAKERS; k++) this.apply(this.asks[k] as PlaceCmd);
+  }
+
+  /** A market buy that takes every resting sell; returns its trades. */
+  market(): number {
+    this.apply(this.buy);
+    return this.core.lastTradeCount();
+  }
+
+  /** A limit buy that rests, then its cancel by client order id. */
+  bidAndCancel(): void {
+    this.apply(this.bid);
+    this.apply(this.cancel);
+  }
+
+  /** A cancel the core refuses. */
+  refuse(): void {
+    this.apply(this.refused, Reject.UNKNOWN_ORDER.id);
+  }
+
   /** One round: `iterations` times the steps; mean nanoseconds of each. */
   round(iterations: number): Record<"place" | "trade" | "market" | "cancel" | "refused", number> {
     let place_ms = 0;
@@ -173,17 +200,16 @@ class Steps {
     let trades = 0;
     for (let i = 0; i < iterations; i++) {
       const t0 = performance.now();
-      for (let k = 0; k < MAKERS; k++) this.apply(this.asks[k] as PlaceCmd);
+      this.rest();
       const t1 = performance.now();
-      this.apply(this.buy);
+      trades += this.market();
       const t2 = performance.now();
-      trades += this.core.lastTradeCount();
-      this.market_output_bytes = this.core.lastEncoded().length;
+      if (i === 0) this.market_output_bytes = this.core.lastEncoded().length;
       this.apply(this.bid);
       const t3 = performance.now();
       this.apply(this.cancel);
       const t4 = performance.now();
-      this.apply(this.refused, Reject.UNKNOWN_ORDER.id);
+      this.refuse();
       const t5 = performance.now();
       place_ms += t1 - t0;
       market_ms += t2 - t1;
@@ -203,15 +229,27 @@ class Steps {
   }
 }
 
-/** Time the steps on the spec's first symbol (or `symbol`). */
-export function measurePaths(spec: Spec, o: PathsOptions, symbol?: string): PathsResult {
+/**
+ * Steps on the spec's first symbol (or `symbol`), funded for `rounds` of
+ * `iterations` and the warm-up rounds before them.
+ */
+export function pathSteps(spec: Spec, o: PathsOptions, symbol?: string): Steps {
   const s = symbol === undefined ? spec.symbols[0] : spec.symbolByName.get(symbol);
   if (s === undefined) throw new RangeError(`bench paths: no symbol ${symbol ?? "configured"}`);
   if (!(o.rounds >= 1 && o.iterations >= 1)) {
     throw new RangeError("bench paths: rounds and iterations must be at least 1");
   }
-  const warm_rounds = 2;
-  const steps = new Steps(spec, s, (o.rounds + warm_rounds) * o.iterations);
+  return new Steps(spec, s, (o.rounds + WARM_ROUNDS) * o.iterations);
+}
+
+/** Unmeasured rounds first, so that what is measured is optimised code. */
+export const WARM_ROUNDS = 2;
+
+/** Time the steps on the spec's first symbol (or `symbol`). */
+export function measurePaths(spec: Spec, o: PathsOptions, symbol?: string): PathsResult {
+  const steps = pathSteps(spec, o, symbol);
+  const s = steps.symbol;
+  const warm_rounds = WARM_ROUNDS;
   for (let r = 0; r < warm_rounds; r++) steps.round(o.iterations);
   const rounds = [];
   for (let r = 0; r < o.rounds; r++) rounds.push(steps.round(o.iterations));

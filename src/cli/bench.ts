@@ -154,12 +154,29 @@ export function benchCommand(): Command {
     .option("--rounds <n>", "measured rounds", int, 9)
     .option("--iterations <n>", "repetitions of the steps per round", int, 20_000)
     .option("--symbol <name>", "symbol to trade (default: the first configured)")
+    .option(
+      "--allocations",
+      "instead of timing: the bytes each step allocates per command (sampled heap profile of --iterations repetitions, after warm-up), and where",
+    )
     .addOption(configOption())
-    .action(async (o: { rounds: number; iterations: number; symbol?: string; config?: string }) => {
-      const { measurePaths } = await import("../bench/paths.ts");
-      const spec = await loadSpec(o.config);
-      console.log(JSON.stringify(measurePaths(spec, o, o.symbol)));
-    });
+    .action(
+      async (o: {
+        rounds: number;
+        iterations: number;
+        symbol?: string;
+        config?: string;
+        allocations?: boolean;
+      }) => {
+        const spec = await loadSpec(o.config);
+        if (o.allocations) {
+          const { measurePathAllocations } = await import("../bench/allocations.ts");
+          console.log(JSON.stringify(await measurePathAllocations(spec, o, o.symbol)));
+          return;
+        }
+        const { measurePaths } = await import("../bench/paths.ts");
+        console.log(JSON.stringify(measurePaths(spec, o, o.symbol)));
+      },
+    );
 
   bench
     .command("snapshot")

@@ -46,24 +46,36 @@ export class CidIndex {
    * The last pair fingerprinted: a new order's pair is looked up by the
    * duplicate check and then added, so the second walk of its characters is
    * saved (the string is usually the same object, compared by reference).
+   * `last_fp` is also how add() hands back the fingerprint: a fingerprint is
+   * rarely a small integer, and one returned from a call the optimiser does
+   * not inline is boxed on the heap, on every order with a client id.
    */
   private last_user = -1;
   private last_cid = "";
-  private last_fp = 0;
+  last_fp = 0;
+
+  /** A fingerprint other than cidFingerprint (tests make them collide), or null. */
+  private readonly custom: ((user_id: number, cid: string) => number) | null;
 
   constructor(
     private readonly holds: SlotHolds,
-    private readonly fingerprint: (user_id: number, cid: string) => number = cidFingerprint,
-  ) {}
+    fingerprint?: (user_id: number, cid: string) => number,
+  ) {
+    this.custom = fingerprint ?? null;
+  }
 
-  /** The pair's fingerprint: what add returns, and what remove takes. */
+  /** The pair's fingerprint: what add leaves in last_fp, and what remove takes. */
   fingerprintOf(user_id: number, cid: string): number {
-    if (user_id === this.last_user && cid === this.last_cid) return this.last_fp;
-    const fp = this.fingerprint(user_id, cid);
+    this.fingerprint(user_id, cid);
+    return this.last_fp;
+  }
+
+  /** The pair's fingerprint into last_fp (cidFingerprint called directly, so it can be inlined). */
+  private fingerprint(user_id: number, cid: string): void {
+    if (user_id === this.last_user && cid === this.last_cid) return;
+    this.last_fp = this.custom === null ? cidFingerprint(user_id, cid) : this.custom(user_id, cid);
     this.last_user = user_id;
     this.last_cid = cid;
-    this.last_fp = fp;
-    return fp;
   }
 
   get size(): number {
@@ -72,7 +84,8 @@ export class CidIndex {
 
   /** The slot of the user's open order with this client id, or -1. */
   get(user_id: number, cid: string): number {
-    const slot = this.table.get(this.fingerprintOf(user_id, cid));
+    this.fingerprint(user_id, cid);
+    const slot = this.table.get(this.last_fp);
     if (slot !== -1 && this.holds(slot, user_id, cid)) return slot;
     if (this.overflow.size === 0) return -1;
     return this.overflow.get(`${user_id}:${cid}`) ?? -1;
@@ -80,10 +93,11 @@ export class CidIndex {
 
   /**
    * Index an open order; throws, changing nothing, when the pair is open
-   * already. Returns the pair's fingerprint, for remove.
+   * already. The pair's fingerprint, for remove, is then in last_fp.
    */
-  add(user_id: number, cid: string, slot: number): number {
-    const fp = this.fingerprintOf(user_id, cid);
+  add(user_id: number, cid: string, slot: number): void {
+    this.fingerprint(user_id, cid);
+    const fp = this.last_fp;
     const taken = this.table.get(fp);
     if (
       (taken !== -1 && this.holds(taken, user_id, cid)) ||
@@ -93,7 +107,6 @@ export class CidIndex {
     }
     if (taken === -1) this.table.set(fp, slot);
     else this.overflow.set(`${user_id}:${cid}`, slot);
-    return fp;
   }
 
   /** Forget an open order's pair (indexed at `slot`, fingerprint `fp` as add returned it). */

@@ -19,6 +19,8 @@ export class Writer {
   private dv: DataView;
   pos = 0;
   private readonly prefix_views: (Uint8Array | undefined)[] = [];
+  /** prefixCovering's views above PREFIX_VIEWS_MAX, by multiple of it. */
+  private readonly long_views: (Uint8Array | undefined)[] = [];
 
   constructor(size_bytes = 4096) {
     this.buf = Buffer.allocUnsafe(size_bytes);
@@ -37,6 +39,7 @@ export class Writer {
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
     this.prefix_views.length = 0;
+    this.long_views.length = 0;
   }
 
   u8(v: number): void {
@@ -131,6 +134,24 @@ export class Writer {
     if (v === undefined) {
       v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, length);
       this.prefix_views[length] = v;
+    }
+    return v;
+  }
+
+  /**
+   * A view of at least the first `length` bytes, for a reader told the length
+   * apart (the hash): prefix(length) up to PREFIX_VIEWS_MAX, above it a kept
+   * view rounded up to a multiple of that, so that a long output too is read
+   * without a new view.
+   */
+  prefixCovering(length: number): Uint8Array {
+    if (length <= PREFIX_VIEWS_MAX) return this.prefix(length);
+    const k = Math.ceil(length / PREFIX_VIEWS_MAX);
+    let v = this.long_views[k];
+    if (v === undefined) {
+      const n = Math.min(this.buf.length, k * PREFIX_VIEWS_MAX);
+      v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, n);
+      this.long_views[k] = v;
     }
     return v;
   }

@@ -101,8 +101,12 @@ export class Core {
   private readonly last_hash: Hash64 = { hi: 0, lo: 0 };
   /** The hash before it: the last output's prev_hash. */
   private readonly before_hash: Hash64 = { hi: 0, lo: 0 };
-  /** Bytes of every output this core sealed (not state: a figure for benchmarks). */
-  encoded_bytes = 0;
+  /**
+   * Bytes of every output this core sealed (not state: a figure for
+   * benchmarks), in a typed array: the sum soon passes the small integers,
+   * and as a field it was boxed anew by every command.
+   */
+  private readonly encoded = new Float64Array(1);
   private readonly writer = new Writer(64 * 1024);
   private snapshot_writer: Writer | null = null;
   /** The ids a cancel-all visits; reused. */
@@ -114,6 +118,11 @@ export class Core {
    * empty (they are in `sections`). Valid until the next command.
    */
   readonly head: CoreOutput = new OutputHead(this.before_hash, this.last_hash);
+
+  /** Bytes of every output this core sealed. */
+  get encoded_bytes(): number {
+    return this.encoded[0] as number;
+  }
 
   /** The hash of the last output sealed (GENESIS_HASH before the first). */
   get prev_hash(): bigint {
@@ -175,7 +184,7 @@ export class Core {
     }
     this.writer.reset();
     this.sections.seal(this.writer, out, this.before_hash, this.last_hash);
-    this.encoded_bytes += this.writer.pos;
+    this.encoded[0] = (this.encoded[0] as number) + this.writer.pos;
     this.output_seq = out.output_seq;
   }
 

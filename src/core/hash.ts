@@ -50,12 +50,15 @@ export interface Hash64 {
   lo: number;
 }
 
-/** XXH64 (seed 0) of bytes into `out`, without allocating. */
-export function hash64Into(bytes: Uint8Array, out: Hash64): void {
+/**
+ * XXH64 (seed 0) of the first `length` bytes of `bytes` (all of them by
+ * default) into `out`, without allocating.
+ */
+export function hash64Into(bytes: Uint8Array, out: Hash64, length = bytes.length): void {
   const n = bytes.length;
   if (n + INPUT_AT > memory.length) growFor(n);
   memory.set(bytes, INPUT_AT);
-  digest(INPUT_AT, n);
+  digest(INPUT_AT, length);
   out.lo = words[0] as number;
   out.hi = words[1] as number;
 }

@@ -72,7 +72,8 @@ export class OpenOrders {
     let fp = 0;
     if (cid !== "") {
       try {
-        fp = this.by_cid.add(user_id, cid, slot);
+        this.by_cid.add(user_id, cid, slot);
+        fp = this.by_cid.last_fp;
       } catch (err) {
         this.free.push(slot);
         throw err;

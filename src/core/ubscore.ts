@@ -176,6 +176,8 @@ export class UbsCore {
   private readonly order_in = emptyOrderIn();
   /** The balance event stamp() writes into `sections`; reused. */
   private readonly event_item = emptyEvent();
+  /** The change stamp() passes to stampAt(). */
+  private readonly one_delta = new Float64Array(DELTA_FIELDS);
   private readonly cancel_in = emptyCancelIn();
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
@@ -364,18 +366,7 @@ export class UbsCore {
     this.input_seq++;
     const d = sections.deltas;
     const end = sections.delta_count * DELTA_FIELDS;
-    for (let i = 0; i < end; i += DELTA_FIELDS) {
-      this.stamp(
-        d[i] as number,
-        d[i + 1] as number,
-        d[i + 2] as BalanceKind,
-        d[i + 3] as number,
-        d[i + 4] as number,
-        d[i + 5] as number,
-        "",
-        NO_EVENTS,
-      );
-    }
+    for (let i = 0; i < end; i += DELTA_FIELDS) this.stampAt(d, i, "", NO_EVENTS);
     sections.delta_count = 0;
     const done = sections.done_order_ids;
     for (let i = 0; i < sections.done_count; i++) this.complete(done[i] as number);
@@ -414,11 +405,7 @@ export class UbsCore {
     return this.writer.view();
   }
 
-  /**
-   * Apply one balance change and record it as a ledger event. It runs for
-   * every delta of every trade: the rare paths (the broken-invariant error,
-   * the standalone service's event object) are functions of their own.
-   */
+  /** Apply one balance change and record it as a ledger event (see stampAt). */
   private stamp(
     user_id: number,
     asset_id: number,
@@ -429,6 +416,32 @@ export class UbsCore {
     ref: string,
     events: BalanceEvent[],
   ): void {
+    const d = this.one_delta;
+    d[0] = user_id;
+    d[1] = asset_id;
+    d[2] = kind;
+    d[3] = delta_avail;
+    d[4] = delta_frozen;
+    d[5] = ref_id;
+    this.stampAt(d, 0, ref, events);
+  }
+
+  /**
+   * Apply one balance change and record it as a ledger event. It runs for
+   * every delta of every trade: the rare paths (the broken-invariant error,
+   * the standalone service's event object) are functions of their own. The
+   * change is read from `d` at `at` (user, asset, kind, delta_avail,
+   * delta_frozen, ref_id, as OutputSections.deltas holds them), not passed
+   * as arguments: a number that is not a small integer, passed to a function
+   * the optimiser does not inline, is boxed on the heap, several per trade.
+   */
+  private stampAt(d: Float64Array, at: number, ref: string, events: BalanceEvent[]): void {
+    const user_id = d[at] as number;
+    const asset_id = d[at + 1] as number;
+    const kind = d[at + 2] as BalanceKind;
+    const delta_avail = d[at + 3] as number;
+    const delta_frozen = d[at + 4] as number;
+    const ref_id = d[at + 5] as number;
     const a = this.account(user_id);
     const avail = (a.avail[asset_id] as number) + delta_avail;
     const frozen = (a.frozen[asset_id] as number) + delta_frozen;

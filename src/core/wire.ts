@@ -568,7 +568,8 @@ export function seal(w: Writer, start: number): bigint {
 
 /** seal() for the hot path: the hash into `out` as halves, nothing allocated. */
 export function sealInto(w: Writer, start: number, out: Hash64): void {
-  hash64Into(start === 0 ? w.prefix(w.pos) : w.view(start), out);
+  if (start === 0) hash64Into(w.prefixCovering(w.pos), out, w.pos);
+  else hash64Into(w.view(start), out);
   writeHash(w, out);
 }
 

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { measurePathAllocations } from "../../../src/bench/allocations.ts";
 import { measurePaths } from "../../../src/bench/paths.ts";
 import { loadSpec } from "../../../src/core/mod.ts";
 
@@ -37,5 +38,23 @@ test("bench paths refuses a symbol the configuration does not have, and empty ru
       name: "RangeError",
       message: "bench paths: rounds and iterations must be at least 1",
     });
+  }
+});
+
+test("bench paths --allocations profiles each step on a core that still checks out", async () => {
+  const r = await measurePathAllocations(spec, { iterations: 2_000 });
+  assert.equal(r.mode, "path-allocations");
+  assert.equal(r.iterations, 2_000);
+  const b = r.bytes_per_command;
+  for (const v of [b.rest_and_trade, b.rest_and_cancel, b.refused]) {
+    assert.ok(Number.isFinite(v) && v >= 0, JSON.stringify(b));
+  }
+  // A refused cancel makes no objects: its output is bytes in reused buffers
+  // and its hash two numbers. Objects per command (the output's head, a
+  // decoded output, a BigInt hash) would be hundreds of bytes.
+  assert.ok(b.refused < 64, JSON.stringify(r));
+  for (const t of r.top) {
+    assert.ok(["rest_and_trade", "rest_and_cancel", "refused"].includes(t.step));
+    assert.ok(t.fn.length > 0 && t.bytes_per_command >= 0);
   }
 });

@@ -31,3 +31,15 @@ test("append copies another writer's bytes exactly, short and long", () => {
     assert.deepEqual([...a.view(1)], [...b.view()]);
   }
 });
+
+test("prefixCovering covers a length with a kept view, exact up to 4096 bytes", () => {
+  const w = new Writer(64);
+  for (let i = 0; i < 10_000; i++) w.u8(i & 0xff);
+  assert.equal(w.prefixCovering(100).length, 100);
+  assert.strictEqual(w.prefixCovering(100), w.prefix(100));
+  const long = w.prefixCovering(5000);
+  assert.ok(long.length >= 5000 && long.length <= w.buf.length, String(long.length));
+  assert.strictEqual(w.prefixCovering(5001), long, "one view for lengths in one step");
+  assert.deepEqual([...long.subarray(4990, 5000)], [...w.buf.subarray(4990, 5000)]);
+  assert.ok(w.prefixCovering(w.buf.length).length === w.buf.length);
+});

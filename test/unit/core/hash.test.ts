@@ -86,3 +86,12 @@ test("halves and BigInts convert both ways at the edges", () => {
     assert.equal(joinHash(h.hi, h.lo), v);
   }
 });
+
+test("a length shorter than the bytes hashes only that many", () => {
+  const h: Hash64 = { hi: 0, lo: 0 };
+  const b = bytesOf(8192, 3);
+  for (const n of [0, 1, 31, 32, 4097, 8191]) {
+    hash64Into(b, h, n);
+    assert.equal(joinHash(h.hi, h.lo), reference.h64Raw(b.subarray(0, n), 0n), `length ${n}`);
+  }
+});
