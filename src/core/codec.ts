@@ -14,13 +14,16 @@ const MAX_STR_BYTES = 65535;
 /** Lengths up to which Writer.prefix keeps its views. */
 const PREFIX_VIEWS_MAX = 4096;
 
+/** Writer.prefixCovering's views cover multiples of this many bytes. */
+const COVER_STEP = 256;
+
 export class Writer {
   buf: Buffer;
   private dv: DataView;
   pos = 0;
   private readonly prefix_views: (Uint8Array | undefined)[] = [];
-  /** prefixCovering's views above PREFIX_VIEWS_MAX, by multiple of it. */
-  private readonly long_views: (Uint8Array | undefined)[] = [];
+  /** prefixCovering's views, by multiple of COVER_STEP. */
+  private readonly cover_views: (Uint8Array | undefined)[] = [];
 
   constructor(size_bytes = 4096) {
     this.buf = Buffer.allocUnsafe(size_bytes);
@@ -39,7 +42,7 @@ export class Writer {
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
     this.prefix_views.length = 0;
-    this.long_views.length = 0;
+    this.cover_views.length = 0;
   }
 
   u8(v: number): void {
@@ -102,18 +105,22 @@ export class Writer {
   }
 
   /**
-   * Append what `other` holds. A native copy from `other`'s kept view of that
-   * length (Buffer.copy of part of a buffer would allocate a view each time);
-   * a few bytes are copied a 32-bit integer at a time, cheaper than the
-   * call. Integers, not doubles, so that no bit pattern is normalised.
+   * Append what `other` holds. A native copy from one of `other`'s kept
+   * covering views (Buffer.copy of part of a buffer would allocate a view
+   * each time): up to COVER_STEP − 1 bytes past the end are copied too and
+   * lie past this writer's end, where the next write overwrites them. A few
+   * bytes are copied a 32-bit integer at a time, cheaper than the call.
+   * Integers, not doubles, so that no bit pattern is normalised.
    */
   append(other: Writer): void {
     const n = other.pos;
-    if (this.pos + n > this.buf.length) this.grow(n);
     const at = this.pos;
     if (n > 16) {
-      this.buf.set(other.prefix(n), at);
+      const src = other.prefixCovering(n);
+      if (at + src.length > this.buf.length) this.grow(src.length);
+      this.buf.set(src, at);
     } else {
+      if (at + n > this.buf.length) this.grow(n);
       const from = other.dv;
       const to = this.dv;
       let i = 0;
@@ -139,19 +146,19 @@ export class Writer {
   }
 
   /**
-   * A view of at least the first `length` bytes, for a reader told the length
-   * apart (the hash): prefix(length) up to PREFIX_VIEWS_MAX, above it a kept
-   * view rounded up to a multiple of that, so that a long output too is read
-   * without a new view.
+   * A view of at least the first `length` bytes, for readers told the length
+   * apart (the hash, append): the length rounded up to a multiple of
+   * COVER_STEP, at most the buffer. A few dozen kept views, where one per
+   * length (prefix) made thousands, each a likely cache miss when the next
+   * output asks for it.
    */
   prefixCovering(length: number): Uint8Array {
-    if (length <= PREFIX_VIEWS_MAX) return this.prefix(length);
-    const k = Math.ceil(length / PREFIX_VIEWS_MAX);
-    let v = this.long_views[k];
+    const k = Math.max(1, Math.ceil(length / COVER_STEP));
+    let v = this.cover_views[k];
     if (v === undefined) {
-      const n = Math.min(this.buf.length, k * PREFIX_VIEWS_MAX);
+      const n = Math.min(this.buf.length, k * COVER_STEP);
       v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, n);
-      this.long_views[k] = v;
+      this.cover_views[k] = v;
     }
     return v;
   }

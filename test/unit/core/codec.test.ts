@@ -32,14 +32,16 @@ test("append copies another writer's bytes exactly, short and long", () => {
   }
 });
 
-test("prefixCovering covers a length with a kept view, exact up to 4096 bytes", () => {
+test("prefixCovering covers a length with one kept view per 256-byte step", () => {
   const w = new Writer(64);
   for (let i = 0; i < 10_000; i++) w.u8(i & 0xff);
-  assert.equal(w.prefixCovering(100).length, 100);
-  assert.strictEqual(w.prefixCovering(100), w.prefix(100));
-  const long = w.prefixCovering(5000);
-  assert.ok(long.length >= 5000 && long.length <= w.buf.length, String(long.length));
-  assert.strictEqual(w.prefixCovering(5001), long, "one view for lengths in one step");
-  assert.deepEqual([...long.subarray(4990, 5000)], [...w.buf.subarray(4990, 5000)]);
-  assert.ok(w.prefixCovering(w.buf.length).length === w.buf.length);
+  for (const n of [0, 1, 100, 256, 257, 4097, 9999]) {
+    const v = w.prefixCovering(n);
+    assert.ok(v.length >= n && v.length < Math.max(n, 1) + 256, `${n}: ${v.length}`);
+    assert.equal(v.buffer, w.buf.buffer);
+    assert.deepEqual([...v.subarray(0, n)], [...w.buf.subarray(0, n)]);
+  }
+  assert.strictEqual(w.prefixCovering(300), w.prefixCovering(512), "one view per step");
+  assert.notStrictEqual(w.prefixCovering(512), w.prefixCovering(513));
+  assert.equal(w.prefixCovering(w.buf.length).length, w.buf.length);
 });
