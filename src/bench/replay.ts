@@ -8,7 +8,6 @@ import {
   CommandKind,
   Core,
   commandKindName,
-  type Hash64,
   hash64Into,
   hashHex,
   OrderType,
@@ -63,17 +62,17 @@ function hashNsPerOutput(bytes: number, rounds = 200_000): { ns: number; folded:
   const buf = Buffer.alloc(Math.max(9, bytes), 0x5a);
   // One view, as the core keeps one per output length (Writer.prefix).
   const view = buf.subarray(0, Math.max(1, bytes - 8));
-  const h: Hash64 = { hi: 0, lo: 0 };
+  const h = new Uint32Array(2);
   let folded = 0;
   for (let i = 0; i < 10_000; i++) {
-    hash64Into(view, h);
-    folded ^= h.lo;
+    hash64Into(view, h, 0);
+    folded ^= h[0] as number;
   }
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) {
     buf[0] = i & 0xff;
-    hash64Into(view, h);
-    folded ^= h.lo;
+    hash64Into(view, h, 0);
+    folded ^= h[0] as number;
   }
   return { ns: ((performance.now() - t0) * 1e6) / rounds, folded };
 }

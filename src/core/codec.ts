@@ -70,6 +70,14 @@ export class Writer {
     this.pos += 8;
   }
 
+  /** A 64-bit value held as 32-bit halves, low at `at`: as u64 writes it. */
+  u64Halves(halves: Uint32Array, at: number): void {
+    if (this.pos + 8 > this.buf.length) this.grow(8);
+    this.dv.setUint32(this.pos, halves[at] as number, true);
+    this.dv.setUint32(this.pos + 4, halves[at + 1] as number, true);
+    this.pos += 8;
+  }
+
   u64(v: bigint): void {
     if (this.pos + 8 > this.buf.length) this.grow(8);
     this.dv.setBigUint64(this.pos, v, true);

@@ -11,7 +11,7 @@ import { Reader, Writer } from "./codec.ts";
 import type { Spec, SymbolSpec } from "./config.ts";
 import { CancelReplaceMode, CommandKind, Side } from "./enums.ts";
 import { assert, InvariantError, Reject } from "./errors.ts";
-import { type Hash64, hash64, joinHash, splitHash } from "./hash.ts";
+import { type HashHalves, hash64, joinHash, splitHash } from "./hash.ts";
 import { MatchingEngine } from "./matching.ts";
 import { OutputSections } from "./output-sections.ts";
 import { restingBook } from "./resting-book.ts";
@@ -67,6 +67,10 @@ export function warmSnapshotCode(spec: Spec): void {
  * OutputSections). Its hashes are the core's chain, kept as 32-bit halves so
  * that sealing allocates nothing; reading one makes the BigInt.
  */
+/** Where Core.chain holds the last output's hash, and the one before it. */
+const LAST = 0;
+const BEFORE = 2;
+
 class OutputHead implements CoreOutput {
   output_seq = 0;
   input: Command = { kind: CommandKind.Tick, ts_ms: 0, corr: "" };
@@ -81,26 +85,24 @@ class OutputHead implements CoreOutput {
   readonly events = NONE;
   readonly completions = NONE;
 
-  constructor(
-    private readonly before: Hash64,
-    private readonly sealed: Hash64,
-  ) {}
+  constructor(private readonly chain: HashHalves) {}
 
   get prev_hash(): bigint {
-    return joinHash(this.before.hi, this.before.lo);
+    return joinHash(this.chain, BEFORE);
   }
 
   get hash(): bigint {
-    return joinHash(this.sealed.hi, this.sealed.lo);
+    return joinHash(this.chain, LAST);
   }
 }
 
 export class Core {
   output_seq = 0;
-  /** The last output's hash (the next one's prev_hash), in halves. */
-  private readonly last_hash: Hash64 = { hi: 0, lo: 0 };
-  /** The hash before it: the last output's prev_hash. */
-  private readonly before_hash: Hash64 = { hi: 0, lo: 0 };
+  /**
+   * The chain, in halves: at LAST the last output's hash (the next one's
+   * prev_hash), at BEFORE the hash before it (the last output's prev_hash).
+   */
+  private readonly chain: HashHalves = new Uint32Array(4);
   /**
    * Bytes of every output this core sealed (not state: a figure for
    * benchmarks), in a typed array: the sum soon passes the small integers,
@@ -117,7 +119,7 @@ export class Core {
    * The output's other fields, reused from command to command; its lists stay
    * empty (they are in `sections`). Valid until the next command.
    */
-  readonly head: CoreOutput = new OutputHead(this.before_hash, this.last_hash);
+  readonly head: CoreOutput = new OutputHead(this.chain);
 
   /** Bytes of every output this core sealed. */
   get encoded_bytes(): number {
@@ -126,11 +128,11 @@ export class Core {
 
   /** The hash of the last output sealed (GENESIS_HASH before the first). */
   get prev_hash(): bigint {
-    return joinHash(this.last_hash.hi, this.last_hash.lo);
+    return joinHash(this.chain, LAST);
   }
 
   set prev_hash(hash: bigint) {
-    splitHash(hash, this.last_hash);
+    splitHash(hash, this.chain, LAST);
   }
 
   constructor(
@@ -158,8 +160,9 @@ export class Core {
     ubs.advance(cmd.ts_ms);
     const out = this.head;
     out.output_seq = this.output_seq + 1;
-    this.before_hash.hi = this.last_hash.hi;
-    this.before_hash.lo = this.last_hash.lo;
+    const chain = this.chain;
+    chain[BEFORE] = chain[LAST] as number;
+    chain[BEFORE + 1] = chain[LAST + 1] as number;
     out.input = cmd;
     out.symbol_id = 0;
     out.order_id = 0;
@@ -183,7 +186,7 @@ export class Core {
         this.step(cmd, out);
     }
     this.writer.reset();
-    this.sections.seal(this.writer, out, this.before_hash, this.last_hash);
+    this.sections.seal(this.writer, out, this.chain, BEFORE, LAST);
     this.encoded[0] = (this.encoded[0] as number) + this.writer.pos;
     this.output_seq = out.output_seq;
   }

@@ -44,23 +44,32 @@ const digest = exports.digest;
 let memory = new Uint8Array(exports.memory.buffer);
 let words = new Uint32Array(exports.memory.buffer, 0, 2);
 
-/** A 64-bit hash as unsigned 32-bit halves. */
-export interface Hash64 {
-  hi: number;
-  lo: number;
-}
+/**
+ * Hashes held as unsigned 32-bit halves in a typed array, the low half at
+ * `at`, the high at `at + 1` (little-endian, as the wire has them). Not
+ * object fields or arguments: a number that is not a small integer is boxed
+ * on the heap when it crosses a call the optimiser does not inline, and
+ * whether a call is inlined changes from run to run; a typed array's
+ * elements never are.
+ */
+export type HashHalves = Uint32Array;
 
 /**
  * XXH64 (seed 0) of the first `length` bytes of `bytes` (all of them by
- * default) into `out`, without allocating.
+ * default) into out[at] and out[at + 1], without allocating.
  */
-export function hash64Into(bytes: Uint8Array, out: Hash64, length = bytes.length): void {
+export function hash64Into(
+  bytes: Uint8Array,
+  out: HashHalves,
+  at: number,
+  length = bytes.length,
+): void {
   const n = bytes.length;
   if (n + INPUT_AT > memory.length) growFor(n);
   memory.set(bytes, INPUT_AT);
   digest(INPUT_AT, length);
-  out.lo = words[0] as number;
-  out.hi = words[1] as number;
+  out[at] = words[0] as number;
+  out[at + 1] = words[1] as number;
 }
 
 /** Memory for an input of n bytes (a state hash can be many megabytes; kept for the next). */
@@ -72,21 +81,22 @@ function growFor(n: number): void {
   assert(memory.length >= n + INPUT_AT, "xxh64: memory did not grow");
 }
 
-const scratch: Hash64 = { hi: 0, lo: 0 };
+const scratch: HashHalves = new Uint32Array(2);
 
 export function hash64(bytes: Uint8Array): bigint {
-  hash64Into(bytes, scratch);
-  return joinHash(scratch.hi, scratch.lo);
+  hash64Into(bytes, scratch, 0);
+  return joinHash(scratch, 0);
 }
 
-export function joinHash(hi: number, lo: number): bigint {
-  return (BigInt(hi) << 32n) | BigInt(lo);
+/** The hash whose halves are at `at`. */
+export function joinHash(halves: HashHalves, at: number): bigint {
+  return (BigInt(halves[at + 1] as number) << 32n) | BigInt(halves[at] as number);
 }
 
-/** The halves of a 64-bit hash. */
-export function splitHash(hash: bigint, out: Hash64): void {
-  out.hi = Number(hash >> 32n);
-  out.lo = Number(hash & 0xffff_ffffn);
+/** A hash into halves at `at`. */
+export function splitHash(hash: bigint, out: HashHalves, at: number): void {
+  out[at] = Number(hash & 0xffff_ffffn);
+  out[at + 1] = Number(hash >> 32n);
 }
 
 export function hashHex(hash: bigint): string {

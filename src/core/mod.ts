@@ -74,7 +74,7 @@ export {
 } from "./event-ids.ts";
 export {
   GENESIS_HASH,
-  type Hash64,
+  type HashHalves,
   hash64,
   hash64Into,
   hashHex,

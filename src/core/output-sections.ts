@@ -12,7 +12,7 @@
 
 import { Writer } from "./codec.ts";
 import { assert } from "./errors.ts";
-import type { Hash64 } from "./hash.ts";
+import type { HashHalves } from "./hash.ts";
 import type { CoreOutput } from "./types.ts";
 import { sealInto, writeCompletionItem, writeCoreOutputHead } from "./wire.ts";
 
@@ -103,18 +103,19 @@ export class OutputSections {
 
   /**
    * The sealed output: `head`'s fields (its lists and hashes unread), the
-   * previous output's hash, these lists, the hash, which goes into `hash`;
-   * the bytes are what w holds from where it was.
+   * previous output's hash (halves at `prev_at`), these lists, the hash,
+   * which goes into `chain` at `at`; the bytes are what w holds from where
+   * it was.
    */
-  seal(w: Writer, head: CoreOutput, prev_hash: Hash64, hash: Hash64): void {
+  seal(w: Writer, head: CoreOutput, chain: HashHalves, prev_at: number, at: number): void {
     assert(this.delta_count === 0, "output sections: engine deltas left unsettled");
     const start = w.pos;
-    writeCoreOutputHead(w, head, prev_hash);
+    writeCoreOutputHead(w, head, chain, prev_at);
     this.updates.writeTo(w);
     this.trades.writeTo(w);
     this.events.writeTo(w);
     this.completions.writeTo(w);
-    sealInto(w, start, hash);
+    sealInto(w, start, chain, at);
   }
 }
 

@@ -5,7 +5,7 @@
 import { Reader, Writer } from "./codec.ts";
 import { CommandKind } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
-import { type Hash64, hash64, hash64Into, splitHash } from "./hash.ts";
+import { type HashHalves, hash64, hash64Into, splitHash } from "./hash.ts";
 import type {
   BalanceDelta,
   BalanceEvent,
@@ -566,20 +566,14 @@ export function seal(w: Writer, start: number): bigint {
   return hash;
 }
 
-/** seal() for the hot path: the hash into `out` as halves, nothing allocated. */
-export function sealInto(w: Writer, start: number, out: Hash64): void {
-  if (start === 0) hash64Into(w.prefixCovering(w.pos), out, w.pos);
-  else hash64Into(w.view(start), out);
-  writeHash(w, out);
+/** seal() for the hot path: the hash into `out` at `at` as halves, nothing allocated. */
+export function sealInto(w: Writer, start: number, out: HashHalves, at: number): void {
+  if (start === 0) hash64Into(w.prefixCovering(w.pos), out, at, w.pos);
+  else hash64Into(w.view(start), out, at);
+  w.u64Halves(out, at);
 }
 
-/** A hash in halves, as w.u64 writes the whole (little-endian: low half first). */
-function writeHash(w: Writer, h: Hash64): void {
-  w.u32(h.lo);
-  w.u32(h.hi);
-}
-
-const prev_scratch: Hash64 = { hi: 0, lo: 0 };
+const prev_scratch: HashHalves = new Uint32Array(2);
 
 export function writeEngineOutput(w: Writer, o: EngineOutput): bigint {
   const start = w.pos;
@@ -656,8 +650,8 @@ export function readBalanceOutput(r: Reader): BalanceOutput {
 
 export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   const start = w.pos;
-  splitHash(o.prev_hash, prev_scratch);
-  writeCoreOutputHead(w, o, prev_scratch);
+  splitHash(o.prev_hash, prev_scratch, 0);
+  writeCoreOutputHead(w, o, prev_scratch, 0);
   writeUpdates(w, o.updates);
   writeTrades(w, o.trades);
   writeEvents(w, o.events);
@@ -665,11 +659,16 @@ export function writeCoreOutput(w: Writer, o: CoreOutput): bigint {
   return seal(w, start);
 }
 
-/** A CoreOutput's fields before its lists (its lists are not read; its prev_hash is given in halves). */
-export function writeCoreOutputHead(w: Writer, o: CoreOutput, prev_hash: Hash64): void {
+/** A CoreOutput's fields before its lists (its lists are not read; its prev_hash is given in halves at `at`). */
+export function writeCoreOutputHead(
+  w: Writer,
+  o: CoreOutput,
+  prev_hash: HashHalves,
+  at: number,
+): void {
   w.u8(WIRE_VERSION);
   w.int(o.output_seq);
-  writeHash(w, prev_hash);
+  w.u64Halves(prev_hash, at);
   writeCommand(w, o.input);
   w.u16(o.symbol_id);
   w.int(o.order_id);
