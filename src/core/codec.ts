@@ -11,9 +11,6 @@ import { InvariantError } from "./errors.ts";
 
 const MAX_STR_BYTES = 65535;
 
-/** Lengths up to which Writer.prefix keeps its views. */
-const PREFIX_VIEWS_MAX = 4096;
-
 /** Writer.prefixCovering's views cover multiples of this many bytes. */
 const COVER_STEP = 256;
 
@@ -21,7 +18,6 @@ export class Writer {
   buf: Buffer;
   private dv: DataView;
   pos = 0;
-  private readonly prefix_views: (Uint8Array | undefined)[] = [];
   /** prefixCovering's views, by multiple of COVER_STEP. */
   private readonly cover_views: (Uint8Array | undefined)[] = [];
 
@@ -41,7 +37,6 @@ export class Writer {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
-    this.prefix_views.length = 0;
     this.cover_views.length = 0;
   }
 
@@ -139,26 +134,12 @@ export class Writer {
   }
 
   /**
-   * A view of the first `length` bytes, one per length, made once and kept
-   * until the buffer grows: a writer reset for every output asks for views of
-   * a few hundred lengths a million times (the hash takes a view).
-   */
-  prefix(length: number): Uint8Array {
-    if (length > PREFIX_VIEWS_MAX) return this.buf.subarray(0, length);
-    let v = this.prefix_views[length];
-    if (v === undefined) {
-      v = new Uint8Array(this.buf.buffer, this.buf.byteOffset, length);
-      this.prefix_views[length] = v;
-    }
-    return v;
-  }
-
-  /**
    * A view of at least the first `length` bytes, for readers told the length
    * apart (the hash, append): the length rounded up to a multiple of
-   * COVER_STEP, at most the buffer. A few dozen kept views, where one per
-   * length (prefix) made thousands, each a likely cache miss when the next
-   * output asks for it.
+   * COVER_STEP, at most the buffer, made once and kept until the buffer
+   * grows (Buffer.subarray would allocate a view for every output). A few
+   * dozen views: one per length made thousands, each a likely cache miss
+   * when the next output asked for it.
    */
   prefixCovering(length: number): Uint8Array {
     const k = Math.max(1, Math.ceil(length / COVER_STEP));

@@ -62,15 +62,15 @@ export function warmSnapshotCode(spec: Spec): void {
   for (let i = 0; i < 3; i++) core.snapshot();
 }
 
+/** Where Core.chain holds the last output's hash, and the one before it. */
+const LAST = 0;
+const BEFORE = 2;
+
 /**
  * The last output's fields other than its lists (those are in the core's
  * OutputSections). Its hashes are the core's chain, kept as 32-bit halves so
  * that sealing allocates nothing; reading one makes the BigInt.
  */
-/** Where Core.chain holds the last output's hash, and the one before it. */
-const LAST = 0;
-const BEFORE = 2;
-
 class OutputHead implements CoreOutput {
   output_seq = 0;
   input: Command = { kind: CommandKind.Tick, ts_ms: 0, corr: "" };

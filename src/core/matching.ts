@@ -113,28 +113,6 @@ function engineOutput(input: MatchInput, output_seq: number, prev_hash: bigint):
   };
 }
 
-/** A delta into an output of its own (the standalone engine's), apart so that delta() stays small enough to inline. */
-function pushDelta(
-  out: EngineOutput,
-  user_id: number,
-  asset_id: number,
-  kind: BalanceKind,
-  delta_avail: number,
-  delta_frozen: number,
-  ref_id: number,
-): void {
-  out.deltas.push({ user_id, asset_id, kind, delta_avail, delta_frozen, ref_id });
-}
-
-/** Places in MatchingEngine.trade_amounts. */
-const TRADE_ID = 0;
-const CONSUMED = 1;
-const IMPROVEMENT = 2;
-const BASE_UNITS = 3;
-const NOTIONAL = 4;
-const BUYER_FEE = 5;
-const SELLER_FEE = 6;
-
 function emptyTrade(): Trade {
   return {
     trade_id: 0,
@@ -170,8 +148,6 @@ export class MatchingEngine {
   private readonly hash_outputs: boolean;
   private readonly writer = new Writer(64 * 1024);
   private readonly pool = new OrderPool();
-  /** One trade's amounts, from fill to tradeDeltas. */
-  private readonly trade_amounts = new Float64Array(SELLER_FEE + 1);
   /**
    * Triggered stops waiting to execute, in trigger order; reused for every
    * input (emptied before apply returns).
@@ -612,15 +588,15 @@ export class MatchingEngine {
     t.seller_fee_units = seller_fee;
     if (sections !== null) writeTradeItem(sections.trades.item(), t);
     else out.trades.push(t);
-    const a = this.trade_amounts;
-    a[TRADE_ID] = trade_id;
-    a[CONSUMED] = consumed;
-    a[IMPROVEMENT] = improvement;
-    a[BASE_UNITS] = base_units;
-    a[NOTIONAL] = notional_units;
-    a[BUYER_FEE] = buyer_fee;
-    a[SELLER_FEE] = seller_fee;
-    this.tradeDeltas(s, buyer.user_id, seller.user_id, out);
+    const base = s.base.id;
+    const quote = s.quote.id;
+    const B = BalanceKind;
+    this.delta(out, buyer.user_id, quote, B.TradeDebit, improvement, -consumed, trade_id);
+    this.delta(out, buyer.user_id, base, B.TradeCredit, base_units - buyer_fee, 0, trade_id);
+    this.delta(out, seller.user_id, base, B.TradeDebit, 0, -base_units, trade_id);
+    this.delta(out, seller.user_id, quote, B.TradeCredit, notional_units - seller_fee, 0, trade_id);
+    if (buyer_fee > 0) this.delta(out, FEE_USER_ID, base, B.FeeCredit, buyer_fee, 0, trade_id);
+    if (seller_fee > 0) this.delta(out, FEE_USER_ID, quote, B.FeeCredit, seller_fee, 0, trade_id);
 
     // An OCO leg's first trade cancels the other leg.
     if (taker.oco !== null) this.breakOco(book, taker, true, out);
@@ -639,31 +615,6 @@ export class MatchingEngine {
     }
     this.update(maker, OrderStatus.PartiallyFilled, 0, out);
     return false;
-  }
-
-  /**
-   * The balance deltas of the trade whose amounts fill left in
-   * trade_amounts. They travel in that array, not as arguments: the trade id
-   * and most amounts are not small integers, and any passed to a call the
-   * optimiser does not inline (fill is long) was boxed on the heap.
-   */
-  private tradeDeltas(s: SymbolSpec, buyer_id: number, seller_id: number, out: EngineOutput): void {
-    const a = this.trade_amounts;
-    const trade_id = a[TRADE_ID] as number;
-    const consumed = a[CONSUMED] as number;
-    const base_units = a[BASE_UNITS] as number;
-    const notional_units = a[NOTIONAL] as number;
-    const buyer_fee = a[BUYER_FEE] as number;
-    const seller_fee = a[SELLER_FEE] as number;
-    const base = s.base.id;
-    const quote = s.quote.id;
-    const B = BalanceKind;
-    this.delta(out, buyer_id, quote, B.TradeDebit, a[IMPROVEMENT] as number, -consumed, trade_id);
-    this.delta(out, buyer_id, base, B.TradeCredit, base_units - buyer_fee, 0, trade_id);
-    this.delta(out, seller_id, base, B.TradeDebit, 0, -base_units, trade_id);
-    this.delta(out, seller_id, quote, B.TradeCredit, notional_units - seller_fee, 0, trade_id);
-    if (buyer_fee > 0) this.delta(out, FEE_USER_ID, base, B.FeeCredit, buyer_fee, 0, trade_id);
-    if (seller_fee > 0) this.delta(out, FEE_USER_ID, quote, B.FeeCredit, seller_fee, 0, trade_id);
   }
 
   private rest(book: SymbolBook, o: RestingOrder, out: EngineOutput): void {
@@ -747,11 +698,10 @@ export class MatchingEngine {
     delta_frozen: number,
     ref_id: number,
   ): void {
-    const sections = this.sections;
-    if (sections !== null) {
-      sections.delta(user_id, asset_id, kind, delta_avail, delta_frozen, ref_id);
+    if (this.sections !== null) {
+      this.sections.delta(user_id, asset_id, kind, delta_avail, delta_frozen, ref_id);
     } else {
-      pushDelta(out, user_id, asset_id, kind, delta_avail, delta_frozen, ref_id);
+      out.deltas.push({ user_id, asset_id, kind, delta_avail, delta_frozen, ref_id });
     }
   }
 

@@ -5,7 +5,7 @@
 import { Reader, Writer } from "./codec.ts";
 import { CommandKind } from "./enums.ts";
 import { InvariantError } from "./errors.ts";
-import { type HashHalves, hash64, hash64Into, splitHash } from "./hash.ts";
+import { type HashHalves, hash64, hash64Into, joinHash, splitHash } from "./hash.ts";
 import type {
   BalanceDelta,
   BalanceEvent,
@@ -559,20 +559,23 @@ function version(r: Reader, what: string): number {
   return v;
 }
 
-/** Hash what w holds from start on, append the hash; returns the hash. */
-export function seal(w: Writer, start: number): bigint {
-  const hash = hash64(start === 0 ? w.prefix(w.pos) : w.view(start));
-  w.u64(hash);
-  return hash;
-}
-
-/** seal() for the hot path: the hash into `out` at `at` as halves, nothing allocated. */
+/**
+ * Hash what w holds from start on, append the hash, which goes into `out`
+ * at `at` as halves: nothing allocated, the combined core's every output.
+ */
 export function sealInto(w: Writer, start: number, out: HashHalves, at: number): void {
   if (start === 0) hash64Into(w.prefixCovering(w.pos), out, at, w.pos);
   else hash64Into(w.view(start), out, at);
   w.u64Halves(out, at);
 }
 
+/** sealInto() returning the hash, for outputs that keep it as a BigInt. */
+export function seal(w: Writer, start: number): bigint {
+  sealInto(w, start, seal_scratch, 0);
+  return joinHash(seal_scratch, 0);
+}
+
+const seal_scratch: HashHalves = new Uint32Array(2);
 const prev_scratch: HashHalves = new Uint32Array(2);
 
 export function writeEngineOutput(w: Writer, o: EngineOutput): bigint {

@@ -3,20 +3,20 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Writer } from "../../../src/core/codec.ts";
 
-test("a prefix view shows what the writer holds now, across resets and growth", () => {
+test("a covering view shows what the writer holds now, across resets and growth", () => {
   const w = new Writer(16);
   w.u32(0x01020304);
-  const first = w.prefix(w.pos);
-  assert.deepEqual([...first], [4, 3, 2, 1]);
+  const first = w.prefixCovering(w.pos);
+  assert.deepEqual([...first.subarray(0, 4)], [4, 3, 2, 1]);
   w.reset();
   w.u32(0x0a0b0c0d);
-  assert.strictEqual(w.prefix(4), first, "one view per length");
-  assert.deepEqual([...w.prefix(4)], [13, 12, 11, 10]);
+  assert.strictEqual(w.prefixCovering(4), first, "one view per length");
+  assert.deepEqual([...w.prefixCovering(4).subarray(0, 4)], [13, 12, 11, 10]);
   // Growing moves the bytes to a new buffer: views of the old one must not be served.
   for (let i = 0; i < 100; i++) w.u32(i);
-  const after = w.prefix(4);
+  const after = w.prefixCovering(4);
   assert.notStrictEqual(after, first);
-  assert.deepEqual([...after], [13, 12, 11, 10]);
+  assert.deepEqual([...after.subarray(0, 4)], [13, 12, 11, 10]);
   assert.equal(after.buffer, w.buf.buffer);
 });
 
