@@ -43,7 +43,7 @@ import {
   type PlaceOcoCmd,
   type TransferCmd,
 } from "./types.ts";
-import { writeBalanceOutput, writeEventItem } from "./wire.ts";
+import { EVENT_ROW, writeBalanceOutput, writeEventRow } from "./wire.ts";
 
 export interface Account {
   /** Indexed by asset id. */
@@ -119,22 +119,6 @@ function balanceOutOfRange(
   );
 }
 
-/** A balance event to fill: stamp()'s reused one, or a new one for a standalone output's list. */
-function emptyEvent(): BalanceEvent {
-  return {
-    user_id: 0,
-    asset_id: 0,
-    seq: 0,
-    kind: BalanceKind.Deposit,
-    delta_avail: 0,
-    delta_frozen: 0,
-    avail: 0,
-    frozen: 0,
-    ref_id: 0,
-    ref: "",
-  };
-}
-
 function emptyOrderIn(): OrderIn {
   return {
     kind: 1,
@@ -175,7 +159,8 @@ export class UbsCore {
   /** The engine inputs reused while `sections` is set (see placeOrder, cancelInput). */
   private readonly order_in = emptyOrderIn();
   /** The balance event stamp() writes into `sections`; reused. */
-  private readonly event_item = emptyEvent();
+  /** The event stampAt writes into the sections (see writeEventRow). */
+  private readonly event_row = new Float64Array(EVENT_ROW);
   /** The change stamp() passes to stampAt(). */
   private readonly one_delta = new Float64Array(DELTA_FIELDS);
   private readonly cancel_in = emptyCancelIn();
@@ -428,12 +413,14 @@ export class UbsCore {
 
   /**
    * Apply one balance change and record it as a ledger event. It runs for
-   * every delta of every trade: the rare paths (the broken-invariant error,
-   * the standalone service's event object) are functions of their own. The
-   * change is read from `d` at `at` (user, asset, kind, delta_avail,
-   * delta_frozen, ref_id, as OutputSections.deltas holds them), not passed
-   * as arguments: a number that is not a small integer, passed to a function
-   * the optimiser does not inline, is boxed on the heap, several per trade.
+   * every delta of every trade: the rare path (the broken-invariant error)
+   * is a function of its own. The change is read from `d` at `at` (user,
+   * asset, kind, delta_avail, delta_frozen, ref_id, as OutputSections.deltas
+   * holds them), not passed as arguments, and the event goes to the sections
+   * from a typed-array row, not an object: a number that is not a small
+   * integer, passed to a function the optimiser does not inline or stored in
+   * an object's field, is boxed on the heap, several per trade. (The
+   * standalone service's list gets an object per event.)
    */
   private stampAt(d: Float64Array, at: number, ref: string, events: BalanceEvent[]): void {
     const user_id = d[at] as number;
@@ -454,21 +441,33 @@ export class UbsCore {
     a.frozen[asset_id] = frozen;
     const seq = (a.seq[asset_id] as number) + 1;
     a.seq[asset_id] = seq;
-    // One reused event for the sections (written as bytes at once), a new one for the list.
     const sections = this.sections;
-    const e = sections !== null ? this.event_item : emptyEvent();
-    e.user_id = user_id;
-    e.asset_id = asset_id;
-    e.seq = seq;
-    e.kind = kind;
-    e.delta_avail = delta_avail;
-    e.delta_frozen = delta_frozen;
-    e.avail = avail;
-    e.frozen = frozen;
-    e.ref_id = ref_id;
-    e.ref = ref;
-    if (sections !== null) writeEventItem(sections.events.item(), e);
-    else events.push(e);
+    if (sections !== null) {
+      const r = this.event_row;
+      r[0] = user_id;
+      r[1] = asset_id;
+      r[2] = seq;
+      r[3] = kind;
+      r[4] = delta_avail;
+      r[5] = delta_frozen;
+      r[6] = avail;
+      r[7] = frozen;
+      r[8] = ref_id;
+      writeEventRow(sections.events.item(), r, 0, ref);
+      return;
+    }
+    events.push({
+      user_id,
+      asset_id,
+      seq,
+      kind,
+      delta_avail,
+      delta_frozen,
+      avail,
+      frozen,
+      ref_id,
+      ref,
+    });
   }
 
   private transfer(cmd: TransferCmd, out: UbsCommandAnswer): void {

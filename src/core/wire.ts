@@ -508,19 +508,44 @@ function readCompletions(r: Reader): Completion[] {
   return out;
 }
 
+/** The numbers of a balance event in a row: writeEventRow's layout. */
+export const EVENT_ROW = 9;
+
+/**
+ * One balance event from a row of numbers (user, asset, seq, kind,
+ * delta_avail, delta_frozen, avail, frozen, ref_id from `at`): the event's
+ * one encoding. The core's settlement writes from its own typed array, not an
+ * object: a double stored into an object's field, or passed to a call that
+ * is not inlined, is boxed on the heap, several per trade.
+ */
+export function writeEventRow(w: Writer, row: Float64Array, at: number, ref: string): void {
+  w.int(row[at] as number);
+  w.u16(row[at + 1] as number);
+  w.int(row[at + 2] as number);
+  w.u8(row[at + 3] as number);
+  w.int(row[at + 4] as number);
+  w.int(row[at + 5] as number);
+  w.int(row[at + 6] as number);
+  w.int(row[at + 7] as number);
+  w.int(row[at + 8] as number);
+  w.str(ref);
+}
+
 /** One balance event's bytes (see writeUpdateItem); snapshots write a transfer record's event with it too. */
 export function writeEventItem(w: Writer, e: BalanceEvent): void {
-  w.int(e.user_id);
-  w.u16(e.asset_id);
-  w.int(e.seq);
-  w.u8(e.kind);
-  w.int(e.delta_avail);
-  w.int(e.delta_frozen);
-  w.int(e.avail);
-  w.int(e.frozen);
-  w.int(e.ref_id);
-  w.str(e.ref);
+  const r = event_row;
+  r[0] = e.user_id;
+  r[1] = e.asset_id;
+  r[2] = e.seq;
+  r[3] = e.kind;
+  r[4] = e.delta_avail;
+  r[5] = e.delta_frozen;
+  r[6] = e.avail;
+  r[7] = e.frozen;
+  r[8] = e.ref_id;
+  writeEventRow(w, r, 0, e.ref);
 }
+const event_row = new Float64Array(EVENT_ROW);
 
 function writeEvents(w: Writer, list: BalanceEvent[]): void {
   w.u32(list.length);
