@@ -14,10 +14,18 @@ import { Writer } from "./codec.ts";
 import { assert } from "./errors.ts";
 import type { HashHalves } from "./hash.ts";
 import type { CoreOutput } from "./types.ts";
-import { sealInto, writeCompletionItem, writeCoreOutputHead } from "./wire.ts";
-
-/** Fields per delta in OutputSections.deltas. */
-export const DELTA_FIELDS = 6;
+import {
+  BAL_ASSET,
+  BAL_DELTA_AVAIL,
+  BAL_DELTA_FROZEN,
+  BAL_KIND,
+  BAL_REF_ID,
+  BAL_USER,
+  BALANCE_ROW,
+  sealInto,
+  writeCompletionItem,
+  writeCoreOutputHead,
+} from "./wire.ts";
 
 /** One list of an output: its items' bytes and how many there are. */
 export class Section {
@@ -52,12 +60,12 @@ export class OutputSections {
   readonly events = new Section(16 * 1024);
   private readonly completions = new Section(4 * 1024);
   /**
-   * The engine's deltas of the input being settled: user, asset, kind,
-   * delta_avail, delta_frozen, ref_id, DELTA_FIELDS numbers each, in a typed
-   * array (a JS array emptied by length = 0 gives its memory back, and the
-   * next push allocates again).
+   * The engine's deltas of the input being settled, a balance row each
+   * (wire.ts's BAL_* offsets; UBSCore fills in the rest as it applies them),
+   * in a typed array (a JS array emptied by length = 0 gives its memory
+   * back, and the next push allocates again).
    */
-  deltas: Float64Array = new Float64Array(64 * DELTA_FIELDS);
+  deltas: Float64Array = new Float64Array(64 * BALANCE_ROW);
   delta_count = 0;
   /** Orders the engine completed in the input being settled. */
   done_order_ids: Float64Array = new Float64Array(64);
@@ -89,15 +97,15 @@ export class OutputSections {
     delta_frozen: number,
     ref_id: number,
   ): void {
-    let at = this.delta_count * DELTA_FIELDS;
-    if (at + DELTA_FIELDS > this.deltas.length) this.deltas = grown(this.deltas);
+    const at = this.delta_count * BALANCE_ROW;
+    if (at + BALANCE_ROW > this.deltas.length) this.deltas = grown(this.deltas);
     const d = this.deltas;
-    d[at++] = user_id;
-    d[at++] = asset_id;
-    d[at++] = kind;
-    d[at++] = delta_avail;
-    d[at++] = delta_frozen;
-    d[at] = ref_id;
+    d[at + BAL_USER] = user_id;
+    d[at + BAL_ASSET] = asset_id;
+    d[at + BAL_KIND] = kind;
+    d[at + BAL_DELTA_AVAIL] = delta_avail;
+    d[at + BAL_DELTA_FROZEN] = delta_frozen;
+    d[at + BAL_REF_ID] = ref_id;
     this.delta_count++;
   }
 

@@ -23,7 +23,7 @@ import { InvariantError, Reject } from "./errors.ts";
 import { GENESIS_HASH } from "./hash.ts";
 import { MAX_UNITS } from "./money.ts";
 import { OpenOrders } from "./open-orders.ts";
-import { DELTA_FIELDS, type OutputSections } from "./output-sections.ts";
+import type { OutputSections } from "./output-sections.ts";
 import { Timers } from "./timers.ts";
 import {
   type AmendCmd,
@@ -43,7 +43,20 @@ import {
   type PlaceOcoCmd,
   type TransferCmd,
 } from "./types.ts";
-import { EVENT_ROW, writeBalanceOutput, writeEventRow } from "./wire.ts";
+import {
+  BAL_ASSET,
+  BAL_AVAIL,
+  BAL_DELTA_AVAIL,
+  BAL_DELTA_FROZEN,
+  BAL_FROZEN,
+  BAL_KIND,
+  BAL_REF_ID,
+  BAL_SEQ,
+  BAL_USER,
+  BALANCE_ROW,
+  writeBalanceOutput,
+  writeEventRow,
+} from "./wire.ts";
 
 export interface Account {
   /** Indexed by asset id. */
@@ -158,11 +171,8 @@ export class UbsCore {
   sections: OutputSections | null = null;
   /** The engine inputs reused while `sections` is set (see placeOrder, cancelInput). */
   private readonly order_in = emptyOrderIn();
-  /** The balance event stamp() writes into `sections`; reused. */
-  /** The event stampAt writes into the sections (see writeEventRow). */
-  private readonly event_row = new Float64Array(EVENT_ROW);
-  /** The change stamp() passes to stampAt(). */
-  private readonly one_delta = new Float64Array(DELTA_FIELDS);
+  /** The balance row stamp() passes to stampAt(). */
+  private readonly one_delta = new Float64Array(BALANCE_ROW);
   private readonly cancel_in = emptyCancelIn();
   /** Per asset: deposits minus withdrawals. Conservation says it equals the sum of all balances. */
   readonly supply: number[];
@@ -350,8 +360,8 @@ export class UbsCore {
   private settleSections(sections: OutputSections, eo: EngineOutput): void {
     this.input_seq++;
     const d = sections.deltas;
-    const end = sections.delta_count * DELTA_FIELDS;
-    for (let i = 0; i < end; i += DELTA_FIELDS) this.stampAt(d, i, "", NO_EVENTS);
+    const end = sections.delta_count * BALANCE_ROW;
+    for (let i = 0; i < end; i += BALANCE_ROW) this.stampAt(d, i, "", NO_EVENTS);
     sections.delta_count = 0;
     const done = sections.done_order_ids;
     for (let i = 0; i < sections.done_count; i++) this.complete(done[i] as number);
@@ -402,33 +412,33 @@ export class UbsCore {
     events: BalanceEvent[],
   ): void {
     const d = this.one_delta;
-    d[0] = user_id;
-    d[1] = asset_id;
-    d[2] = kind;
-    d[3] = delta_avail;
-    d[4] = delta_frozen;
-    d[5] = ref_id;
+    d[BAL_USER] = user_id;
+    d[BAL_ASSET] = asset_id;
+    d[BAL_KIND] = kind;
+    d[BAL_DELTA_AVAIL] = delta_avail;
+    d[BAL_DELTA_FROZEN] = delta_frozen;
+    d[BAL_REF_ID] = ref_id;
     this.stampAt(d, 0, ref, events);
   }
 
   /**
    * Apply one balance change and record it as a ledger event. It runs for
    * every delta of every trade: the rare path (the broken-invariant error)
-   * is a function of its own. The change is read from `d` at `at` (user,
-   * asset, kind, delta_avail, delta_frozen, ref_id, as OutputSections.deltas
-   * holds them), not passed as arguments, and the event goes to the sections
-   * from a typed-array row, not an object: a number that is not a small
+   * is a function of its own. The change is the balance row at `at` in `d`
+   * (as OutputSections.deltas holds them), not arguments; the balances it
+   * gives are written into the same row, which becomes the event's bytes in
+   * the sections, with no object between: a number that is not a small
    * integer, passed to a function the optimiser does not inline or stored in
    * an object's field, is boxed on the heap, several per trade. (The
    * standalone service's list gets an object per event.)
    */
   private stampAt(d: Float64Array, at: number, ref: string, events: BalanceEvent[]): void {
-    const user_id = d[at] as number;
-    const asset_id = d[at + 1] as number;
-    const kind = d[at + 2] as BalanceKind;
-    const delta_avail = d[at + 3] as number;
-    const delta_frozen = d[at + 4] as number;
-    const ref_id = d[at + 5] as number;
+    const user_id = d[at + BAL_USER] as number;
+    const asset_id = d[at + BAL_ASSET] as number;
+    const kind = d[at + BAL_KIND] as BalanceKind;
+    const delta_avail = d[at + BAL_DELTA_AVAIL] as number;
+    const delta_frozen = d[at + BAL_DELTA_FROZEN] as number;
+    const ref_id = d[at + BAL_REF_ID] as number;
     const a = this.account(user_id);
     const avail = (a.avail[asset_id] as number) + delta_avail;
     const frozen = (a.frozen[asset_id] as number) + delta_frozen;
@@ -443,17 +453,10 @@ export class UbsCore {
     a.seq[asset_id] = seq;
     const sections = this.sections;
     if (sections !== null) {
-      const r = this.event_row;
-      r[0] = user_id;
-      r[1] = asset_id;
-      r[2] = seq;
-      r[3] = kind;
-      r[4] = delta_avail;
-      r[5] = delta_frozen;
-      r[6] = avail;
-      r[7] = frozen;
-      r[8] = ref_id;
-      writeEventRow(sections.events.item(), r, 0, ref);
+      d[at + BAL_SEQ] = seq;
+      d[at + BAL_AVAIL] = avail;
+      d[at + BAL_FROZEN] = frozen;
+      writeEventRow(sections.events.item(), d, at, ref);
       return;
     }
     events.push({

@@ -508,44 +508,57 @@ function readCompletions(r: Reader): Completion[] {
   return out;
 }
 
-/** The numbers of a balance event in a row: writeEventRow's layout. */
-export const EVENT_ROW = 9;
+// A balance change as a row of numbers, from the engine's delta to the
+// ledger event it becomes: who, which asset, why and by how much (the
+// engine's part, OutputSections.delta), then what applying it gave
+// (UBSCore's part, UbsCore.stampAt), at these offsets. writeEventRow encodes
+// a row; the core's settlement never builds an event object.
+export const BAL_USER = 0;
+export const BAL_ASSET = 1;
+export const BAL_KIND = 2;
+export const BAL_DELTA_AVAIL = 3;
+export const BAL_DELTA_FROZEN = 4;
+export const BAL_REF_ID = 5;
+export const BAL_SEQ = 6;
+export const BAL_AVAIL = 7;
+export const BAL_FROZEN = 8;
+/** Numbers in a balance row. */
+export const BALANCE_ROW = 9;
 
 /**
- * One balance event from a row of numbers (user, asset, seq, kind,
- * delta_avail, delta_frozen, avail, frozen, ref_id from `at`): the event's
- * one encoding. The core's settlement writes from its own typed array, not an
- * object: a double stored into an object's field, or passed to a call that
- * is not inlined, is boxed on the heap, several per trade.
+ * One balance event from the balance row at `at`: the event's one encoding.
+ * The core's settlement writes its rows as they are, with no object between:
+ * a double stored into an object's field, or passed to a call that is not
+ * inlined, is boxed on the heap, several per trade.
  */
 export function writeEventRow(w: Writer, row: Float64Array, at: number, ref: string): void {
-  w.int(row[at] as number);
-  w.u16(row[at + 1] as number);
-  w.int(row[at + 2] as number);
-  w.u8(row[at + 3] as number);
-  w.int(row[at + 4] as number);
-  w.int(row[at + 5] as number);
-  w.int(row[at + 6] as number);
-  w.int(row[at + 7] as number);
-  w.int(row[at + 8] as number);
+  w.int(row[at + BAL_USER] as number);
+  w.u16(row[at + BAL_ASSET] as number);
+  w.int(row[at + BAL_SEQ] as number);
+  w.u8(row[at + BAL_KIND] as number);
+  w.int(row[at + BAL_DELTA_AVAIL] as number);
+  w.int(row[at + BAL_DELTA_FROZEN] as number);
+  w.int(row[at + BAL_AVAIL] as number);
+  w.int(row[at + BAL_FROZEN] as number);
+  w.int(row[at + BAL_REF_ID] as number);
   w.str(ref);
 }
 
 /** One balance event's bytes (see writeUpdateItem); snapshots write a transfer record's event with it too. */
 export function writeEventItem(w: Writer, e: BalanceEvent): void {
   const r = event_row;
-  r[0] = e.user_id;
-  r[1] = e.asset_id;
-  r[2] = e.seq;
-  r[3] = e.kind;
-  r[4] = e.delta_avail;
-  r[5] = e.delta_frozen;
-  r[6] = e.avail;
-  r[7] = e.frozen;
-  r[8] = e.ref_id;
+  r[BAL_USER] = e.user_id;
+  r[BAL_ASSET] = e.asset_id;
+  r[BAL_KIND] = e.kind;
+  r[BAL_DELTA_AVAIL] = e.delta_avail;
+  r[BAL_DELTA_FROZEN] = e.delta_frozen;
+  r[BAL_REF_ID] = e.ref_id;
+  r[BAL_SEQ] = e.seq;
+  r[BAL_AVAIL] = e.avail;
+  r[BAL_FROZEN] = e.frozen;
   writeEventRow(w, r, 0, e.ref);
 }
-const event_row = new Float64Array(EVENT_ROW);
+const event_row = new Float64Array(BALANCE_ROW);
 
 function writeEvents(w: Writer, list: BalanceEvent[]): void {
   w.u32(list.length);
