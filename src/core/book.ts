@@ -62,6 +62,8 @@ export class RestingOrder {
  */
 export class OrderPool {
   private readonly free: RestingOrder[] = [];
+  /** Nodes made (not taken from the free list): the book's growth, when reuse works. */
+  made = 0;
 
   constructor(private readonly max_free = 65_536) {}
 
@@ -82,6 +84,7 @@ export class OrderPool {
   ): RestingOrder {
     const o = this.free.pop();
     if (o === undefined) {
+      this.made++;
       return new RestingOrder(
         order_id,
         user_id,

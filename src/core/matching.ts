@@ -171,6 +171,11 @@ export class MatchingEngine {
     }
   }
 
+  /** Order nodes made so far: at most the peak of open orders, while released nodes are reused. */
+  get order_nodes_made(): number {
+    return this.pool.made;
+  }
+
   book(symbol_id: number): SymbolBook | undefined {
     return this.books[symbol_id];
   }

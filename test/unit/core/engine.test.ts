@@ -279,6 +279,26 @@ describe("cancels", () => {
   });
 });
 
+describe("order nodes", () => {
+  test("are made for the book's growth only: cancelled, filled and expired orders' nodes serve the next", () => {
+    const x = funded();
+    const engine = x.core.me;
+    for (let i = 0; i < 5; i++) x.limit(A, "Sell", `${46000 + i}`, "0.1");
+    assert.equal(engine.order_nodes_made, 5);
+    for (let id = 1; id <= 5; id++) x.cancel(A, { order_id: id });
+    for (let i = 0; i < 5; i++) x.limit(B, "Buy", `${45000 - i}`, "0.1");
+    assert.equal(engine.order_nodes_made, 5, "the cancelled orders' nodes are reused");
+    // A sell that takes all five bids, then one that finds no bid and expires.
+    const sell = (quantity: string) =>
+      x.order({ user_id: C, symbol: "BTC_USDT", side: "Sell", order_type: "Market", quantity });
+    assert.equal(sell("0.5").trades.length, 5);
+    assert.equal(sell("0.1").trades.length, 0);
+    for (let i = 0; i < 6; i++) x.limit(A, "Sell", `${47000 + i}`, "0.1");
+    assert.equal(engine.order_nodes_made, 6, "one more node for a sixth open order, none else");
+    x.core.validateInternalState();
+  });
+});
+
 describe("self-trade prevention", () => {
   function book(): Exchange {
     const x = funded();
